@@ -1,0 +1,21 @@
+"""The numpy-only engine: networks, costs, optimisers, training generator, diagnostics, weight files.
+
+Nothing here imports Qt; the command line, the tests and the window all drive this same code.
+"""
+
+from .activations import ACTIVATIONS, HIDDEN_ACTIVATIONS
+from .costs import COSTS
+from .errors import ConfigError, WeightFileError
+from .gradcheck import gradient_check, numerical_gradients
+from .network import BIAS_INITIALIZERS, DTYPES, INITIALIZERS, Network, check_architecture
+from .optimizers import OPTIMIZERS
+from .serialization import (atomic_write, export_csv, export_json, load_weights, save_weights,
+                            weights_to_bytes)
+from .training import BatchRecord, Diverged, EpochRecord, Hyperparameters, full_bias_gradient, train
+
+__all__ = [
+    "ACTIVATIONS", "HIDDEN_ACTIVATIONS", "COSTS", "INITIALIZERS", "BIAS_INITIALIZERS", "OPTIMIZERS", "DTYPES",
+    "ConfigError", "WeightFileError", "Network", "check_architecture", "Hyperparameters", "train",
+    "BatchRecord", "EpochRecord", "Diverged", "full_bias_gradient", "gradient_check", "numerical_gradients",
+    "save_weights", "load_weights", "weights_to_bytes", "export_json", "export_csv", "atomic_write",
+]

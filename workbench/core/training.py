@@ -1,0 +1,256 @@
+"""Mini-batch gradient descent as a generator of metrics records.
+
+``train`` yields a :class:`BatchRecord` after every batch and an :class:`EpochRecord` after every epoch
+(and one for epoch 0, on the initial weights). It starts no threads and prints nothing; the caller may
+pause by not asking for the next record, stop by closing the generator, and change any field of the
+:class:`Hyperparameters` between records.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import asdict, dataclass, field
+
+import numpy as np
+
+from .errors import ConfigError
+from .network import Network
+from .optimizers import OPTIMIZERS, Optimizer
+
+
+@dataclass
+class Hyperparameters:
+    """Everything that steers training; all fields may change between batches.
+
+    batch_size: int ≥ 1 (1 = online), or "full" / 0 for the whole training set.
+    layer_lr: None, or one learning-rate multiplier per weight layer (first hidden layer first).
+    epochs: number of epochs to run, or None to run until stopped.
+    """
+
+    optimizer: str = "sgd"
+    lr: float = 0.5
+    momentum: float = 0.9
+    batch_size: int | str = 10
+    epochs: int | None = 30
+    l2: float = 0.0
+    layer_lr: list[float] | None = None
+
+    def validate(self, n_layers: int | None = None) -> None:
+        """Raise ConfigError naming the first field that cannot be used."""
+        if self.optimizer not in OPTIMIZERS:
+            raise ConfigError(f"Unknown optimizer {self.optimizer!r}; choose one of {', '.join(OPTIMIZERS)}.")
+        if not _finite_number(self.lr) or self.lr <= 0:
+            raise ConfigError(f"The learning rate must be a positive number, not {self.lr!r}.")
+        if not _finite_number(self.momentum) or not 0 <= self.momentum < 1:
+            raise ConfigError(f"Momentum must be at least 0 and below 1, not {self.momentum!r}.")
+        if not _finite_number(self.l2) or self.l2 < 0:
+            raise ConfigError(f"The L2 strength λ must be 0 or more, not {self.l2!r}.")
+        if self.batch_size != "full" and (
+            not isinstance(self.batch_size, (int, np.integer)) or isinstance(self.batch_size, bool)
+            or self.batch_size < 0
+        ):
+            raise ConfigError(f"The batch size must be a whole number ≥ 1 or 'full', not {self.batch_size!r}.")
+        if self.epochs is not None and (not isinstance(self.epochs, (int, np.integer)) or self.epochs < 0):
+            raise ConfigError(f"Epochs must be a whole number ≥ 0, not {self.epochs!r}.")
+        if self.layer_lr is not None:
+            if n_layers is not None and len(self.layer_lr) != n_layers:
+                raise ConfigError(
+                    f"Give one learning-rate multiplier per layer: {n_layers} expected, got {len(self.layer_lr)}."
+                )
+            for m in self.layer_lr:
+                if not _finite_number(m) or m < 0:
+                    raise ConfigError(f"Layer learning-rate multipliers must be 0 or more, not {m!r}.")
+
+    def effective_batch_size(self, n: int) -> int:
+        if self.batch_size in ("full", 0):
+            return n
+        return min(int(self.batch_size), n)
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+
+def _finite_number(x) -> bool:
+    return isinstance(x, (int, float, np.integer, np.floating)) and not isinstance(x, bool) and math.isfinite(x)
+
+
+@dataclass
+class BatchRecord:
+    """Metrics of one mini-batch, measured on the weights before its update."""
+
+    epoch: int
+    batch: int
+    batches_in_epoch: int
+    step: int
+    samples_seen: int
+    n_train: int
+    cost: float
+    delta_norms: list[float]
+    bias_gradients: list[np.ndarray]
+    weight_norms: list[float]
+    watched: list[float] = field(default_factory=list)
+
+
+@dataclass
+class EpochRecord:
+    """Summary of one epoch; epoch 0 describes the initial weights."""
+
+    epoch: int
+    train_cost: float
+    train_accuracy: float | None
+    val_cost: float | None
+    val_accuracy: float | None
+    delta_norms: list[float]
+    weight_norms: list[float]
+    seconds: float
+    samples_per_second: float
+
+    def as_dict(self) -> dict:
+        return {key: (None if isinstance(v, float) and not math.isfinite(v) else v)
+                for key, v in asdict(self).items()}
+
+
+@dataclass
+class Diverged:
+    """The last record of a run whose cost or weights stopped being finite."""
+
+    epoch: int
+    batch: int
+    message: str
+
+
+def _norm(a: np.ndarray) -> float:
+    flat = a.reshape(-1)
+    return math.sqrt(float(np.dot(flat, flat)))
+
+
+def _check_data(net: Network, X, Y, what: str):
+    X = np.asarray(X)
+    Y = np.asarray(Y)
+    if X.ndim != 2 or X.shape[1] != net.sizes[0]:
+        raise ConfigError(f"The {what} inputs have shape {X.shape}, but the network takes {net.sizes[0]} inputs.")
+    if Y.ndim != 2 or Y.shape[1] != net.sizes[-1]:
+        raise ConfigError(f"The {what} targets have shape {Y.shape}, but the network has {net.sizes[-1]} outputs.")
+    if len(X) != len(Y):
+        raise ConfigError(f"The {what} set has {len(X)} inputs but {len(Y)} targets.")
+    if len(X) == 0:
+        raise ConfigError(f"The {what} set is empty.")
+    return X.astype(net.dtype, copy=False), Y.astype(net.dtype, copy=False)
+
+
+def full_bias_gradient(net: Network, X, Y, chunk: int = 10_000) -> list[np.ndarray]:
+    """∂C/∂bˡ averaged over the whole of (X, Y), computed in chunks to bound memory."""
+    total = [np.zeros(b.shape, dtype=np.float64) for b in net.biases]
+    for start in range(0, len(X), chunk):
+        xb, yb = X[start:start + chunk], Y[start:start + chunk]
+        _, _, gb, _ = net.backprop(xb, yb)
+        for acc, g in zip(total, gb):
+            acc += g * len(xb)
+    return [acc / len(X) for acc in total]
+
+
+def train(net: Network, X, Y, hp: Hyperparameters, rng: np.random.Generator | None = None, *,
+          validation=None, classification: bool = True, watch=(), evaluate_initial: bool = True):
+    """Train ``net`` in place on (X, Y), yielding records.
+
+    X: (n, n_in), Y: (n, n_out); validation: optional (Xv, Yv). ``watch`` lists (layer, i, j) weights
+    whose gradient ∂C/∂W[layer][i, j] is reported in every BatchRecord. The generator ends after
+    ``hp.epochs`` epochs (re-read each epoch), or with a Diverged record, leaving the last finite
+    weights in ``net``.
+    """
+    rng = rng if rng is not None else np.random.default_rng()
+    hp.validate(net.n_layers)
+    X, Y = _check_data(net, X, Y, "training")
+    if validation is not None:
+        validation = _check_data(net, *validation, "validation")
+    watch = [tuple(int(v) for v in w) for w in watch]
+    for layer, i, j in watch:
+        if not (0 <= layer < net.n_layers and 0 <= i < net.sizes[layer] and 0 <= j < net.sizes[layer + 1]):
+            raise ConfigError(f"Cannot watch weight ({layer}, {i}, {j}): no such weight in {net.sizes}.")
+    return _train(net, X, Y, hp, rng, validation, classification, watch, evaluate_initial)
+
+
+def _evaluate(net, X, Y, validation, classification, delta_norms, seconds, samples, epoch):
+    train_cost, train_acc = net.evaluate(X, Y, classification)
+    val_cost = val_acc = None
+    if validation is not None:
+        val_cost, val_acc = net.evaluate(*validation, classification)
+    return EpochRecord(
+        epoch=epoch, train_cost=train_cost, train_accuracy=train_acc, val_cost=val_cost,
+        val_accuracy=val_acc, delta_norms=delta_norms, weight_norms=[_norm(w) for w in net.weights],
+        seconds=seconds, samples_per_second=samples / seconds if seconds > 0 else 0.0,
+    )
+
+
+def _train(net, X, Y, hp, rng, validation, classification, watch, evaluate_initial):
+    n = len(X)
+    optimizer = Optimizer()
+    if evaluate_initial:
+        initial_norms = [_norm(g) for g in full_bias_gradient(net, X, Y)]
+        yield _evaluate(net, X, Y, validation, classification, initial_norms, 0.0, 0, 0)
+
+    step = 0
+    epoch = 0
+    while hp.epochs is None or epoch < hp.epochs:
+        epoch += 1
+        order = rng.permutation(n)
+        position = 0
+        batch = 0
+        busy = 0.0
+        epoch_grad_b = [np.zeros(b.shape, dtype=np.float64) for b in net.biases]
+        while position < n:
+            started = time.perf_counter()
+            hp.validate(net.n_layers)
+            size = hp.effective_batch_size(n)
+            index = order[position:position + size]
+            xb, yb = X[index], Y[index]
+            cost, grad_w, grad_b, _ = net.backprop(xb, yb)
+            batch += 1
+            step += 1
+            if not math.isfinite(cost):
+                yield _diverged(epoch, batch, hp, "the cost became NaN or infinite")
+                return
+            watched = [float(grad_w[l][i, j]) for l, i, j in watch]
+            delta_norms = [_norm(g) for g in grad_b]
+
+            lr = hp.lr
+            multipliers = hp.layer_lr or (1.0,) * net.n_layers
+            decay = hp.l2 / n
+            new_weights, new_biases, states = [], [], {}
+            for l in range(net.n_layers):
+                eta = lr * multipliers[l]
+                gw = grad_w[l]
+                if decay:
+                    gw += decay * net.weights[l]
+                dw, states[l, "W"] = optimizer.step(hp.optimizer, (l, "W"), net.weights[l], gw, eta, hp.momentum)
+                db, states[l, "b"] = optimizer.step(hp.optimizer, (l, "b"), net.biases[l], grad_b[l], eta,
+                                                    hp.momentum)
+                new_weights.append(net.weights[l] + dw)
+                new_biases.append(net.biases[l] + db)
+            weight_norms = [_norm(w) for w in new_weights]
+            if not all(map(math.isfinite, weight_norms)) or not all(map(math.isfinite, delta_norms)):
+                yield _diverged(epoch, batch, hp, "the weights became NaN or infinite")
+                return
+            net.weights[:] = new_weights
+            net.biases[:] = new_biases
+            optimizer.commit(hp.optimizer, states)
+            for acc, g in zip(epoch_grad_b, grad_b):
+                acc += g
+            position += len(index)
+            busy += time.perf_counter() - started
+            yield BatchRecord(
+                epoch=epoch, batch=batch, batches_in_epoch=batch + math.ceil((n - position) / size),
+                step=step, samples_seen=position, n_train=n, cost=cost, delta_norms=delta_norms,
+                bias_gradients=grad_b, weight_norms=weight_norms, watched=watched,
+            )
+        epoch_norms = [_norm(acc / batch) for acc in epoch_grad_b]
+        yield _evaluate(net, X, Y, validation, classification, epoch_norms, busy, n, epoch)
+
+
+def _diverged(epoch, batch, hp, what):
+    hint = (f"The learning rate ({hp.lr:g}) is probably too high; try a smaller one"
+            + (" or less momentum" if hp.optimizer != "sgd" else "") + ".")
+    return Diverged(epoch, batch,
+                    f"Training diverged at epoch {epoch}, batch {batch}: {what}. {hint} "
+                    "The last finite weights were kept.")
