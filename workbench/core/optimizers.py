@@ -25,14 +25,14 @@ class Optimizer:
     def reset(self):
         self.state.clear()
 
-    def step(self, kind: str, key, param: np.ndarray, grad: np.ndarray, lr: float, momentum: float):
+    def step(self, kind: str, key, grad: np.ndarray, lr: float, momentum: float):
         """The update Δ for one parameter array, and the state to keep if the update is accepted.
 
         Returns (delta, new_state); nothing is stored until ``commit``.
         """
         if kind == "sgd":
             return grad * -lr, None
-        previous = self.state.get(key)
+        previous = self.state.get(key) if kind == self.kind else None
         if kind == "momentum":
             delta = grad * -lr
             if previous is not None:

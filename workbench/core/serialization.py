@@ -70,16 +70,19 @@ def load_weights(source) -> Network:
     Raises WeightFileError naming the problem; never unpickles.
     """
     name = str(source) if isinstance(source, (str, os.PathLike)) else "the weight data"
-    if isinstance(source, (bytes, bytearray)):
-        source = io.BytesIO(source)
     try:
-        archive = np.load(source, allow_pickle=False)
+        if isinstance(source, (str, os.PathLike)):
+            source = Path(source).read_bytes()
+        elif not isinstance(source, (bytes, bytearray)):
+            source = source.read()
     except FileNotFoundError:
         raise WeightFileError(f"{name}: no such file.") from None
     except IsADirectoryError:
         raise WeightFileError(f"{name} is a folder, not a weight file.") from None
     except PermissionError:
         raise WeightFileError(f"{name}: permission denied.") from None
+    try:
+        archive = np.load(io.BytesIO(source), allow_pickle=False)
     except (ValueError, OSError, EOFError, zipfile.BadZipFile) as exc:
         raise WeightFileError(f"{name} is not a Workbench weight file (.npz): {exc}") from None
     if not isinstance(archive, np.lib.npyio.NpzFile):

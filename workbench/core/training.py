@@ -172,6 +172,11 @@ def train(net: Network, X, Y, hp: Hyperparameters, rng: np.random.Generator | No
 
 
 def _evaluate(net, X, Y, validation, classification, delta_norms, seconds, samples, epoch):
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+        return _measure(net, X, Y, validation, classification, delta_norms, seconds, samples, epoch)
+
+
+def _measure(net, X, Y, validation, classification, delta_norms, seconds, samples, epoch):
     train_cost, train_acc = net.evaluate(X, Y, classification)
     val_cost = val_acc = None
     if validation is not None:
@@ -187,7 +192,8 @@ def _train(net, X, Y, hp, rng, validation, classification, watch, evaluate_initi
     n = len(X)
     optimizer = Optimizer()
     if evaluate_initial:
-        initial_norms = [_norm(g) for g in full_bias_gradient(net, X, Y)]
+        with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+            initial_norms = [_norm(g) for g in full_bias_gradient(net, X, Y)]
         yield _evaluate(net, X, Y, validation, classification, initial_norms, 0.0, 0, 0)
 
     step = 0
@@ -204,34 +210,14 @@ def _train(net, X, Y, hp, rng, validation, classification, watch, evaluate_initi
             hp.validate(net.n_layers)
             size = hp.effective_batch_size(n)
             index = order[position:position + size]
-            xb, yb = X[index], Y[index]
-            cost, grad_w, grad_b, _ = net.backprop(xb, yb)
             batch += 1
             step += 1
-            if not math.isfinite(cost):
-                yield _diverged(epoch, batch, hp, "the cost became NaN or infinite")
+            with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+                outcome = _step(net, X[index], Y[index], hp, optimizer, n, watch)
+            if isinstance(outcome, str):
+                yield _diverged(epoch, batch, hp, outcome)
                 return
-            watched = [float(grad_w[l][i, j]) for l, i, j in watch]
-            delta_norms = [_norm(g) for g in grad_b]
-
-            lr = hp.lr
-            multipliers = hp.layer_lr or (1.0,) * net.n_layers
-            decay = hp.l2 / n
-            new_weights, new_biases, states = [], [], {}
-            for l in range(net.n_layers):
-                eta = lr * multipliers[l]
-                gw = grad_w[l]
-                if decay:
-                    gw += decay * net.weights[l]
-                dw, states[l, "W"] = optimizer.step(hp.optimizer, (l, "W"), net.weights[l], gw, eta, hp.momentum)
-                db, states[l, "b"] = optimizer.step(hp.optimizer, (l, "b"), net.biases[l], grad_b[l], eta,
-                                                    hp.momentum)
-                new_weights.append(net.weights[l] + dw)
-                new_biases.append(net.biases[l] + db)
-            weight_norms = [_norm(w) for w in new_weights]
-            if not all(map(math.isfinite, weight_norms)) or not all(map(math.isfinite, delta_norms)):
-                yield _diverged(epoch, batch, hp, "the weights became NaN or infinite")
-                return
+            cost, grad_b, delta_norms, watched, new_weights, new_biases, weight_norms, states = outcome
             net.weights[:] = new_weights
             net.biases[:] = new_biases
             optimizer.commit(hp.optimizer, states)
@@ -246,6 +232,31 @@ def _train(net, X, Y, hp, rng, validation, classification, watch, evaluate_initi
             )
         epoch_norms = [_norm(acc / batch) for acc in epoch_grad_b]
         yield _evaluate(net, X, Y, validation, classification, epoch_norms, busy, n, epoch)
+
+
+def _step(net, xb, yb, hp, optimizer, n, watch):
+    """Gradients and candidate parameters for one batch, or a phrase saying what stopped being finite."""
+    cost, grad_w, grad_b, _ = net.backprop(xb, yb)
+    if not math.isfinite(cost):
+        return "the cost became NaN or infinite"
+    watched = [float(grad_w[l][i, j]) for l, i, j in watch]
+    delta_norms = [_norm(g) for g in grad_b]
+    multipliers = hp.layer_lr or (1.0,) * net.n_layers
+    decay = hp.l2 / n
+    new_weights, new_biases, states = [], [], {}
+    for l in range(net.n_layers):
+        eta = hp.lr * multipliers[l]
+        gw = grad_w[l]
+        if decay:
+            gw += decay * net.weights[l]
+        dw, states[l, "W"] = optimizer.step(hp.optimizer, (l, "W"), gw, eta, hp.momentum)
+        db, states[l, "b"] = optimizer.step(hp.optimizer, (l, "b"), grad_b[l], eta, hp.momentum)
+        new_weights.append(net.weights[l] + dw)
+        new_biases.append(net.biases[l] + db)
+    weight_norms = [_norm(w) for w in new_weights]
+    if not all(map(math.isfinite, weight_norms)) or not all(map(math.isfinite, delta_norms)):
+        return "the weights became NaN or infinite"
+    return cost, grad_b, delta_norms, watched, new_weights, new_biases, weight_norms, states
 
 
 def _diverged(epoch, batch, hp, what):
