@@ -1,0 +1,24 @@
+"""Fixtures shared by the main-window (part A) GUI tests: thread-leak guard, settings redirect."""
+
+import pytest
+
+
+@pytest.fixture(autouse=True)
+def no_leaked_threads():
+    """Fail a test that leaves a training thread running (set up before qtbot, so checked after
+    qtbot has closed the test's widgets)."""
+    yield
+    from workbench.gui.worker import running_threads
+
+    leaked = running_threads()
+    for thread in leaked:
+        thread.stop()
+        thread.wait()
+    assert not leaked, f"{len(leaked)} training thread(s) were left running"
+
+
+@pytest.fixture(autouse=True)
+def isolated_settings(tmp_path, monkeypatch):
+    """Each test reads and writes its own settings file."""
+    monkeypatch.setenv("WORKBENCH_SETTINGS", str(tmp_path / "settings.ini"))
+    yield tmp_path / "settings.ini"

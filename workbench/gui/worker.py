@@ -1,0 +1,235 @@
+"""Drive the core's training generator on a background ``QThread``.
+
+The worker thread runs ``workbench.core.train(...)`` and, between two yields, does only cheap
+things: append the record to a ``collections.deque`` and look at one boolean that says whether
+anything (stop, pause, a step limit, new hyperparameters, a due snapshot) needs attention.
+The GUI drains the deque from a timer (``TrainingThread.drain()``) so no Qt signal is emitted
+per batch, however fast the batches are.
+
+Thread safety:
+- records: ``deque.append`` / ``popleft`` are atomic in CPython;
+- hyperparameter changes: ``set_pending`` writes a dict under a lock, the worker applies it to
+  its ``Hyperparameters`` between two batches;
+- parameters for the diagram: at most ``SNAPSHOT_HZ`` times a second the worker copies the
+  weights, biases and latest bias gradients under a lock; the GUI reads ``snapshot()``.
+- stop / pause: ``threading.Event``; a paused worker waits on an event with a short timeout and
+  ``stop()`` also releases it, so stop acts at once even when paused.
+"""
+
+from __future__ import annotations
+
+import sys
+import threading
+import time
+import traceback
+import weakref
+from collections import deque
+
+from PySide6.QtCore import QThread, Signal
+
+SNAPSHOT_HZ = 10.0
+#: GIL switch interval while training, so the GUI thread gets the interpreter quickly.
+TRAINING_SWITCH_INTERVAL = 0.001
+
+_INSTANCES: "weakref.WeakSet[TrainingThread]" = weakref.WeakSet()
+
+
+def running_threads() -> list:
+    """Every TrainingThread still running (tests use this to catch leaked threads)."""
+    return [t for t in list(_INSTANCES) if t.isRunning()]
+
+
+class TrainingThread(QThread):
+    """One training run: ``train(net, X, Y, hp, **train_kwargs)`` on its own thread.
+
+    Signals (all delivered queued to the GUI thread, a handful per run):
+    - ``paused_changed(bool)``: the worker is now waiting (True) or running again (False);
+    - ``diverged(str)``: the cost became NaN/inf; the message comes from the core, the network
+      keeps its last finite weights; the run ends;
+    - ``failed(str)``: an exception escaped the generator (message with the traceback);
+    - ``finished`` (from QThread): the run is over, for whatever reason; see ``outcome``.
+
+    ``outcome`` is one of "running", "completed", "stopped", "diverged", "failed".
+    """
+
+    paused_changed = Signal(bool)
+    diverged = Signal(str)
+    failed = Signal(str)
+
+    def __init__(self, train_fn, net, X, Y, hp, train_kwargs=None, *, start_paused=False,
+                 step=None, parent=None):
+        """``step`` may be "batch" or "epoch": run one batch/epoch, then pause."""
+        super().__init__(parent)
+        self._train_fn = train_fn
+        self.net = net
+        self.hp = hp
+        self._X, self._Y = X, Y
+        self._kwargs = dict(train_kwargs or {})
+        self._records: deque = deque()
+        self._lock = threading.Lock()
+        self._pending: dict = {}
+        self._snapshot = None
+        self._snapshot_serial = 0
+        self._stop = threading.Event()
+        self._resume = threading.Event()
+        if not start_paused or step is not None:
+            self._resume.set()
+        self._step = step
+        self._attention = True        # the only thing the hot loop looks at
+        self._is_paused = False
+        self.outcome = "running"
+        self.error_message = ""
+        self.records_total = 0
+        _INSTANCES.add(self)
+
+    # -- called from the GUI thread ----------------------------------------------------------------
+    def stop(self) -> None:
+        """Ask the run to end after the current batch (also wakes a paused worker)."""
+        self._stop.set()
+        self._resume.set()
+        self._attention = True
+
+    def pause(self) -> None:
+        self._resume.clear()
+        self._attention = True
+
+    def resume(self) -> None:
+        with self._lock:
+            self._step = None
+        self._resume.set()
+        self._attention = True
+
+    def step(self, unit: str) -> None:
+        """Run exactly one more batch (``unit="batch"``) or epoch (``"epoch"``), then pause."""
+        if unit not in ("batch", "epoch"):
+            raise ValueError(f"step unit must be 'batch' or 'epoch', not {unit!r}")
+        with self._lock:
+            self._step = unit
+        self._resume.set()
+        self._attention = True
+
+    def is_paused(self) -> bool:
+        return self._is_paused
+
+    def set_pending(self, changes: dict) -> None:
+        """Hyperparameter changes (attribute -> value) to apply before the next batch."""
+        with self._lock:
+            self._pending.update(changes)
+        self._attention = True
+
+    def drain(self, limit: int | None = None) -> list:
+        """Remove and return the records produced since the last call (oldest first)."""
+        records = self._records
+        n = len(records) if limit is None else min(limit, len(records))
+        popleft = records.popleft
+        return [popleft() for _ in range(n)]
+
+    def pending_records(self) -> int:
+        return len(self._records)
+
+    def snapshot(self):
+        """(serial, weights, biases, bias_gradients) copied at most ``SNAPSHOT_HZ`` times a second.
+
+        ``serial`` grows with every new snapshot; ``None`` before the first one.
+        """
+        with self._lock:
+            return self._snapshot
+
+    # -- the worker thread -----------------------------------------------------------------------------
+    def _take_snapshot(self, bias_gradients) -> None:
+        net = self.net
+        weights = [w.copy() for w in net.weights]
+        biases = [b.copy() for b in net.biases]
+        grads = [g.copy() for g in bias_gradients] if bias_gradients is not None else None
+        with self._lock:
+            self._snapshot_serial += 1
+            self._snapshot = (self._snapshot_serial, weights, biases, grads)
+
+    def _apply_pending(self) -> None:
+        with self._lock:
+            pending, self._pending = self._pending, {}
+        for name, val in pending.items():
+            setattr(self.hp, name, val)
+
+    def _wait_while_paused(self) -> None:
+        """Block until resumed or stopped; wakes every 20 ms so stop is never missed."""
+        if self._resume.is_set() or self._stop.is_set():
+            return
+        self._is_paused = True
+        self.paused_changed.emit(True)
+        while not self._resume.wait(0.02):
+            if self._stop.is_set():
+                break
+        self._is_paused = False
+        if not self._stop.is_set():
+            self.paused_changed.emit(False)
+
+    def run(self) -> None:  # noqa: C901 - the hot loop is deliberately flat
+        from workbench.core import BatchRecord, Diverged, EpochRecord
+
+        old_interval = sys.getswitchinterval()
+        sys.setswitchinterval(TRAINING_SWITCH_INTERVAL)
+        append = self._records.append
+        clock = time.perf_counter
+        snapshot_every = 1.0 / SNAPSHOT_HZ
+        next_snapshot = 0.0
+        last_batch = None
+        count = 0
+        try:
+            self._take_snapshot(None)
+            self._wait_while_paused()
+            if self._stop.is_set():
+                self.outcome = "stopped"
+                return
+            gen = self._train_fn(self.net, self._X, self._Y, self.hp, **self._kwargs)
+            try:
+                for rec in gen:
+                    append(rec)
+                    count += 1
+                    if type(rec) is BatchRecord:
+                        last_batch = rec
+                        now = clock()
+                        if now >= next_snapshot:
+                            next_snapshot = now + snapshot_every
+                            self._take_snapshot(rec.bias_gradients)
+                        if not self._attention and self._step is None:
+                            continue
+                    elif type(rec) is Diverged:
+                        self.outcome = "diverged"
+                        self._take_snapshot(None)
+                        self.diverged.emit(rec.message)
+                        return
+                    # something needs a look: stop, pause, step, pending changes
+                    self._attention = False
+                    if self._stop.is_set():
+                        self.outcome = "stopped"
+                        break
+                    if self._step is not None:
+                        with self._lock:
+                            unit = self._step
+                        done = (unit == "batch" and type(rec) is BatchRecord) or (
+                            unit == "epoch" and type(rec) is EpochRecord and rec.epoch >= 1)
+                        if done:
+                            with self._lock:
+                                self._step = None
+                            self._resume.clear()
+                            self._take_snapshot(last_batch.bias_gradients if last_batch else None)
+                    if not self._resume.is_set():
+                        self._wait_while_paused()
+                        if self._stop.is_set():
+                            self.outcome = "stopped"
+                            break
+                    if self._pending:
+                        self._apply_pending()
+                else:
+                    self.outcome = "completed"
+            finally:
+                gen.close()
+            self._take_snapshot(last_batch.bias_gradients if last_batch else None)
+        except Exception:  # noqa: BLE001 - every failure must reach the user
+            self.outcome = "failed"
+            self.error_message = traceback.format_exc(limit=8)
+            self.failed.emit(self.error_message)
+        finally:
+            self.records_total = count
+            sys.setswitchinterval(old_interval)
