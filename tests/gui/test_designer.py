@@ -1,0 +1,267 @@
+"""The network designer: building a stack through the editor, undo/redo, inline errors, presets."""
+
+import pytest
+from PySide6.QtCore import QModelIndex, Qt
+from PySide6.QtGui import QUndoStack
+from PySide6.QtWidgets import QComboBox, QSpinBox
+
+from workbench.core import check_architecture
+from workbench.gui.panels.designer import NetworkDesigner, preset, preset_names
+from workbench.gui.panels.layer_stack import ACTIVATION, ERROR_BACKGROUND, LAYER, NEURONS
+
+
+@pytest.fixture
+def stack():
+    return QUndoStack()
+
+
+@pytest.fixture
+def designer(qtbot, stack):
+    widget = NetworkDesigner(stack)
+    qtbot.addWidget(widget)
+    widget.resize(420, 420)
+    widget.show()
+    widget.set_io_sizes(784, 10, input_shape=(28, 28))
+    return widget
+
+
+def editor(designer, row, col):
+    return designer.view.indexWidget(designer.model.index(row, col))
+
+
+def sizes(designer):
+    return designer.architecture()["sizes"]
+
+
+def text(designer, row, col):
+    return designer.model.index(row, col).data()
+
+
+def test_unknown_sizes_are_a_gentle_empty_state(qtbot, stack):
+    widget = NetworkDesigner(stack)
+    qtbot.addWidget(widget)
+    assert widget.architecture() == {"sizes": [None, 30, None], "activations": ["sigmoid", "sigmoid"],
+                                     "cost": "cross-entropy"}
+    assert text(widget, 0, NEURONS) == "set by the data"
+    assert "Load a data set" in widget.validation_error()
+    assert widget.model.problem.kind == "info"
+    assert widget.model.index(0, LAYER).data(Qt.ItemDataRole.BackgroundRole) is None
+    with qtbot.waitSignal(widget.changed):
+        widget.set_io_sizes(2, 1)
+    assert widget.validation_error() is None
+    assert sizes(widget) == [2, 30, 1]
+
+
+def test_io_rows_describe_the_data(designer):
+    assert text(designer, 0, LAYER) == "Input"
+    assert text(designer, 0, NEURONS) == "784 inputs (28×28 image)"
+    assert text(designer, 2, NEURONS) == "10 outputs"
+    assert designer.validation_error() is None
+    assert designer._summary.text() == "[784, 30, 10] · 23,860 weights and biases"
+
+
+def test_add_insert_remove_with_undo_redo(designer, stack):
+    designer.select_row(1)
+    designer.add_layer()                         # below hidden 1, copies its size
+    assert sizes(designer) == [784, 30, 30, 10]
+    assert designer.selected_row() == 2
+    editor(designer, 2, NEURONS).setValue(50)
+    designer.model.next_session()
+    designer.insert_layer()                      # above the selected (new) hidden 2
+    editor(designer, 2, NEURONS).setValue(40)
+    assert sizes(designer) == [784, 30, 40, 50, 10]
+    assert [text(designer, r, LAYER) for r in range(5)] == ["Input", "Hidden 1", "Hidden 2", "Hidden 3", "Output"]
+    designer.select_row(1)
+    designer.remove_layer()
+    assert sizes(designer) == [784, 40, 50, 10]
+    assert stack.undoText() == "Remove hidden layer 1"
+
+    history = [[784, 30, 40, 50, 10], [784, 30, 50, 50, 10], [784, 30, 50, 10], [784, 30, 30, 10], [784, 30, 10]]
+    for expected in history:
+        stack.undo()
+        assert sizes(designer) == expected
+    for expected in reversed(history[:-1]):
+        stack.redo()
+        assert sizes(designer) == expected
+    stack.redo()
+    assert sizes(designer) == [784, 40, 50, 10]
+    assert editor(designer, 1, NEURONS).value() == 40      # editors follow undo/redo
+
+
+def test_one_spinbox_edit_session_is_one_undo_step(designer, stack, qtbot):
+    spin = editor(designer, 1, NEURONS)
+    assert isinstance(spin, QSpinBox) and (spin.minimum(), spin.maximum()) == (1, 4096)
+    before = stack.count()
+    with qtbot.waitSignal(designer.changed):
+        for value in (31, 32, 33, 34):           # arrow clicks / typing in one go
+            spin.setValue(value)
+    assert stack.count() == before + 1
+    assert stack.undoText() == "Set hidden layer 1 size to 34"
+    spin.editingFinished.emit()                  # focus left the box: the next change is a new step
+    spin.setValue(35)
+    assert stack.count() == before + 2
+    stack.undo()
+    assert spin.value() == 34
+    stack.undo()
+    assert spin.value() == 30 and sizes(designer) == [784, 30, 10]
+    spin.setValue(31)
+    spin.setValue(30)                            # back where it started: the merged step vanishes
+    assert stack.count() == before
+
+
+def test_activation_and_cost_edits_are_undoable(designer, stack):
+    combo = editor(designer, 1, ACTIVATION)
+    assert isinstance(combo, QComboBox)
+    assert "softmax" not in [combo.itemText(i) for i in range(combo.count())]
+    combo.setCurrentText("relu")
+    output = editor(designer, 2, ACTIVATION)
+    output.setCurrentText("softmax")
+    designer._cost_combo.setCurrentText("log-likelihood")
+    designer._cost_combo.activated.emit(designer._cost_combo.currentIndex())
+    assert designer.architecture() == {"sizes": [784, 30, 10], "activations": ["relu", "softmax"],
+                                       "cost": "log-likelihood"}
+    stack.undo()
+    assert designer.architecture()["cost"] == "cross-entropy"
+    assert designer._cost_combo.currentText() == "cross-entropy"
+    stack.undo()
+    stack.undo()
+    assert designer.architecture()["activations"] == ["sigmoid", "sigmoid"]
+    assert combo.currentText() == "sigmoid" and output.currentText() == "sigmoid"
+    stack.redo()
+    assert combo.currentText() == "relu"
+
+
+def test_drag_and_drop_reorders_hidden_layers(designer, stack):
+    designer.set_architecture({"sizes": [784, 10, 20, 30, 10], "activations": ["relu", "tanh", "sigmoid", "sigmoid"],
+                               "cost": "cross-entropy"})
+    model = designer.model
+    mime = model.mimeData([model.index(1, LAYER)])           # what the view drags
+    assert model.canDropMimeData(mime, Qt.DropAction.MoveAction, 4, 0, QModelIndex())
+    assert model.dropMimeData(mime, Qt.DropAction.MoveAction, 4, 0, QModelIndex())   # drop above the output
+    assert sizes(designer) == [784, 20, 30, 10, 10]
+    assert designer.architecture()["activations"] == ["tanh", "sigmoid", "relu", "sigmoid"]
+    assert designer.selected_row() == 3
+    assert editor(designer, 3, NEURONS).value() == 10 and editor(designer, 3, ACTIVATION).currentText() == "relu"
+    # dropping onto the input row lands the layer first; the input and output rows never move
+    assert not model.flags(model.index(0, LAYER)) & Qt.ItemFlag.ItemIsDragEnabled
+    model.dropMimeData(model.mimeData([model.index(2, LAYER)]), Qt.DropAction.MoveAction, 0, 0, QModelIndex())
+    assert sizes(designer) == [784, 30, 20, 10, 10]
+    stack.undo()
+    stack.undo()
+    assert sizes(designer) == [784, 10, 20, 30, 10]
+    # the view removes nothing after a move (it would call removeRows on the model)
+    assert not model.removeRows(1, 1)
+
+
+def test_move_buttons_and_shortcuts(designer, stack):
+    designer.set_architecture({"sizes": [784, 10, 20, 10], "activations": ["relu", "tanh", "softmax"],
+                               "cost": "log-likelihood"})
+    actions = designer.actions
+    assert actions["up"].shortcut().toString() == "Alt+Up"
+    assert actions["down"].shortcut().toString() == "Alt+Down"
+    designer.select_row(1)
+    assert not actions["up"].isEnabled() and actions["down"].isEnabled()
+    actions["down"].trigger()
+    assert sizes(designer) == [784, 20, 10, 10] and designer.selected_row() == 2
+    assert not actions["down"].isEnabled()
+    actions["up"].trigger()
+    assert sizes(designer) == [784, 10, 20, 10]
+    designer.select_row(0)
+    assert not actions["remove"].isEnabled()
+    stack.undo()
+    assert sizes(designer) == [784, 20, 10, 10]
+
+
+def test_softmax_in_a_hidden_layer_is_shown_inline(designer):
+    designer.set_architecture({"sizes": [784, 30, 10], "activations": ["softmax", "softmax"],
+                               "cost": "log-likelihood"})
+    error = designer.validation_error()
+    assert error == check_architecture([784, 30, 10], ["softmax", "softmax"], "log-likelihood")
+    assert "softmax" in error
+    assert designer.model.index(1, LAYER).data(Qt.ItemDataRole.BackgroundRole) == ERROR_BACKGROUND
+    assert designer.model.index(2, LAYER).data(Qt.ItemDataRole.BackgroundRole) is None
+    assert designer._message.text() == error and not designer._message.isHidden()
+    assert editor(designer, 1, ACTIVATION).currentText() == "softmax"    # shown, though not choosable
+    editor(designer, 1, ACTIVATION).setCurrentText("tanh")
+    assert designer.validation_error() is None
+    assert designer._message.isHidden()
+
+
+def test_bad_cost_pair_is_shown_inline(designer):
+    editor(designer, 2, ACTIVATION).setCurrentText("tanh")       # tanh output with cross-entropy
+    error = designer.validation_error()
+    assert error and "cross-entropy" in error
+    assert designer.model.problem.cost
+    assert designer.model.index(2, LAYER).data(Qt.ItemDataRole.BackgroundRole) == ERROR_BACKGROUND
+    assert designer.model.index(2, LAYER).data(Qt.ItemDataRole.ToolTipRole) == error
+    designer.set_cost("quadratic")
+    assert designer.validation_error() is None
+
+
+def test_sizes_that_do_not_fit_the_data(designer, stack):
+    designer.set_io_sizes(2, 1)                  # new data: the stack adopts its sizes
+    assert sizes(designer) == [2, 30, 1]
+    designer.load_preset("nielsen-784-30-10")    # a preset made for MNIST
+    error = designer.validation_error()
+    assert error.startswith("The network has 784 inputs but the data has 2")
+    assert text(designer, 0, NEURONS) == "784 inputs · data has 2"
+    assert designer.model.index(0, LAYER).data(Qt.ItemDataRole.BackgroundRole) == ERROR_BACKGROUND
+    assert not designer._fit_button.isHidden()
+    designer._fit_button.click()
+    assert sizes(designer) == [2, 30, 1] and designer.validation_error() is None
+    assert designer._fit_button.isHidden()
+    stack.undo()
+    assert sizes(designer)[0] == 784 and designer.validation_error()
+
+
+def test_set_architecture_is_one_undo_step_or_none(designer, stack):
+    before = stack.count()
+    designer.load_preset("nielsen-deep-784-30x4-10")
+    assert stack.count() == before + 1 and stack.undoText().startswith("Load preset")
+    assert sizes(designer) == [784, 30, 30, 30, 30, 10]
+    assert all(editor(designer, row, NEURONS) is not None for row in range(1, 5))
+    stack.undo()
+    assert sizes(designer) == [784, 30, 10]
+    designer.set_architecture({"sizes": [784, 100, 10], "activations": ["relu", "softmax"],
+                               "cost": "log-likelihood"}, undoable=False)
+    assert stack.count() == before + 1 and sizes(designer) == [784, 100, 10]
+    with pytest.raises(ValueError):
+        designer.set_architecture({"sizes": [784, 10], "activations": ["relu", "softmax"], "cost": "quadratic"})
+
+
+def test_presets_all_load_and_pass_check_architecture(designer):
+    names = designer.preset_names()
+    assert names == preset_names()
+    assert {"nielsen-784-30-10", "nielsen-deep-784-30x4-10", "mccaffrey-4-10-10-10-3", "xor-2-2-1"} <= set(names)
+    for name in names:
+        info = preset(name)
+        assert info["name"] and info["description"] and info["data"]
+        assert {"optimizer", "lr", "momentum", "batch_size", "epochs", "l2", "init"} <= set(info["hyperparameters"])
+        assert check_architecture(info["sizes"], info["activations"], info["cost"]) is None
+        designer.set_io_sizes(info["sizes"][0], info["sizes"][-1])
+        designer.load_preset(name)
+        assert designer.architecture() == {k: info[k] for k in ("sizes", "activations", "cost")}
+        assert designer.validation_error() is None, name
+
+
+def test_preset_combo_loads_and_tells_the_window(designer, qtbot):
+    combo = designer._preset_combo
+    index = combo.findData("xor-2-2-1")
+    with qtbot.waitSignal(designer.preset_chosen) as blocker:
+        combo.activated.emit(index)
+    assert blocker.args == ["xor-2-2-1"]
+    assert designer.architecture()["sizes"][1:-1] == [2]
+    assert combo.currentIndex() == -1            # back to "Load a preset…"
+
+
+def test_locked_while_training(designer, stack):
+    designer.set_editable(False)
+    assert not designer.is_editable() and not designer.view.isEnabled()
+    assert not any(action.isEnabled() for action in designer.actions.values())
+    before = stack.count()
+    designer.add_layer()
+    designer.remove_layer()
+    assert stack.count() == before
+    designer.set_editable(True)
+    designer.select_row(1)
+    assert designer.actions["remove"].isEnabled()
