@@ -40,6 +40,12 @@ class Sigmoid(Activation):
     def derivative(self, z, a):
         return a * (1.0 - a)
 
+    def backward(self, z, a, grad_a):
+        out = 1.0 - a
+        out *= a
+        out *= grad_a
+        return out
+
 
 class Tanh(Activation):
     name = "tanh"
@@ -49,6 +55,12 @@ class Tanh(Activation):
 
     def derivative(self, z, a):
         return 1.0 - a * a
+
+    def backward(self, z, a, grad_a):
+        out = a * a
+        np.subtract(1.0, out, out=out)
+        out *= grad_a
+        return out
 
 
 class ReLU(Activation):

@@ -156,11 +156,13 @@ class Network:
         """Outputs (m, n_out) for inputs X (m, n_in)."""
         return self.forward_cache(self._as_input(X))[1][-1]
 
-    def backprop(self, X, Y):
+    def backprop(self, X, Y, average_weights=True):
         """Batch-averaged gradients of the cost at (X, Y).
 
         Returns (cost, grad_w, grad_b, delta_in) where grad_w[l] matches weights[l], grad_b[l] matches
-        biases[l] and delta_in (m, n_out of layer 0) is δ¹, kept for input gradients.
+        biases[l] and delta_in (m, n_out of layer 0) is δ¹, kept for input gradients. With
+        ``average_weights=False`` grad_w holds sums over the batch (m times the mean), which saves the
+        training loop a pass over every weight matrix: it folds 1/m into the learning rate.
         """
         zs, acts = self.forward_cache(X)
         m = X.shape[0]
@@ -172,7 +174,8 @@ class Network:
         grad_w, grad_b = [None] * n, [None] * n
         for l in range(n - 1, -1, -1):
             gw = acts[l].T @ delta
-            gw *= inv_m
+            if average_weights:
+                gw *= inv_m
             grad_w[l] = gw
             grad_b[l] = delta.sum(axis=0) * inv_m
             if l > 0:

@@ -16,40 +16,42 @@ OPTIMIZERS = ("sgd", "momentum", "nesterov")
 
 
 class Optimizer:
-    """Keeps the per-parameter state, keyed by (layer, "W" | "b")."""
+    """Computes update steps and keeps the momentum state, keyed by (layer, "W" | "b").
+
+    Switching to another kind of optimizer mid-run starts its state afresh.
+    """
 
     def __init__(self):
         self.state: dict[tuple[int, str], np.ndarray] = {}
-        self.kind = None
+        self.kind: str | None = None
 
-    def reset(self):
-        self.state.clear()
+    def step(self, kind: str, key, grad: np.ndarray, lr: float, momentum: float) -> np.ndarray:
+        """The update Δ for one parameter array (same shape as ``grad``).
 
-    def step(self, kind: str, key, grad: np.ndarray, lr: float, momentum: float):
-        """The update Δ for one parameter array, and the state to keep if the update is accepted.
-
-        Returns (delta, new_state); nothing is stored until ``commit``.
+        ``grad`` may be overwritten and returned as the step, so pass a gradient the caller no
+        longer needs.
         """
-        if kind == "sgd":
-            return grad * -lr, None
-        previous = self.state.get(key) if kind == self.kind else None
-        if kind == "momentum":
-            delta = grad * -lr
-            if previous is not None:
-                delta += momentum * previous
-            return delta, delta
-        # nesterov
-        velocity = grad * lr
-        if previous is None:
-            return velocity * -(1 + momentum), velocity
-        velocity += momentum * previous
-        delta = momentum * previous - (1 + momentum) * velocity
-        return delta, velocity
-
-    def commit(self, kind: str, new_states: dict):
         if kind != self.kind:
             self.state.clear()
             self.kind = kind
         if kind == "sgd":
-            return
-        self.state.update(new_states)
+            grad *= -lr
+            return grad
+        previous = self.state.get(key)
+        if kind == "momentum":
+            grad *= -lr
+            if previous is not None:
+                previous *= momentum
+                grad += previous
+            self.state[key] = grad
+            return grad
+        # nesterov
+        grad *= lr
+        if previous is None:
+            self.state[key] = grad
+            return grad * -(1 + momentum)
+        delta = previous * momentum
+        previous *= momentum
+        previous += grad
+        delta -= (1 + momentum) * previous
+        return delta

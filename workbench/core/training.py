@@ -198,6 +198,7 @@ def _train(net, X, Y, hp, rng, validation, classification, watch, evaluate_initi
 
     step = 0
     epoch = 0
+    checked = None
     while hp.epochs is None or epoch < hp.epochs:
         epoch += 1
         order = rng.permutation(n)
@@ -207,26 +208,26 @@ def _train(net, X, Y, hp, rng, validation, classification, watch, evaluate_initi
         epoch_grad_b = [np.zeros(b.shape, dtype=np.float64) for b in net.biases]
         while position < n:
             started = time.perf_counter()
-            hp.validate(net.n_layers)
+            settings = _settings(hp)
+            if settings != checked:
+                hp.validate(net.n_layers)
+                checked = settings
             size = hp.effective_batch_size(n)
             index = order[position:position + size]
             batch += 1
             step += 1
             with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
-                outcome = _step(net, X[index], Y[index], hp, optimizer, n, watch)
+                outcome = _step(net, X.take(index, axis=0), Y.take(index, axis=0), hp, optimizer, n, watch)
             if isinstance(outcome, str):
                 yield _diverged(epoch, batch, hp, outcome)
                 return
-            cost, grad_b, delta_norms, watched, new_weights, new_biases, weight_norms, states = outcome
-            net.weights[:] = new_weights
-            net.biases[:] = new_biases
-            optimizer.commit(hp.optimizer, states)
+            cost, grad_b, delta_norms, watched, weight_norms = outcome
             for acc, g in zip(epoch_grad_b, grad_b):
                 acc += g
             position += len(index)
             busy += time.perf_counter() - started
             yield BatchRecord(
-                epoch=epoch, batch=batch, batches_in_epoch=batch + math.ceil((n - position) / size),
+                epoch=epoch, batch=batch, batches_in_epoch=batch + -(-(n - position) // size),
                 step=step, samples_seen=position, n_train=n, cost=cost, delta_norms=delta_norms,
                 bias_gradients=grad_b, weight_norms=weight_norms, watched=watched,
             )
@@ -234,29 +235,53 @@ def _train(net, X, Y, hp, rng, validation, classification, watch, evaluate_initi
         yield _evaluate(net, X, Y, validation, classification, epoch_norms, busy, n, epoch)
 
 
+def _settings(hp: Hyperparameters) -> tuple:
+    layer_lr = tuple(hp.layer_lr) if hp.layer_lr is not None else None
+    return (hp.optimizer, hp.lr, hp.momentum, hp.batch_size, hp.epochs, hp.l2, layer_lr)
+
+
 def _step(net, xb, yb, hp, optimizer, n, watch):
-    """Gradients and candidate parameters for one batch, or a phrase saying what stopped being finite."""
-    cost, grad_w, grad_b, _ = net.backprop(xb, yb)
+    """One update of ``net`` in place on the batch (xb, yb).
+
+    Returns (cost, grad_b, delta_norms, watched, weight_norms), or a phrase saying what stopped being
+    finite; in that case the parameters are left as they were before the batch.
+    """
+    m = len(xb)
+    cost, grad_w, grad_b, _ = net.backprop(xb, yb, average_weights=False)
     if not math.isfinite(cost):
         return "the cost became NaN or infinite"
-    watched = [float(grad_w[l][i, j]) for l, i, j in watch]
+    watched = [float(grad_w[l][i, j]) / m for l, i, j in watch]
     delta_norms = [_norm(g) for g in grad_b]
+    if not all(map(math.isfinite, delta_norms)):
+        return "the gradients became NaN or infinite"
     multipliers = hp.layer_lr or (1.0,) * net.n_layers
     decay = hp.l2 / n
-    new_weights, new_biases, states = [], [], {}
+    applied = []
     for l in range(net.n_layers):
         eta = hp.lr * multipliers[l]
-        gw = grad_w[l]
+        grad_sum = grad_w[l]
         if decay:
-            gw += decay * net.weights[l]
-        dw, states[l, "W"] = optimizer.step(hp.optimizer, (l, "W"), gw, eta, hp.momentum)
-        db, states[l, "b"] = optimizer.step(hp.optimizer, (l, "b"), grad_b[l], eta, hp.momentum)
-        new_weights.append(net.weights[l] + dw)
-        new_biases.append(net.biases[l] + db)
-    weight_norms = [_norm(w) for w in new_weights]
-    if not all(map(math.isfinite, weight_norms)) or not all(map(math.isfinite, delta_norms)):
+            grad_sum += (decay * m) * net.weights[l]
+        # every update rule is linear in the gradient, so η·(sum/m) = (η/m)·sum
+        dw = optimizer.step(hp.optimizer, (l, "W"), grad_sum, eta / m, hp.momentum)
+        db = optimizer.step(hp.optimizer, (l, "b"), grad_b[l].copy(), eta, hp.momentum)
+        if not math.isfinite(_norm(dw)):
+            _undo(net, applied)
+            return "the weight updates became NaN or infinite"
+        net.weights[l] += dw
+        net.biases[l] += db
+        applied.append((dw, db))
+    weight_norms = [_norm(w) for w in net.weights]
+    if not all(map(math.isfinite, weight_norms)):
+        _undo(net, applied)
         return "the weights became NaN or infinite"
-    return cost, grad_b, delta_norms, watched, new_weights, new_biases, weight_norms, states
+    return cost, grad_b, delta_norms, watched, weight_norms
+
+
+def _undo(net, applied):
+    for l, (dw, db) in enumerate(applied):
+        net.weights[l] -= dw
+        net.biases[l] -= db
 
 
 def _diverged(epoch, batch, hp, what):

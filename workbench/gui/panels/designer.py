@@ -248,13 +248,15 @@ class NetworkDesigner(QWidget):
         """Sizes of the loaded data (None = unknown). Known sizes become the input/output layers;
         ``input_shape`` (e.g. (28, 28)) only labels the input row."""
         model = self.model
+        before = (model.architecture(), model.data_in, model.data_out, model.input_shape)
         model.data_in, model.data_out = n_in, n_out
         model.input_shape = tuple(input_shape) if input_shape is not None else None
         if n_in is not None:
             model.n_in = int(n_in)
         if n_out is not None:
             model.n_out = int(n_out)
-        model.edited.emit()
+        if (model.architecture(), model.data_in, model.data_out, model.input_shape) != before:
+            model.edited.emit()
 
     def architecture(self) -> dict:
         """{"sizes": [...], "activations": [...], "cost": str}; sizes not known yet are None."""

@@ -11,8 +11,8 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 
-from PySide6.QtCore import QAbstractTableModel, QByteArray, QMimeData, QModelIndex, Qt, Signal
-from PySide6.QtGui import QColor, QFont, QUndoCommand, QUndoStack
+from PySide6.QtCore import QAbstractTableModel, QByteArray, QMimeData, QModelIndex, QPointF, Qt, Signal
+from PySide6.QtGui import QColor, QFont, QIcon, QPainter, QPixmap, QUndoCommand, QUndoStack
 from PySide6.QtWidgets import QApplication, QStyle
 
 from workbench.core import ACTIVATIONS, COSTS, HIDDEN_ACTIVATIONS, check_architecture
@@ -63,6 +63,39 @@ def validate(arch: dict, data_in: int | None, data_out: int | None) -> Problem |
     if sizes[0] is None or sizes[last] is None:
         return Problem("Load a data set first: it sets the sizes of the input and output layers.", kind="info")
     return None
+
+
+def _dots_pixmap(dots: bool) -> QPixmap:
+    side = QApplication.style().pixelMetric(QStyle.PixelMetric.PM_SmallIconSize)
+    pixmap = QPixmap(side, side)
+    pixmap.fill(Qt.GlobalColor.transparent)
+    if dots:
+        painter = QPainter(pixmap)
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        painter.setPen(Qt.PenStyle.NoPen)
+        painter.setBrush(QApplication.palette().placeholderText())
+        for x in (0.36, 0.64):
+            for y in (0.25, 0.5, 0.75):
+                painter.drawEllipse(QPointF(x * side, y * side), 1.3, 1.3)
+        painter.end()
+    return pixmap
+
+
+_ICONS: dict[str, QIcon] = {}
+
+
+def _grip_icon() -> QIcon:
+    """Six dots: the usual "drag me" handle of a hidden-layer row."""
+    if "grip" not in _ICONS:
+        _ICONS["grip"] = QIcon(_dots_pixmap(True))
+    return _ICONS["grip"]
+
+
+def _blank_icon() -> QIcon:
+    """Keeps "Input"/"Output" aligned with the hidden-layer names."""
+    if "blank" not in _ICONS:
+        _ICONS["blank"] = QIcon(_dots_pixmap(False))
+    return _ICONS["blank"]
 
 
 def parameter_count(sizes: list[int | None]) -> int | None:
@@ -150,9 +183,12 @@ class LayerStackModel(QAbstractTableModel):
             return self._tooltip(row)
         if role == R.BackgroundRole and self.problem and self.problem.kind == "error" and row in self.problem.rows:
             return ERROR_BACKGROUND
-        if role == R.DecorationRole and col == LAYER and self.problem and row in self.problem.rows \
-                and self.problem.kind == "error":
-            return QApplication.style().standardIcon(QStyle.StandardPixmap.SP_MessageBoxWarning)
+        if role == R.DecorationRole and col == LAYER:
+            if self.problem and row in self.problem.rows and self.problem.kind == "error":
+                return QApplication.style().standardIcon(QStyle.StandardPixmap.SP_MessageBoxWarning)
+            if self.is_hidden(row):
+                return _grip_icon()
+            return _blank_icon()
         if role == R.FontRole and col == NEURONS and not self.is_hidden(row):
             if (self.n_in if row == 0 else self.n_out) is None:
                 font = QFont()

@@ -1,0 +1,156 @@
+"""Training throughput inside the window versus headless, and the GUI event loop's worst delay.
+
+    .venv/bin/python benchmarks/gui_throughput.py                   # MNIST if present, else teacher data
+    .venv/bin/python benchmarks/gui_throughput.py --spec xor --sizes 2,2,1 --batch 1 --epochs 3000
+
+For one network and batch size it trains
+  1. headless: ``workbench.core.train`` consumed in a plain loop (what the CLI does), and
+  2. in the main window (offscreen): Train pressed, records drained by the window's timer into the
+     live plots, status bar and diagram, while a 5 ms ``QTimer`` measures how late the event loop
+     runs it (the worst lateness is the longest the window could not react),
+and prints samples/s for both, their ratio (target ≥ 0.90) and the worst event-loop delay
+(target < 50 ms).  Each measurement is repeated and the best run is kept (the machine is shared).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import sys
+import time
+from pathlib import Path
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+os.environ.setdefault("PYQTGRAPH_QT_LIB", "PySide6")
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+import numpy as np  # noqa: E402
+
+MNIST = ROOT.parent / "shared" / "data" / "mnist"
+
+
+def default_setup():
+    if (MNIST / "train-images-idx3-ubyte.gz").exists():
+        return f"mnist:{MNIST}", [784, 30, 10], 10, 1
+    return "teacher", None, 10, 20
+
+
+def headless(ds, arch, hp_kwargs, seed):
+    from workbench.core import Hyperparameters, Network, train
+
+    net = Network.create(arch["sizes"], arch["activations"], arch["cost"], rng=np.random.default_rng(seed))
+    hp = Hyperparameters(**hp_kwargs)
+    validation = (ds.validation.X, ds.validation.Y) if ds.validation is not None else None
+    started = time.perf_counter()
+    for _rec in train(net, ds.train.X, ds.train.Y, hp, rng=np.random.default_rng(seed),
+                      validation=validation, classification=ds.task == "classification"):
+        pass
+    elapsed = time.perf_counter() - started
+    return hp.epochs * len(ds.train) / elapsed, elapsed
+
+
+def in_window(app, window, hp_kwargs):
+    from PySide6.QtCore import QEventLoop, Qt, QTimer
+
+    window.reset_weights()
+    window.training_panel.set_values(hp_kwargs)
+    lateness = []
+    last = [time.perf_counter()]
+
+    def tick():
+        now = time.perf_counter()
+        lateness.append(now - last[0] - 0.005)
+        last[0] = now
+
+    probe = QTimer()
+    probe.setTimerType(Qt.TimerType.PreciseTimer)
+    probe.setInterval(5)
+    probe.timeout.connect(tick)
+    loop = QEventLoop()
+    window.training_finished.connect(loop.quit)
+    started = time.perf_counter()
+    probe.start()
+    last[0] = time.perf_counter()
+    if not window.start_training():
+        raise SystemExit(f"cannot train in the window: {window.blocking_reason()}")
+    loop.exec()
+    elapsed = time.perf_counter() - started
+    probe.stop()
+    window.training_finished.disconnect(loop.quit)
+    if window.last_outcome != "completed":
+        raise SystemExit(f"the run in the window ended: {window.last_outcome}")
+    n = len(window.dataset.train)
+    return hp_kwargs["epochs"] * n / elapsed, elapsed, max(lateness) if lateness else 0.0, lateness
+
+
+def main(argv=None):
+    spec0, sizes0, batch0, epochs0 = default_setup()
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--spec", default=spec0, help=f"dataset spec (default {spec0})")
+    parser.add_argument("--sizes", default=",".join(map(str, sizes0)) if sizes0 else None,
+                        help="layer sizes, e.g. 784,30,10 (default: fit the data with 30 hidden)")
+    parser.add_argument("--batch", type=int, default=batch0, help=f"mini-batch size (default {batch0})")
+    parser.add_argument("--epochs", type=int, default=epochs0, help=f"epochs per run (default {epochs0})")
+    parser.add_argument("--repeat", type=int, default=3, help="runs of each kind; the best counts")
+    args = parser.parse_args(argv)
+
+    from PySide6.QtWidgets import QApplication
+
+    from workbench.data import load_dataset
+
+    os.environ.setdefault("WORKBENCH_SETTINGS", os.path.join(os.path.dirname(os.path.abspath(
+        __file__)), ".benchmark-settings.ini"))
+    app = QApplication.instance() or QApplication([])
+    from workbench.gui.main_window import MainWindow
+
+    ds = load_dataset(args.spec)
+    sizes = [int(s) for s in args.sizes.split(",")] if args.sizes else [ds.n_inputs, 30, ds.n_outputs]
+    classification = ds.task == "classification"
+    out_act = "sigmoid" if classification else "linear"
+    arch = {"sizes": sizes, "activations": ["sigmoid"] * (len(sizes) - 2) + [out_act],
+            "cost": "cross-entropy" if classification else "quadratic"}
+    hp_kwargs = {"optimizer": "sgd", "lr": 0.5 if classification else 0.05, "batch_size": args.batch,
+                 "epochs": args.epochs, "l2": 0.0, "momentum": 0.9, "layer_lr": None}
+
+    window = MainWindow(persist=False, load_default=False)
+    window.resize(1280, 800)
+    window.show()
+    window.data_panel.load_spec(args.spec)
+    deadline = time.perf_counter() + 600
+    while window.dataset is None and time.perf_counter() < deadline:
+        app.processEvents()
+        time.sleep(0.01)
+    window.designer.set_architecture(arch, undoable=False)
+    window.training_panel.epochs.setValue(args.epochs)
+
+    print(f"data {ds.name} ({len(ds.train)} training samples), network {sizes}, batch {args.batch}, "
+          f"{args.epochs} epoch(s) per run, best of {args.repeat}")
+    head, gui, worst, all_late = [], [], [], []
+    for i in range(args.repeat):
+        rate, secs = headless(ds, arch, hp_kwargs, seed=i)
+        head.append(rate)
+        print(f"  headless run {i + 1}: {rate:10.0f} samples/s  ({secs:.2f} s)")
+        rate, secs, late, lateness = in_window(app, window, hp_kwargs)
+        gui.append(rate)
+        worst.append(late)
+        all_late.extend(lateness)
+        print(f"  window   run {i + 1}: {rate:10.0f} samples/s  ({secs:.2f} s), "
+              f"worst event-loop delay {1000 * late:.1f} ms")
+    window.shutdown()
+    window.set_modified(False)
+    window.close()
+    ratio = max(gui) / max(head)
+    p99 = 1000 * float(np.percentile(all_late, 99)) if all_late else 0.0
+    print()
+    print(f"headless : {max(head):10.0f} samples/s (best; median {statistics.median(head):.0f})")
+    print(f"window   : {max(gui):10.0f} samples/s (best; median {statistics.median(gui):.0f})")
+    print(f"ratio    : {ratio:10.3f}   (target ≥ 0.90)")
+    print(f"event loop worst delay: {1000 * min(worst):.1f} ms best run, {1000 * max(worst):.1f} ms worst run, "
+          f"p99 {p99:.1f} ms   (target < 50 ms)")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

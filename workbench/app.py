@@ -1,0 +1,144 @@
+"""Start the Workbench window: ``python main.py`` or the installed ``workbench`` command.
+
+Scripted use (documentation screenshots, checking the window without clicking)::
+
+    python main.py --session resources/sessions/xor.wbsession --train-epochs 50 --screenshot out.png
+
+opens the session, trains 50 epochs, saves a screenshot of the main window and exits with 0.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import signal
+import sys
+
+EXIT_OK, EXIT_ERROR = 0, 1
+
+
+def _size(text: str) -> tuple[int, int]:
+    try:
+        w, h = (int(v) for v in text.lower().split("x"))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected WIDTHxHEIGHT such as 1280x800, not {text!r}") from None
+    if not (320 <= w <= 8192 and 240 <= h <= 8192):
+        raise argparse.ArgumentTypeError(f"{text} is not a sensible window size")
+    return w, h
+
+
+def _positive(text: str) -> int:
+    try:
+        n = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, not {text!r}") from None
+    if n < 1:
+        raise argparse.ArgumentTypeError("must be at least 1")
+    return n
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="workbench", description="Design feed-forward networks, train them and watch them learn.")
+    parser.add_argument("--session", metavar="FILE", help="open this session (.wbsession) at start-up")
+    parser.add_argument("--train-epochs", metavar="N", type=_positive,
+                        help="train N epochs right after start-up")
+    parser.add_argument("--screenshot", metavar="OUT.png",
+                        help="save a screenshot of the main window to OUT.png and exit")
+    parser.add_argument("--size", metavar="WxH", type=_size, default=None,
+                        help="window size, e.g. 1920x1080 (default 1280x800 for screenshots)")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(sys.argv[1:] if argv is None else argv)
+    os.environ.setdefault("PYQTGRAPH_QT_LIB", "PySide6")
+
+    from PySide6.QtCore import QCoreApplication, QTimer
+    from PySide6.QtWidgets import QApplication
+
+    from workbench.gui import settings
+
+    QCoreApplication.setOrganizationName(settings.ORGANIZATION)
+    QCoreApplication.setApplicationName(settings.APPLICATION)
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+    signal.signal(signal.SIGINT, signal.SIG_DFL)     # Ctrl-C in the terminal quits
+
+    from workbench import __version__
+    from workbench.gui.icons import app_icon
+    from workbench.gui.main_window import MainWindow
+
+    app.setApplicationVersion(__version__)
+    app.setApplicationDisplayName("Workbench")
+    app.setWindowIcon(app_icon())
+    scripted = args.screenshot is not None
+    window = MainWindow(persist=not scripted)
+    if args.size or scripted:
+        window.resize(*(args.size or (1280, 800)))
+    window.show()
+
+    if args.session and not window.open_session(args.session):
+        if scripted:
+            return EXIT_ERROR
+    if not (args.train_epochs or scripted):
+        return app.exec()
+
+    runner = _Script(app, window, args)
+    QTimer.singleShot(0, runner.start)
+    return app.exec()
+
+
+class _Script:
+    """Train (optionally), then take the screenshot (optionally), then quit."""
+
+    TIMEOUT_MS = 30 * 60 * 1000
+
+    def __init__(self, app, window, args):
+        self.app, self.window, self.args = app, window, args
+        self.code = EXIT_OK
+
+    def _fail(self, message: str):
+        print(f"workbench: {message}", file=sys.stderr)
+        self.code = EXIT_ERROR
+        self._finish()
+
+    def start(self):
+        from PySide6.QtCore import QTimer
+
+        if self.args.train_epochs:
+            window = self.window
+            if window.dataset is None:          # the data set may still be loading: try again soon
+                self._wait = getattr(self, "_wait", 0) + 1
+                if self._wait > 600:
+                    return self._fail("the data set did not load.")
+                QTimer.singleShot(100, self.start)
+                return
+            window.training_panel.epochs.setValue(self.args.train_epochs)
+            window.training_finished.connect(self._trained)
+            if not window.start_training():
+                return self._fail(f"cannot train: {window.blocking_reason() or 'see the window'}")
+            QTimer.singleShot(self.TIMEOUT_MS, lambda: self._fail("training took too long."))
+        else:
+            QTimer.singleShot(300, self._finish)
+
+    def _trained(self, outcome: str):
+        from PySide6.QtCore import QTimer
+
+        if outcome not in ("completed", "diverged"):
+            return self._fail(f"training ended: {outcome}.")
+        self.window.plots.refresh()
+        QTimer.singleShot(300, self._finish)
+
+    def _finish(self):
+        window = self.window
+        if self.args.screenshot and self.code == EXIT_OK:
+            window.plots.refresh()
+            self.app.processEvents()
+            if not window.grab().save(self.args.screenshot, "PNG"):
+                print(f"workbench: cannot write {self.args.screenshot}", file=sys.stderr)
+                self.code = EXIT_ERROR
+        window.shutdown()
+        window._dirty = False
+        window.undo_stack.setClean()
+        window.close()
+        self.app.exit(self.code)

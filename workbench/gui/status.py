@@ -1,0 +1,112 @@
+"""Status-bar widgets for a training run: state, epoch/batch progress, samples/s, time remaining."""
+
+from __future__ import annotations
+
+import time
+from collections import deque
+
+from PySide6.QtWidgets import QLabel, QProgressBar, QStatusBar
+
+RATE_WINDOW_S = 2.0
+
+
+def format_duration(seconds: float) -> str:
+    """12 s, 3 min 05 s, 2 h 07 min."""
+    seconds = max(0, int(round(seconds)))
+    if seconds < 60:
+        return f"{seconds} s"
+    if seconds < 3600:
+        return f"{seconds // 60} min {seconds % 60:02d} s"
+    return f"{seconds // 3600} h {seconds % 3600 // 60:02d} min"
+
+
+def format_rate(rate: float) -> str:
+    if rate >= 1e6:
+        return f"{rate / 1e6:.2f} M samples/s"
+    if rate >= 1e4:
+        return f"{rate / 1e3:.0f} k samples/s"
+    if rate >= 1e3:
+        return f"{rate / 1e3:.1f} k samples/s"
+    return f"{rate:.0f} samples/s"
+
+
+class TrainingStatus:
+    """Owns the permanent widgets of the status bar and turns batch records into text."""
+
+    def __init__(self, bar: QStatusBar):
+        self.state = QLabel("Ready")
+        self.position = QLabel("")
+        self.progress = QProgressBar()
+        self.progress.setRange(0, 1000)
+        self.progress.setTextVisible(True)
+        self.progress.setFormat("%p%")
+        self.progress.setFixedWidth(160)
+        self.progress.setToolTip("Progress of the current run")
+        self.rate = QLabel("")
+        self.rate.setToolTip("Training throughput over the last two seconds")
+        self.remaining = QLabel("")
+        self.remaining.setToolTip("Estimated time until the run's last epoch ends")
+        for widget in (self.state, self.position, self.progress, self.rate, self.remaining):
+            bar.addPermanentWidget(widget)
+        self.progress.hide()
+        self._samples: deque = deque()
+        self.last_rate = 0.0
+
+    def start_run(self, epochs: int) -> None:
+        self._epochs = max(1, int(epochs))
+        self._samples.clear()
+        self._run_started = time.perf_counter()
+        self._run_done = 0
+        self.last_rate = 0.0
+        self.progress.setValue(0)
+        self.progress.show()
+        self.position.setText(f"Epoch 0 / {self._epochs}")
+        self.rate.setText("")
+        self.remaining.setText("")
+
+    def set_state(self, text: str) -> None:
+        self.state.setText(text)
+        if text != "Training":
+            self._samples.clear()      # a pause must not count as slow training
+
+    def update(self, rec, epoch_offset: int = 0) -> None:
+        """``rec``: the latest BatchRecord of the run (epoch numbers relative to the run)."""
+        n = rec.n_train
+        done = (rec.epoch - 1) * n + rec.samples_seen
+        total = self._epochs * n
+        self.progress.setValue(int(1000 * min(1.0, done / total)))
+        if epoch_offset:
+            where = f"Epoch {rec.epoch + epoch_offset} ({rec.epoch} of {self._epochs} in this run)"
+        else:
+            where = f"Epoch {rec.epoch} / {self._epochs}"
+        self.position.setText(f"{where}  ·  batch {rec.batch} / {rec.batches_in_epoch}")
+        now = time.perf_counter()
+        self._run_done = done
+        self._samples.append((now, done))
+        while len(self._samples) > 2 and now - self._samples[0][0] > RATE_WINDOW_S:
+            self._samples.popleft()
+        t0, s0 = self._samples[0]
+        if now - t0 > 0.2 and done > s0:
+            self.last_rate = (done - s0) / (now - t0)
+            self.rate.setText(format_rate(self.last_rate))
+            self.remaining.setText(f"{format_duration((total - done) / self.last_rate)} left")
+
+    def end_run(self, text: str) -> None:
+        """The run is over: show ``text`` and the run's average throughput."""
+        self.state.setText(text)
+        self.remaining.setText("")
+        self._samples.clear()
+        started = getattr(self, "_run_started", None)
+        if started is not None and self._run_done:
+            self.last_rate = self._run_done / max(1e-9, time.perf_counter() - started)
+            self.rate.setText(f"{format_rate(self.last_rate)} (average)")
+        self._run_started = None
+
+    def clear(self, text: str = "Ready") -> None:
+        """No run: an idle status bar."""
+        self.state.setText(text)
+        for label in (self.position, self.rate, self.remaining):
+            label.setText("")
+        self.progress.hide()
+        self._samples.clear()
+        self._run_started = None
