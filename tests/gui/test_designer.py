@@ -191,11 +191,11 @@ def test_bad_cost_pair_is_shown_inline(designer):
     editor(designer, 2, ACTIVATION).setCurrentText("tanh")       # tanh output with cross-entropy
     error = designer.validation_error()
     assert error and "cross-entropy" in error
-    assert designer.model.problem.cost
+    assert designer.model.problem.cost and not designer._cost_warning.isHidden()
     assert designer.model.index(2, LAYER).data(Qt.ItemDataRole.BackgroundRole) == ERROR_BACKGROUND
     assert designer.model.index(2, LAYER).data(Qt.ItemDataRole.ToolTipRole) == error
     designer.set_cost("quadratic")
-    assert designer.validation_error() is None
+    assert designer.validation_error() is None and designer._cost_warning.isHidden()
 
 
 def test_sizes_that_do_not_fit_the_data(designer, stack):
@@ -265,3 +265,20 @@ def test_locked_while_training(designer, stack):
     designer.set_editable(True)
     designer.select_row(1)
     assert designer.actions["remove"].isEnabled()
+
+
+def test_keyboard_reorder_and_window_undo_from_inside_a_spinbox(designer, stack, qtbot):
+    designer.set_architecture({"sizes": [784, 10, 20, 10], "activations": ["relu", "tanh", "softmax"],
+                               "cost": "log-likelihood"})
+    undo = stack.createUndoAction(designer)      # the main window owns these; any ancestor works
+    undo.setShortcut("Ctrl+Z")
+    designer.addAction(undo)
+    designer.activateWindow()
+    qtbot.waitActive(designer)
+    spin = editor(designer, 1, NEURONS)
+    spin.setFocus()
+    designer.select_row(1)
+    qtbot.keyClick(spin, Qt.Key.Key_Down, Qt.KeyboardModifier.AltModifier)
+    assert sizes(designer) == [784, 20, 10, 10]
+    qtbot.keyClick(editor(designer, 2, NEURONS), Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
+    assert sizes(designer) == [784, 10, 20, 10]  # the window's undo, not the line edit's own

@@ -199,8 +199,11 @@ class NetworkDesigner(QWidget):
         cost_row = QHBoxLayout()
         cost_label = QLabel("&Cost")
         cost_label.setBuddy(self._cost_combo)
+        self._cost_warning = QLabel()
+        self._cost_warning.setToolTip("This cost does not fit the output activation")
         cost_row.addWidget(cost_label)
         cost_row.addWidget(self._cost_combo, 1)
+        cost_row.addWidget(self._cost_warning)
 
         preset_row = QHBoxLayout()
         preset_label = QLabel("&Preset")
@@ -430,7 +433,10 @@ class NetworkDesigner(QWidget):
         self._message_icon.setVisible(problem is not None)
         self._message.setVisible(problem is not None)
         self._fit_button.setVisible(bool(problem and problem.mismatch))
-        self._cost_combo.setStyleSheet("QComboBox { border: 1px solid #d62728; }" if problem and problem.cost else "")
+        self._cost_warning.setVisible(bool(problem and problem.cost))
+        if problem and problem.cost:
+            size = self.fontMetrics().height()
+            self._cost_warning.setPixmap(style.standardIcon(QStyle.StandardPixmap.SP_MessageBoxWarning).pixmap(size, size))
 
     def _update_actions(self) -> None:
         row = self.selected_row()
