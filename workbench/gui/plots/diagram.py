@@ -282,6 +282,7 @@ class NetworkDiagram(QWidget):
                              "The network diagram appears here once the network has layers.")
             return
         self._paint_edges(painter, background, text, positive, negative)
+        self._paint_selected_edges(painter, positive, negative)
         self._paint_nodes(painter, background, text, positive, negative)
         self._paint_labels(painter, rect, background, text)
         self._paint_legend(painter, rect, text, positive, negative)
@@ -304,6 +305,22 @@ class NetworkDiagram(QWidget):
                     chosen = np.flatnonzero((sign == positive_edge) & (level == lev))
                     if len(chosen):
                         painter.drawLines([lines[i] for i in chosen])
+
+    def _paint_selected_edges(self, painter, positive, negative) -> None:
+        """Redraw the shown incoming edges of the selected neuron boldly, on top of the others."""
+        if not self._selected or not self._edge_sign or self._selected[0] == 0:
+            return
+        layer, index = self._selected
+        where = np.flatnonzero(self._shown[layer] == index)
+        if not len(where):
+            return
+        column, n_dst = int(where[0]), len(self._shown[layer])
+        lines, sign, level = self._lines[layer - 1], self._edge_sign[layer - 1], self._edge_level[layer - 1]
+        for k in range(column, len(lines), n_dst):      # edges into this neuron, one per shown source
+            strength = (level[k] + 1) / LEVELS
+            painter.setPen(QPen(positive if sign[k] else negative, 1.2 + 2.8 * strength,
+                                Qt.PenStyle.SolidLine, Qt.PenCapStyle.FlatCap))
+            painter.drawLine(lines[k])
 
     def _paint_nodes(self, painter, background, text, positive, negative) -> None:
         r = self._radius
@@ -378,14 +395,18 @@ class NetworkDiagram(QWidget):
             painter.drawText(QPointF(rect.width() - metrics.horizontalAdvance(label) - 8, metrics.ascent() + 2), label)
             return
         items = (("+ weight", positive), ("− weight", negative))
-        x = rect.width() - 8 - sum(metrics.horizontalAdvance(t) + 26 for t, _ in items)
+        note = "width ∝ |w| · fill = bias"
+        x = rect.width() - 8 - sum(metrics.horizontalAdvance(t) + 26 for t, _ in items) - metrics.horizontalAdvance(note)
         y = metrics.ascent() / 2 + 6
+        baseline = y + metrics.ascent() / 2 - 1
         for label, colour in items:
             painter.setPen(QPen(colour, 2.5))
             painter.drawLine(QPointF(x, y), QPointF(x + 16, y))
             painter.setPen(text)
-            painter.drawText(QPointF(x + 20, y + metrics.ascent() / 2 - 1), label)
+            painter.drawText(QPointF(x + 20, baseline), label)
             x += metrics.horizontalAdvance(label) + 26
+        painter.setPen(self.palette().color(QPalette.ColorRole.PlaceholderText))
+        painter.drawText(QPointF(x, baseline), note)
 
     # ---- details ----------------------------------------------------------------------------------
     def _layer_name(self, layer: int) -> str:
