@@ -1,8 +1,9 @@
 """The network designer: building a stack through the editor, undo/redo, inline errors, presets."""
 
 import pytest
-from PySide6.QtCore import QModelIndex, Qt
-from PySide6.QtGui import QUndoStack
+from PySide6.QtCore import QModelIndex, QPointF, Qt
+from PySide6.QtGui import QDragEnterEvent, QDragMoveEvent, QDropEvent, QUndoStack
+from PySide6.QtWidgets import QApplication
 from PySide6.QtWidgets import QComboBox, QSpinBox
 
 from workbench.core import check_architecture
@@ -282,3 +283,31 @@ def test_keyboard_reorder_and_window_undo_from_inside_a_spinbox(designer, stack,
     assert sizes(designer) == [784, 20, 10, 10]
     qtbot.keyClick(editor(designer, 2, NEURONS), Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
     assert sizes(designer) == [784, 10, 20, 10]  # the window's undo, not the line edit's own
+
+
+def test_dropping_on_the_view_reorders(designer, stack):
+    designer.set_architecture({"sizes": [784, 10, 20, 30, 10], "activations": ["relu", "tanh", "sigmoid", "sigmoid"],
+                               "cost": "cross-entropy"})
+    view, model = designer.view, designer.model
+    mime = model.mimeData([model.index(1, LAYER)])           # dragging "Hidden 1" by its handle
+    rect = view.visualRect(model.index(3, LAYER))
+    pos = QPointF(rect.center().x(), rect.bottom() - 1)      # the lower edge of "Hidden 3": below it
+    args = (Qt.DropAction.MoveAction, mime, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier)
+    for event in (QDragEnterEvent(pos.toPoint(), *args), QDragMoveEvent(pos.toPoint(), *args), QDropEvent(pos, *args)):
+        QApplication.sendEvent(view.viewport(), event)
+        assert event.isAccepted()
+    assert sizes(designer) == [784, 20, 30, 10, 10]
+    assert stack.undoText() == "Move hidden layer 1 to position 3"
+    stack.undo()
+    assert sizes(designer) == [784, 10, 20, 30, 10]
+
+
+def test_a_loaded_zero_size_layer_is_flagged(designer):
+    designer.set_architecture({"sizes": [784, 0, 10], "activations": ["relu", "softmax"], "cost": "log-likelihood"})
+    assert "0 neurons" in designer.validation_error()
+    assert designer.model.index(1, LAYER).data(Qt.ItemDataRole.BackgroundRole) == ERROR_BACKGROUND
+    spin = editor(designer, 1, NEURONS)
+    assert spin.value() == 0                     # shown as it is, not silently clamped
+    spin.setValue(12)
+    assert sizes(designer) == [784, 12, 10] and designer.validation_error() is None
+    assert spin.minimum() == 1

@@ -34,7 +34,7 @@ class _SpinBox(QSpinBox):
     def set_value_quietly(self, value: int) -> None:
         """Show ``value`` without emitting valueChanged (no undo command) and without a selection."""
         self.blockSignals(True)
-        self.setMaximum(max(MAX_NEURONS, value))
+        self.setRange(min(1, value), max(MAX_NEURONS, value))   # a loaded 0 shows as 0 (and red)
         self.setValue(value)
         self.lineEdit().deselect()
         self.blockSignals(False)
@@ -155,7 +155,9 @@ class NetworkDesigner(QWidget):
         self.view.setAlternatingRowColors(True)
         self.view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.view.setDragDropMode(QAbstractItemView.DragDropMode.InternalMove)
+        # DragDrop rather than InternalMove: same behaviour (the model only accepts its own row
+        # MIME type, as a move), but the view's drop path can then be exercised by tests.
+        self.view.setDragDropMode(QAbstractItemView.DragDropMode.DragDrop)
         self.view.setDefaultDropAction(Qt.DropAction.MoveAction)
         self.view.setDragDropOverwriteMode(False)
         self.view.setDropIndicatorShown(True)
