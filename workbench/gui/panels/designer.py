@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from PySide6.QtCore import QEvent, QModelIndex, QSize, Qt, Signal
-from PySide6.QtGui import QAction, QKeySequence, QPalette, QUndoStack
+from PySide6.QtGui import QAction, QKeySequence, QPainter, QPalette, QUndoStack
 from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QHBoxLayout, QHeaderView, QLabel,
                                QPushButton, QSizePolicy, QSpinBox, QStyle, QStyledItemDelegate,
                                QToolButton, QTreeView, QVBoxLayout, QWidget)
@@ -116,6 +116,28 @@ class _LayerDelegate(QStyledItemDelegate):
         return QSize(width, max(hint.height(), self._editor_height))
 
 
+class _LayerView(QTreeView):
+    """The layer list, with a quiet how-to line in the free space below the rows."""
+
+    HINT = "Drag a layer by its handle to reorder it · Ins adds a layer, Del removes it, Alt+↑/↓ moves it"
+
+    def paintEvent(self, event):
+        super().paintEvent(event)
+        model = self.model()
+        if model is None or not model.rowCount() or not self.isEnabled():
+            return
+        last = self.visualRect(model.index(model.rowCount() - 1, 0))
+        free = self.viewport().rect().adjusted(8, last.bottom() + 8, -8, -6)
+        metrics = self.fontMetrics()
+        if free.height() < metrics.lineSpacing() * 2:
+            return
+        painter = QPainter(self.viewport())
+        painter.setPen(self.palette().color(QPalette.ColorRole.PlaceholderText))
+        painter.drawText(free, Qt.AlignmentFlag.AlignBottom | Qt.AlignmentFlag.AlignHCenter | Qt.TextFlag.TextWordWrap,
+                         self.HINT)
+        painter.end()
+
+
 class NetworkDesigner(QWidget):
     """Edit the layer stack: hidden layers (add, insert, remove, drag or Alt+↑/↓ to reorder, size,
     activation), the output activation and the cost; input/output sizes come from the data.
@@ -144,7 +166,7 @@ class NetworkDesigner(QWidget):
         self._preset_combo.activated.connect(self._on_preset_activated)
         self._preset_combo.setToolTip("Replace the network with a classic architecture (undoable)")
 
-        self.view = QTreeView()
+        self.view = _LayerView()
         self.view.setModel(self.model)
         self._delegate = _LayerDelegate(self.model, self.view)
         self.view.setItemDelegate(self._delegate)
