@@ -121,8 +121,8 @@ class Diverged:
 
 
 def _norm(a: np.ndarray) -> float:
-    flat = a.reshape(-1)
-    return math.sqrt(float(np.dot(flat, flat)))
+    """Euclidean length of a contiguous array of any shape (inf if its squares overflow)."""
+    return math.sqrt(np.vdot(a, a))
 
 
 def _check_data(net: Network, X, Y, what: str):
@@ -265,16 +265,16 @@ def _step(net, xb, yb, hp, optimizer, n, watch):
         # every update rule is linear in the gradient, so η·(sum/m) = (η/m)·sum
         dw = optimizer.step(hp.optimizer, (l, "W"), grad_sum, eta / m, hp.momentum)
         db = optimizer.step(hp.optimizer, (l, "b"), grad_b[l].copy(), eta, hp.momentum)
-        if not math.isfinite(_norm(dw)):
-            _undo(net, applied)
-            return "the weight updates became NaN or infinite"
         net.weights[l] += dw
         net.biases[l] += db
         applied.append((dw, db))
+    # A finite gradient times a finite rate cannot overflow a weight before the cost overflows, so
+    # a non-finite norm here means |w| > ~1e19 (its square overflows) and subtracting the step
+    # restores the previous, finite weights.
     weight_norms = [_norm(w) for w in net.weights]
     if not all(map(math.isfinite, weight_norms)):
         _undo(net, applied)
-        return "the weights became NaN or infinite"
+        return "the weights grew without bound"
     return cost, grad_b, delta_norms, watched, weight_norms
 
 
