@@ -293,7 +293,14 @@ def test_dropping_on_the_view_reorders(designer, stack):
     rect = view.visualRect(model.index(3, LAYER))
     pos = QPointF(rect.center().x(), rect.bottom() - 1)      # the lower edge of "Hidden 3": below it
     args = (Qt.DropAction.MoveAction, mime, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier)
-    for event in (QDragEnterEvent(pos.toPoint(), *args), QDragMoveEvent(pos.toPoint(), *args), QDropEvent(pos, *args)):
+
+    def drag_event(cls):                          # QPointF from PySide6 6.12 on, QPoint before
+        try:
+            return cls(pos, *args)
+        except TypeError:
+            return cls(pos.toPoint(), *args)
+
+    for event in (drag_event(QDragEnterEvent), drag_event(QDragMoveEvent), QDropEvent(pos, *args)):
         QApplication.sendEvent(view.viewport(), event)
         assert event.isAccepted()
     assert sizes(designer) == [784, 20, 30, 10, 10]
