@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from workbench.gui import _pyside_fix  # noqa: F401  (first: PySide6 6.12 refcount bug on Python 3.11)
 from PySide6.QtCore import QEvent, QModelIndex, QSize, Qt, Signal
 from PySide6.QtGui import QAction, QKeySequence, QPainter, QPalette, QUndoStack
 from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QHBoxLayout, QHeaderView, QLabel,

@@ -7,6 +7,7 @@ a few hundred edges are ever drawn. Geometry is computed on resize and architect
 
 from __future__ import annotations
 
+from workbench.gui import _pyside_fix  # noqa: F401  (first: PySide6 6.12 refcount bug on Python 3.11)
 import numpy as np
 from PySide6.QtCore import QEvent, QLineF, QPointF, QRectF, QSize, Qt, Signal
 from PySide6.QtGui import QBrush, QColor, QFont, QPainter, QPalette, QPen
