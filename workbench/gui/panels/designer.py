@@ -196,16 +196,17 @@ class NetworkDesigner(QWidget):
         self.actions: dict[str, QAction] = {}
         buttons = QHBoxLayout()
         buttons.setSpacing(4)
-        for key, text, shortcut, tip, slot in (
-            ("add", "Add", "Ins", "Add a hidden layer below the selected one", self.add_layer),
-            ("insert", "Insert above", "Shift+Ins", "Insert a hidden layer above the selected one",
-             self.insert_layer),
-            ("remove", "Remove", "Del", "Remove the selected hidden layer", self.remove_layer),
-            ("up", "Move up", "Alt+Up", "Move the selected hidden layer towards the input", self.move_up),
-            ("down", "Move down", "Alt+Down", "Move the selected hidden layer towards the output",
+        for key, text, short, shortcut, tip, slot in (
+            ("add", "Add layer", "Add", "Ins", "Add a hidden layer below the selected one", self.add_layer),
+            ("insert", "Insert layer above", "Insert above", "Shift+Ins",
+             "Insert a hidden layer above the selected one", self.insert_layer),
+            ("remove", "Remove layer", "Remove", "Del", "Remove the selected hidden layer", self.remove_layer),
+            ("up", "Move layer up", "↑", "Alt+Up", "Move the selected hidden layer towards the input", self.move_up),
+            ("down", "Move layer down", "↓", "Alt+Down", "Move the selected hidden layer towards the output",
              self.move_down),
         ):
             action = QAction(text, self)
+            action.setIconText(short)
             action.setShortcut(QKeySequence(shortcut))
             action.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
             action.setToolTip(f"{tip} ({QKeySequence(shortcut).toString(QKeySequence.SequenceFormat.NativeText)})")
@@ -214,6 +215,9 @@ class NetworkDesigner(QWidget):
             self.actions[key] = action
             button = QToolButton()
             button.setDefaultAction(action)
+            button.setAccessibleName(text)
+            if key in ("up", "down"):
+                button.setMinimumWidth(button.sizeHint().height() + 8)
             buttons.addWidget(button)
         buttons.addStretch(1)
 
