@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import csv
 import os
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
@@ -197,7 +198,73 @@ class _Parser:
                             "finite number.")
         return values
 
-    def feed(self, rows: list[list[str]], linenos: list[int]) -> None:
+    def feed(self, lines: list[str], linenos: list[int]) -> None:
+        """Parse one block of content lines (fast C path; the careful path finds errors)."""
+        if not self._feed_fast(lines):
+            self._feed_careful(_split_lines(lines, DELIMITERS[self.layout.delimiter]), linenos)
+
+    def _add_codes(self, names: np.ndarray) -> np.ndarray:
+        """Global int32 class codes for a (n,) array of class-name strings."""
+        uniques, inverse = np.unique(names, return_inverse=True)
+        lookup = np.empty(len(uniques), dtype=np.int32)
+        for u, name in enumerate(uniques.tolist()):
+            code = self.classes.get(name)
+            if code is None:
+                if len(self.classes) >= MAX_CLASSES:
+                    raise DataError(f"{self.path}: the target column '{self.layout.names[self.targets[0]]}' "
+                                    f"has more than {MAX_CLASSES:,} distinct values; it does not look like "
+                                    "class labels.")
+                code = self.classes[name] = len(self.classes)
+            lookup[u] = code
+        return lookup[inverse.reshape(-1)]
+
+    def _feed_fast(self, lines: list[str]) -> bool:
+        """np.loadtxt on the block; False (nothing stored) when anything looks wrong."""
+        delim = DELIMITERS[self.layout.delimiter]
+        m = self.layout.n_columns
+        quoted = any('"' in line for line in lines)
+        if delim is None:
+            counts_ok = all(len(line.split()) == m for line in lines)
+        elif quoted:
+            counts_ok = all(len(row) == m for row in csv.reader(lines, delimiter=delim))
+        else:
+            counts_ok = all(line.count(delim) == m - 1 for line in lines)
+        if not counts_ok:
+            return False
+        options = dict(delimiter=delim, comments=None, quotechar='"' if quoted else None)
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("error")
+                X = np.loadtxt(lines, dtype=np.float32, usecols=self.features, ndmin=2, **options)
+                if not np.isfinite(X).all():
+                    return False
+                if self.string_target is None:
+                    self.string_target = False
+                    if len(self.targets) == 1 and self.task != "regression":
+                        cells = np.loadtxt(lines, dtype=str, usecols=self.targets, ndmin=1, **options)
+                        self.string_target = not all(_is_number(c) for c in cells.tolist())
+                if self.string_target:
+                    names = np.char.strip(np.loadtxt(lines, dtype=str, usecols=self.targets, ndmin=1, **options))
+                    if (names == "").any():
+                        return False
+                    codes = self._add_codes(names)
+                else:
+                    T = np.loadtxt(lines, dtype=np.float32, usecols=self.targets, ndmin=2, **options)
+                    if not np.isfinite(T).all():
+                        return False
+        except (ValueError, Warning):
+            return False
+        self.X.append(X)
+        if self.string_target:
+            self.codes.append(codes)
+        else:
+            if self.T is None:
+                self.T = _Grow(len(self.targets), self.X.data.shape[0])
+            self.T.append(T)
+        return True
+
+    def _feed_careful(self, rows: list[list[str]], linenos: list[int]) -> None:
+        """Cell-by-cell checks with row/column messages; the reference behaviour of ``feed``."""
         m = self.layout.n_columns
         for r, row in enumerate(rows):
             if len(row) != m:
@@ -205,34 +272,26 @@ class _Parser:
                 raise DataError(f"{self.path}, row {linenos[r]}: {len(row)} fields, but {expected} has {m} "
                                 "(ragged rows: check the delimiter and quoting).")
         cells = np.array(rows, dtype=str)
-        self.X.append(self._numbers(cells[:, self.features], rows, self.features, linenos, "feature"))
+        X = self._numbers(cells[:, self.features], rows, self.features, linenos, "feature")
         if self.string_target is None:
             self.string_target = False
             if len(self.targets) == 1 and self.task != "regression":
-                try:
-                    cells[:, self.targets].astype(np.float32)
-                except ValueError:
-                    self.string_target = True
+                self.string_target = not all(_is_number(row[self.targets[0]]) for row in rows)
         if self.string_target:
             j = self.targets[0]
-            codes = np.empty(len(rows), dtype=np.int32)
-            for r, row in enumerate(rows):
-                name = row[j].strip()
-                if not name:
-                    raise DataError(f"{self._where(linenos[r], j)}: missing class label (empty cell).")
-                code = self.classes.get(name)
-                if code is None:
-                    if len(self.classes) >= MAX_CLASSES:
-                        raise DataError(f"{self.path}: the target column '{self.layout.names[j]}' has more "
-                                        f"than {MAX_CLASSES:,} distinct values; it does not look like class "
-                                        "labels.")
-                    code = self.classes[name] = len(self.classes)
-                codes[r] = code
+            names = np.char.strip(cells[:, j])
+            empty = np.flatnonzero(names == "")
+            if empty.size:
+                raise DataError(f"{self._where(linenos[empty[0]], j)}: missing class label (empty cell).")
+            codes = self._add_codes(names)
+            self.X.append(X)
             self.codes.append(codes)
         else:
+            T = self._numbers(cells[:, self.targets], rows, self.targets, linenos, "target")
+            self.X.append(X)
             if self.T is None:
                 self.T = _Grow(len(self.targets), self.X.data.shape[0])
-            self.T.append(self._numbers(cells[:, self.targets], rows, self.targets, linenos, "target"))
+            self.T.append(T)
 
 
 def _natural_order(names: list[str]) -> list[str]:
@@ -288,7 +347,6 @@ def _load(path: Path, handle, size: int, p: dict, progress, cancel) -> Dataset:
 
     avg = max(sum(len(s) for s in content) / len(content), 1.0)
     parser = _Parser(path, layout, features, targets, p["task"], int(size / avg * 1.05) + 16)
-    delim = DELIMITERS[layout.delimiter]
     if layout.header:
         content, numbers = content[1:], numbers[1:]
     done = sum(len(s) for s in lines)
@@ -296,7 +354,7 @@ def _load(path: Path, handle, size: int, p: dict, progress, cancel) -> Dataset:
         if cancel is not None and cancel():
             raise DownloadCancelled(f"Loading {path.name} cancelled.")
         if content:
-            parser.feed(_split_lines(content, delim), numbers)
+            parser.feed(content, numbers)
         if progress is not None:
             progress(min(done, size), size, f"Reading {path.name}")
         lineno += len(lines)

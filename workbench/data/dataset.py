@@ -189,14 +189,17 @@ def split_sizes(n: int, validation: float, test: float, where: str) -> tuple[int
 
 def make_splits(X: np.ndarray, Y: np.ndarray, labels: np.ndarray | None, validation: float, test: float,
                 rng: np.random.Generator | None, where: str) -> dict[str, Split]:
-    """Shuffle (when ``rng`` is given) and cut (n, d) / (n, k) arrays into train/validation/test."""
+    """Cut (n, d) / (n, k) arrays into train/validation/test, shuffled when ``rng`` is given.
+
+    Without ``rng`` the splits are consecutive row ranges and share memory with the inputs.
+    """
     n_train, n_val, n_test = split_sizes(len(X), validation, test, where)
-    order = rng.permutation(len(X)) if rng is not None else np.arange(len(X))
     bounds = {"train": (0, n_train), "validation": (n_train, n_train + n_val),
               "test": (n_train + n_val, n_train + n_val + n_test)}
+    order = rng.permutation(len(X)) if rng is not None else None
     splits = {}
     for name, (a, b) in bounds.items():
         if b > a:
-            idx = order[a:b]
+            idx = order[a:b] if order is not None else slice(a, b)
             splits[name] = Split(X[idx], Y[idx], None if labels is None else labels[idx])
     return splits
