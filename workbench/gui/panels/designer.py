@@ -3,140 +3,22 @@
 from __future__ import annotations
 
 from workbench.gui import _pyside_fix  # noqa: F401  (first: PySide6 6.12 refcount bug on Python 3.11)
-from PySide6.QtCore import QEvent, QModelIndex, QSize, Qt, Signal
-from PySide6.QtGui import QAction, QKeySequence, QPainter, QPalette, QUndoStack
+from PySide6.QtCore import QEvent, Qt, Signal
+from PySide6.QtGui import QAction, QKeySequence, QPalette, QUndoStack
 from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QHBoxLayout, QHeaderView, QLabel,
-                               QPushButton, QSizePolicy, QSpinBox, QStyle, QStyledItemDelegate,
-                               QToolButton, QTreeView, QVBoxLayout, QWidget)
+                               QPushButton, QSizePolicy, QStyle, QToolButton, QVBoxLayout, QWidget)
 
-from workbench.core import ACTIVATIONS, COSTS, HIDDEN_ACTIVATIONS
+from workbench.core import ACTIVATIONS, COSTS
 from workbench.gui import presets as _presets
-from workbench.gui.panels.layer_stack import (ACTIVATION, COST_NAMES, DEFAULT_HIDDEN, LAYER, MAX_NEURONS,
-                                              NEURONS, OUTPUT_ACTIVATIONS, InsertLayer, LayerStackModel,
-                                              MoveLayer, RemoveLayer, SetArchitecture, SetCost,
-                                              parameter_count, validate)
+from workbench.gui.panels.layer_editors import LayerDelegate, LayerView
+from workbench.gui.panels.layer_stack import (ACTIVATION, COST_NAMES, DEFAULT_HIDDEN, LAYER, NEURONS,
+                                              InsertLayer, LayerStackModel, MoveLayer, RemoveLayer,
+                                              SetArchitecture, SetCost, parameter_count, validate)
 
 __all__ = ["NetworkDesigner", "preset_names", "preset"]
 
 preset_names = _presets.preset_names
 preset = _presets.preset
-
-
-def _passes_undo_shortcuts(widget, event) -> bool:
-    """Let Ctrl+Z / Ctrl+Shift+Z reach the window's undo actions instead of a line edit's own undo."""
-    if event.type() == QEvent.Type.ShortcutOverride and (
-            event.matches(QKeySequence.StandardKey.Undo) or event.matches(QKeySequence.StandardKey.Redo)):
-        event.ignore()
-        return True
-    return False
-
-
-class _SpinBox(QSpinBox):
-    def set_value_quietly(self, value: int) -> None:
-        """Show ``value`` without emitting valueChanged (no undo command) and without a selection."""
-        self.blockSignals(True)
-        self.setRange(min(1, value), max(MAX_NEURONS, value))   # a loaded 0 shows as 0 (and red)
-        self.setValue(value)
-        self.lineEdit().deselect()
-        self.blockSignals(False)
-
-    def event(self, event):
-        return _passes_undo_shortcuts(self, event) or super().event(event)
-
-    def wheelEvent(self, event):   # scrolling the list must not change sizes by accident
-        if self.hasFocus():
-            super().wheelEvent(event)
-        else:
-            event.ignore()
-
-
-class _ComboBox(QComboBox):
-    def wheelEvent(self, event):
-        if self.hasFocus():
-            super().wheelEvent(event)
-        else:
-            event.ignore()
-
-
-class _LayerDelegate(QStyledItemDelegate):
-    """Persistent editors: a spin box for hidden sizes, a combo box for activations. Every change
-    is committed at once, so the diagram follows live and size changes merge into one undo step."""
-
-    def __init__(self, model: LayerStackModel, parent=None):
-        super().__init__(parent)
-        self._model = model
-        self._editor_height = None
-
-    def createEditor(self, parent, option, index):
-        if index.column() == NEURONS:
-            spin = _SpinBox(parent)
-            spin.setRange(1, MAX_NEURONS)
-            spin.setAccelerated(True)
-            spin.setToolTip(f"Number of neurons, 1 to {MAX_NEURONS}")
-            spin.valueChanged.connect(lambda _value, e=spin: self.commitData.emit(e))
-            spin.editingFinished.connect(self._model.next_session)
-            return spin
-        combo = _ComboBox(parent)
-        names = HIDDEN_ACTIVATIONS if self._model.is_hidden(index.row()) else OUTPUT_ACTIVATIONS
-        combo.addItems(names)
-        combo.setToolTip("Activation function of this layer")
-        combo.currentIndexChanged.connect(lambda _i, e=combo: self.commitData.emit(e))
-        return combo
-
-    def setEditorData(self, editor, index):
-        value = index.data(Qt.ItemDataRole.EditRole)
-        if isinstance(editor, _SpinBox):
-            editor.set_value_quietly(int(value))
-            return
-        editor.blockSignals(True)
-        position = editor.findText(str(value))
-        if position < 0:   # e.g. softmax loaded into a hidden layer: show it, but it cannot be chosen
-            editor.addItem(str(value))
-            position = editor.count() - 1
-            editor.model().item(position).setEnabled(False)
-        editor.setCurrentIndex(position)
-        editor.blockSignals(False)
-
-    def setModelData(self, editor, model, index):
-        value = editor.value() if isinstance(editor, QSpinBox) else editor.currentText()
-        model.setData(index, value, Qt.ItemDataRole.EditRole)
-
-    def updateEditorGeometry(self, editor, option, index):
-        rect = option.rect
-        if isinstance(editor, QSpinBox):
-            rect.setWidth(min(rect.width(), editor.sizeHint().width() + 24))
-        editor.setGeometry(rect)
-
-    def sizeHint(self, option, index):
-        hint = super().sizeHint(option, index)
-        if self._editor_height is None:
-            self._editor_height = max(QSpinBox().sizeHint().height(), QComboBox().sizeHint().height()) + 2
-        width = hint.width()
-        if index.column() == ACTIVATION:
-            width = max(width, 120)
-        return QSize(width, max(hint.height(), self._editor_height))
-
-
-class _LayerView(QTreeView):
-    """The layer list, with a quiet how-to line in the free space below the rows."""
-
-    HINT = "Drag a layer by its handle to reorder it · Ins adds a layer, Del removes it, Alt+↑/↓ moves it"
-
-    def paintEvent(self, event):
-        super().paintEvent(event)
-        model = self.model()
-        if model is None or not model.rowCount() or not self.isEnabled():
-            return
-        last = self.visualRect(model.index(model.rowCount() - 1, 0))
-        free = self.viewport().rect().adjusted(8, last.bottom() + 8, -8, -6)
-        metrics = self.fontMetrics()
-        if free.height() < metrics.lineSpacing() * 2:
-            return
-        painter = QPainter(self.viewport())
-        painter.setPen(self.palette().color(QPalette.ColorRole.PlaceholderText))
-        painter.drawText(free, Qt.AlignmentFlag.AlignBottom | Qt.AlignmentFlag.AlignHCenter | Qt.TextFlag.TextWordWrap,
-                         self.HINT)
-        painter.end()
 
 
 class NetworkDesigner(QWidget):
@@ -167,9 +49,9 @@ class NetworkDesigner(QWidget):
         self._preset_combo.activated.connect(self._on_preset_activated)
         self._preset_combo.setToolTip("Replace the network with a classic architecture (undoable)")
 
-        self.view = _LayerView()
+        self.view = LayerView()
         self.view.setModel(self.model)
-        self._delegate = _LayerDelegate(self.model, self.view)
+        self._delegate = LayerDelegate(self.model, self.view)
         self.view.setItemDelegate(self._delegate)
         self.view.setRootIsDecorated(False)
         self.view.setItemsExpandable(False)
