@@ -203,7 +203,9 @@ class TrainingPlots(QWidget):
         self._markers: list[tuple[float, str]] = []
         self._marker_lines: list[pg.InfiniteLine] = []
         self._last_x = 0.0
+        self._seen, self._seen_epoch = 0, 0
         self._dirty = False
+        self._compact = False
         self._hover_x: float | None = None
         self._batches = _Table(_B_FIXED + 1)
         self._epochs = _Table(_E_FIXED + 2)
@@ -269,10 +271,16 @@ class TrainingPlots(QWidget):
         self.speed_plot.setXLink(self.cost_plot)
         self.cost_plot.setLabel("left", "cost")
         self.accuracy_plot.setLabel("left", "accuracy", units="%")
-        self.speed_plot.setLabel("left", "‖δˡ‖")
+        self.speed_plot.setLabel("left", "‖δˡ‖ (log)")
+        self.speed_plot.vb.setToolTip("Learning speed of each layer: the length of ∂C/∂bˡ, the gradient of the "
+                                      "cost with respect to the layer's biases.\nIn deep sigmoid networks the "
+                                      "early layers learn much more slowly (the vanishing gradient).")
         self.speed_plot.setLabel("bottom", "epoch")
         self.speed_plot.setLogMode(x=False, y=True)
-        self.speed_plot.getAxis("left").enableAutoSIPrefix(False)
+        for plot in self._curve_plots:
+            plot.getAxis("left").enableAutoSIPrefix(False)
+        for plot in (self.cost_plot, self.accuracy_plot):
+            plot.getAxis("bottom").setStyle(showValues=False)  # x is shared: values under the last plot
 
         self._cost_legend = self.cost_plot.addLegend(offset=(-8, 8), labelTextSize="8pt")
         self._accuracy_legend = self.accuracy_plot.addLegend(offset=(-8, -8), labelTextSize="8pt")
@@ -376,7 +384,7 @@ class TrainingPlots(QWidget):
         for glw in (self._glw, self._watch_glw):
             glw.setBackground(bg)
         legend_bg = QColor(bg)
-        legend_bg.setAlpha(200)
+        legend_bg.setAlpha(160)
         for plot in self._curve_plots + [self.watch_plot]:
             for name in ("left", "bottom"):
                 axis = plot.getAxis(name)
@@ -401,12 +409,33 @@ class TrainingPlots(QWidget):
         self._style_curves()
         self._style_markers()
 
-    def _titles(self, fg: QColor):
-        colour = fg.name()
-        self.cost_plot.setTitle("Cost", color=colour, size="9pt")
-        self.accuracy_plot.setTitle("Accuracy", color=colour, size="9pt")
-        self.speed_plot.setTitle("Learning speed: ‖δˡ‖ = ‖∂C/∂bˡ‖ of each layer", color=colour, size="9pt")
+    def _titles(self, fg: QColor | None = None):
+        """Plot titles, left out when the plots are short (the axis labels still name each plot)."""
+        colour = (fg or self.palette().color(QPalette.ColorRole.Text)).name()
+        compact = self._compact
+        titles = ((self.cost_plot, "Cost"), (self.accuracy_plot, "Accuracy"),
+                  (self.speed_plot, "Learning speed: ‖δˡ‖ = ‖∂C/∂bˡ‖ of each layer"))
+        for plot, title in titles:
+            plot.setTitle(None if compact else title, color=colour, size="9pt")
         self.watch_plot.setTitle("Gradient ∂C/∂w of the watched weights, per batch", color=colour, size="9pt")
+
+    def _arrange(self):
+        """Adapt to the available space: titles only when tall, legends in one row when wide."""
+        compact = self._glw.height() < 540
+        if compact != self._compact:
+            self._compact = compact
+            self._titles()
+        width = self._glw.width()
+        for legend in (self._cost_legend, self._accuracy_legend, self._speed_legend, self._watch_legend):
+            n = len(legend.items)
+            if n:
+                columns = n if width >= 110 * n + 80 else max(1, -(-n // 2))
+                if legend.columnCount != columns:
+                    legend.setColumnCount(columns)
+
+    def resizeEvent(self, event):
+        super().resizeEvent(event)
+        self._arrange()
 
     def _style_curves(self):
         batch_colour = QColor(TRAIN_COLOUR)
@@ -453,6 +482,7 @@ class TrainingPlots(QWidget):
             self._watch_labels = []
         self._markers = []
         self._last_x = 0.0
+        self._seen, self._seen_epoch = 0, 0
         for plot in self._curve_plots + [self.watch_plot]:
             for line in [ln for ln in plot.items if getattr(ln, "_workbench_marker", False)]:
                 plot.removeItem(line)
@@ -479,8 +509,11 @@ class TrainingPlots(QWidget):
             t.grow()
         n = t.n
         d = t.data
-        x = rec.epoch - 1 + rec.samples_seen / rec.n_train
-        d[_BX, n] = x
+        # A batch's cost and gradients are measured on the weights before its update: plot it where
+        # the batch starts, so batch 1 of epoch 1 sits at x = 0 with the initial evaluation.
+        start = self._seen if (rec.epoch == self._seen_epoch and rec.batch > 1) else 0
+        d[_BX, n] = rec.epoch - 1 + start / rec.n_train
+        x = rec.epoch - 1 + rec.samples_seen / rec.n_train  # where the next batch starts
         d[_BSTEP, n] = rec.step
         d[_BEPOCH, n] = rec.epoch
         d[_BBATCH, n] = rec.batch
@@ -491,6 +524,7 @@ class TrainingPlots(QWidget):
             return self.add_batch(rec)
         d[_B_FIXED:, n] = norms
         t.n = n + 1
+        self._seen, self._seen_epoch = rec.samples_seen, rec.epoch
         if rec.watched:
             self._add_watched(rec.watched, n)
         self._last_x = x
@@ -601,7 +635,7 @@ class TrainingPlots(QWidget):
             curve.setZValue(10 + self._n_layers - i)  # early (slow) layers drawn on top
             self.speed_plot.addItem(curve)
             self._speed_curves.append(curve)
-        self._speed_legend.setColumnCount(2 if self._n_layers > 5 else 1)
+        self._arrange()
         self._style_curves()
 
     def _rebuild_watch_curves(self):
@@ -618,6 +652,7 @@ class TrainingPlots(QWidget):
         elif not self._watch_curves and index >= 0:
             self._tabs.removeTab(index)
         self._style_curves()
+        self._arrange()
 
     def _update_legends(self):
         """The per-batch cost curve is in the legend only at batch resolution."""
@@ -628,6 +663,7 @@ class TrainingPlots(QWidget):
         legend.addItem(self._train_cost, "training")
         legend.addItem(self._val_cost, "validation")
         self._batch_cost.setVisible(self._resolution == "batch")
+        self._arrange()
 
     def _force_redraw(self):
         self._touch()
@@ -727,7 +763,7 @@ class TrainingPlots(QWidget):
             line = pg.InfiniteLine(
                 pos=x, angle=90, movable=False,
                 label=text.replace("{", "{{").replace("}", "}}") if labelled else None,
-                labelOpts=dict(position=0.9))
+                labelOpts=dict(position=0.7))
             line._workbench_marker = True
             line.setToolTip(f"{text}  (at epoch {x:.3g})")
             line.setZValue(15)
@@ -871,7 +907,7 @@ class TrainingPlots(QWidget):
             if self._watch_curves and i < w.n:
                 for k in range(len(self._watch_curves)):
                     row[col[f"dC_dw_{k + 1}"]] = cell(w.data[k, i])
-            rows.append((d[_BX], 0, row))
+            rows.append((d[_BX], 2, row))
         for i in range(e.n):
             row = [""] * len(header)
             d = e.data[:, i]
@@ -886,13 +922,13 @@ class TrainingPlots(QWidget):
             for l in range(L):
                 row[start + l] = cell(d[_E_FIXED + l])
                 row[start + L + l] = cell(d[_E_FIXED + L + l])
-            rows.append((d[_EEPOCH], 1, row))
+            rows.append((d[_EEPOCH], 0, row))
         for x, text in self._markers:
             row = [""] * len(header)
             row[0] = "marker"
             row[col["position"]] = cell(x)
             row[col["note"]] = text
-            rows.append((x, 2, row))
+            rows.append((x, 1, row))
         rows.sort(key=lambda r: (r[0], r[1]))
         fd, tmp = _atomic_target(path)
         try:
@@ -957,6 +993,7 @@ class TrainingPlots(QWidget):
                 "weight_norms": [_json_list(e.column(_E_FIXED + L + l)) for l in range(L)],
             },
             "markers": [{"x": x, "text": t} for x, t in self._markers],
+            "last_x": self._last_x,
         }
 
     def load_history(self, d: dict):
@@ -990,6 +1027,8 @@ class TrainingPlots(QWidget):
             raise ValueError(f"The plot history is incomplete or damaged ({exc!r}).") from None
         last = [self._batches.column(_BX)[-1:], self._epochs.column(_EEPOCH)[-1:]]
         self._last_x = float(max((float(a[0]) for a in last if len(a)), default=0.0))
+        if isinstance(d.get("last_x"), (int, float)) and math.isfinite(d["last_x"]):
+            self._last_x = float(d["last_x"])
         self._style_curves()
         self.set_resolution(d.get("resolution", "batch") if d.get("resolution") in ("batch", "epoch") else "batch")
         self._dirty = True
