@@ -283,3 +283,42 @@ def test_large_file_memory_stays_bounded(tmp_path, monkeypatch):
     assert size > 2_500_000
     # Final arrays (1.9 MB) plus one parsed block and the buffers' slack: far below the text size.
     assert peak < arrays + 0.5 * size, (peak, arrays, size)
+
+
+def test_windows_line_endings_and_r_style_quotes(tmp_path):
+    text = '"x","y","group"\r\n1.5,2,"b"\r\n3,4,"a"\r\n5,6,"b"\r\n7,8,"a"\r\n'
+    path = tmp_path / "r.csv"
+    path.write_bytes(text.encode())
+    ds = load_dataset(f"csv:{path},validation=0,shuffle=false")
+    assert ds.feature_names == ["x", "y"] and ds.class_names == ["a", "b"]
+    assert ds.train.labels.tolist() == [1, 0, 1, 0]
+    np.testing.assert_array_equal(ds.train.X[:, 0], [1.5, 3, 5, 7])
+
+
+@pytest.mark.parametrize("text", [
+    IRIS,
+    IRIS.replace(",", "\t"),
+    IRIS.replace(",", "  "),
+    "a,b,y\n" + "".join(f"{i},{i / 7},{i % 4}\n" for i in range(50)),
+    "a,b,y1,y2\n" + "".join(f"{i},{i / 7},{i / 3},{-i}\n" for i in range(50)),
+    'a;b;"label"\n' + "".join(f'{i};{i * 2};"l {i % 3}"\n' for i in range(50)),
+])
+def test_fast_and_careful_paths_agree(tmp_path, monkeypatch, text):
+    path = write(tmp_path, text)
+    spec = f"csv:{path}" + (",target=y1;y2" if "y2" in text else "")
+    fast = load_dataset(spec)
+    monkeypatch.setattr(csvfile._Parser, "_feed_fast", lambda self, lines: False)
+    careful = load_dataset(spec)
+    assert fast.spec == careful.spec and fast.class_names == careful.class_names
+    for a, b in zip(fast.splits.values(), careful.splits.values(), strict=True):
+        np.testing.assert_array_equal(a.X, b.X)
+        np.testing.assert_array_equal(a.Y, b.Y)
+
+
+def test_classes_seen_in_later_blocks(tmp_path, monkeypatch):
+    monkeypatch.setattr(csvfile, "BLOCK_BYTES", 64)
+    monkeypatch.setattr(csvfile, "SNIFF_BYTES", 64)
+    text = "a,kind\n" + "".join(f"{i},{'zeta' if i < 20 else 'alpha' if i < 40 else 'mid'}\n" for i in range(60))
+    ds = load_dataset(f"csv:{write(tmp_path, text)},validation=0,shuffle=false")
+    assert ds.class_names == ["alpha", "mid", "zeta"]
+    assert ds.train.labels.tolist() == [2] * 20 + [0] * 20 + [1] * 20

@@ -117,6 +117,16 @@ def test_garbage_after_gzip_magic(tmp_path):
         read_idx(path, 3)
 
 
+@pytest.mark.parametrize("compress", [False, True])
+def test_absurd_count_fails_before_allocating(tmp_path, compress):
+    header = bytes([0, 0, 8, 3]) + np.asarray([4_000_000_000, 28, 28], ">u4").tobytes()
+    data = header + bytes(784)
+    path = tmp_path / "huge"
+    path.write_bytes(gzip.compress(data) if compress else data)
+    with pytest.raises(DataError, match="truncated" if not compress else "more than .* bytes of gzip data"):
+        IdxReader(path, 3)
+
+
 def test_missing_file(tmp_path):
     with pytest.raises(DataError, match="Cannot open .*nope"):
         read_idx(tmp_path / "nope", 1)

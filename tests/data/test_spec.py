@@ -153,3 +153,11 @@ def test_data_layer_imports_numpy_and_stdlib_only():
         text = source.read_text()
         assert "print(" not in text, source
         assert "np.random.seed" not in text and "np.random.rand" not in text, source
+
+
+def test_markdown_table_lists_every_source():
+    from workbench.data import markdown_table
+    table = markdown_table()
+    for info in DATASET_SPECS:
+        assert f"| `{info.name}" in table
+    assert "`mnist[:DIR]`" in table and "`csv:PATH`" in table and "`hidden=10-10-10`" in table

@@ -130,7 +130,8 @@ def _columns(text: str, layout: _Layout, path: Path, what: str) -> list[int]:
             raise DataError(f"{path} has no column '{item}' for the {what} (columns: {listing}).") from None
         if number == 0 or abs(number) > layout.n_columns:
             raise DataError(f"{path}: {what} column {number} does not exist; the file has "
-                            f"{layout.n_columns} columns (numbered 1 to {layout.n_columns}, or -1 for the last).")
+                            f"{layout.n_columns} columns (numbered 1 to {layout.n_columns}, or -1 for the "
+                            "last).")
         j = number - 1 if number > 0 else layout.n_columns + number
         if j not in out:
             out.append(j)
@@ -244,7 +245,8 @@ class _Parser:
                         cells = np.loadtxt(lines, dtype=str, usecols=self.targets, ndmin=1, **options)
                         self.string_target = not all(_is_number(c) for c in cells.tolist())
                 if self.string_target:
-                    names = np.char.strip(np.loadtxt(lines, dtype=str, usecols=self.targets, ndmin=1, **options))
+                    names = np.loadtxt(lines, dtype=str, usecols=self.targets, ndmin=1, **options)
+                    names = np.char.strip(names)
                     if (names == "").any():
                         return False
                     codes = self._add_codes(names)

@@ -151,7 +151,8 @@ class Dataset:
 
     def __repr__(self) -> str:
         sizes = ", ".join(f"{k}={len(v)}" for k, v in self.splits.items())
-        return f"<Dataset {self.name!r} {self.task} {self.n_inputs}->{self.n_outputs} ({sizes}) spec={self.spec!r}>"
+        return (f"<Dataset {self.name!r} {self.task} {self.n_inputs}->{self.n_outputs} ({sizes}) "
+                f"spec={self.spec!r}>")
 
 
 def _num(x: float) -> str:

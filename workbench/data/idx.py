@@ -8,6 +8,7 @@ uint32 dimensions, then the items. Labels files are ``0x00000801`` (1-D), image 
 from __future__ import annotations
 
 import gzip
+import os
 import zlib
 from pathlib import Path
 from typing import BinaryIO
@@ -20,6 +21,7 @@ UBYTE = 0x08
 _TYPE_NAMES = {0x08: "unsigned byte", 0x09: "signed byte", 0x0B: "short", 0x0C: "int",
                0x0D: "float", 0x0E: "double"}
 CHUNK_BYTES = 1 << 20
+MAX_GZIP_RATIO = 1100  # deflate cannot expand data more than about 1032 times
 
 
 class IdxReader:
@@ -47,7 +49,8 @@ class IdxReader:
                 raise self._error(f"is not an IDX file (magic number {header.hex()}; expected 0000080{ndim})")
             if header[2] != UBYTE:
                 kind = _TYPE_NAMES.get(header[2], f"unknown type 0x{header[2]:02x}")
-                raise self._error(f"stores {kind} values; only unsigned-byte IDX files (type 0x08) are supported")
+                raise self._error(f"stores {kind} values; only unsigned-byte IDX files (type 0x08) are "
+                                  "supported")
             if header[3] != ndim:
                 what = "labels" if ndim == 1 else "images"
                 raise self._error(f"has {header[3]} dimensions (magic number {header.hex()}); an IDX {what} "
@@ -59,6 +62,7 @@ class IdxReader:
             self.item_shape = tuple(int(d) for d in dims[1:])
             self.item_size = int(np.prod(self.item_shape, dtype=np.int64)) if self.item_shape else 1
             self.header_size = 4 + 4 * ndim
+            self._check_size(os.fstat(raw.fileno()).st_size)
         except BaseException:
             self.close()
             raise
@@ -77,6 +81,28 @@ class IdxReader:
         if raw is not None:
             raw.close()
             self._raw = None
+
+    def _check_size(self, file_size: int) -> None:
+        """Fail before allocating anything when the file cannot hold what its header announces."""
+        payload = self.count * self.item_size
+        if not self.compressed:
+            available = file_size - self.header_size
+            if available < payload:
+                raise self._truncated(available)
+            if available > payload:
+                raise self._extra(available - payload)
+        elif payload > file_size * MAX_GZIP_RATIO:
+            raise self._error(f"is corrupt: its header announces {self.count:,} items ({payload:,} bytes), "
+                              f"more than {file_size:,} bytes of gzip data can hold")
+
+    def _truncated(self, got: int) -> DataError:
+        return self._error(f"is truncated: the header announces {self.count:,} items of {self.item_size} "
+                           f"bytes ({self.count * self.item_size:,} bytes of data) but the file holds only "
+                           f"{got:,} bytes of data after the header")
+
+    def _extra(self, extra: int) -> DataError:
+        return self._error(f"is corrupt: it has {extra:,} bytes after the {self.count:,} items its header "
+                           "announces")
 
     def _error(self, text: str) -> DataError:
         return DataError(f"{self.path} {text}.")
@@ -120,11 +146,7 @@ class IdxReader:
             n = min(per_chunk, self.count - done)
             data = self._read(n * self.item_size)
             if len(data) < n * self.item_size:
-                got = (done * self.item_size + len(data))
-                raise self._error(
-                    f"is truncated: the header announces {self.count:,} items of "
-                    f"{self.item_size} bytes ({self.count * self.item_size:,} bytes of data) but the file "
-                    f"holds only {got:,} bytes of data after the header")
+                raise self._truncated(done * self.item_size + len(data))
             chunk = np.frombuffer(data, dtype=np.uint8).reshape(n, self.item_size)
             for (a, b), flat in zip(ranges, flats):
                 lo, hi = max(a, done), min(b, done + n)
@@ -144,8 +166,7 @@ class IdxReader:
                 break
             extra += len(tail)
         if extra:
-            raise self._error(f"is corrupt: it has {extra:,} bytes after the {self.count:,} items its "
-                              "header announces")
+            raise self._extra(extra)
         return outs
 
 

@@ -109,11 +109,13 @@ register(GeneratorInfo(
     _CLASSIFY + [outputs_param()] + split_params(0.5, 0.0) + [seed_param()],
     "classification", "playground", make_circle))
 register(GeneratorInfo(
-    "quadrants", "XOR quadrants", "Playground's exclusive-or: the sign of x·y over the square [-5.3, 5.3]².",
+    "quadrants", "XOR quadrants",
+    "Playground's exclusive-or: the sign of x·y over the square [-5.3, 5.3]².",
     _CLASSIFY + [outputs_param()] + split_params(0.5, 0.0) + [seed_param()],
     "classification", "playground", make_quadrants))
 register(GeneratorInfo(
-    "gaussians", "Two Gaussians", "Playground's two Gaussian blobs around (2, 2) and (-2, -2); noise widens them.",
+    "gaussians", "Two Gaussians",
+    "Playground's two Gaussian blobs around (2, 2) and (-2, -2); noise widens them.",
     [_points(500), _noise(0.0, "blob spread as in Playground: variance 0.5 + 7·noise")]
     + [outputs_param()] + split_params(0.5, 0.0) + [seed_param()],
     "classification", "playground", make_gaussians))
@@ -133,6 +135,7 @@ register(GeneratorInfo(
     [_points(1200), _noise(0.0)] + split_params(0.5, 0.0) + [seed_param()],
     "regression", "regression", make_plane))
 register(GeneratorInfo(
-    "multi-gaussian", "Multi-Gaussian", "Playground's surface of six Gaussian bumps of height ±1 over [-6, 6]².",
+    "multi-gaussian", "Multi-Gaussian",
+    "Playground's multi-Gaussian surface: six cone-shaped bumps of height ±1 (radius 2) over [-6, 6]².",
     [_points(1200), _noise(0.0)] + split_params(0.5, 0.0) + [seed_param()],
     "regression", "regression", make_multi_gaussian))

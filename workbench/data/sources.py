@@ -11,7 +11,7 @@ from . import csvfile, mnist
 from .dataset import Dataset
 from .errors import DataError
 from .generators import GENERATORS, generate
-from .params import Param, parse_spec, resolve_params
+from .params import Param, format_value, parse_spec, resolve_params
 
 # Importing these modules registers their generators.
 from . import functions, logic, playground, teacher  # noqa: E402,F401  (registration side effect)
@@ -58,7 +58,8 @@ def _catalogue() -> list[SourceInfo]:
                    "delimiter and header detected.", csvfile.PARAMS, "file", "file", "either",
                    "csv:iris.csv,target=species"),
     ]
-    examples = {"teacher": "teacher:items=2000,seed=5", "parity": "parity:bits=4", "spiral": "spiral:arms=3,noise=0.1"}
+    examples = {"teacher": "teacher:items=2000,seed=5", "parity": "parity:bits=4",
+                "spiral": "spiral:arms=3,noise=0.1"}
     for info in GENERATORS.values():
         out.append(SourceInfo(info.name, info.title, info.doc, info.params, None, info.group, info.task,
                               examples.get(info.name, info.name)))
@@ -103,3 +104,14 @@ def load_dataset(spec: str, progress: Callable[[int, int | None, str], None] | N
         raise DataError(f"{source} is generated and takes no path ('{path}'); parameters are written "
                         f"key=value, e.g. {info.example}.")
     return generate(source, p)
+
+
+def markdown_table() -> str:
+    """Every spec source with its parameters and defaults as a Markdown table (for the README)."""
+    lines = ["| spec | what it is | parameters (default) |", "|---|---|---|"]
+    for info in DATASET_SPECS:
+        head = info.name + {"folder": "[:DIR]", "file": ":PATH"}.get(info.path or "", "")
+        params = "<br>".join(f"`{p.name}={format_value(p.default) if format_value(p.default) else '…'}`"
+                             f" {p.doc}" for p in info.params) or "none"
+        lines.append(f"| `{head}` | {info.doc} | {params} |")
+    return "\n".join(lines)
