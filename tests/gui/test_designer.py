@@ -55,7 +55,8 @@ def test_unknown_sizes_are_a_gentle_empty_state(qtbot, stack):
 
 def test_io_rows_describe_the_data(designer):
     assert text(designer, 0, LAYER) == "Input"
-    assert text(designer, 0, NEURONS) == "784 inputs (28×28 image)"
+    assert text(designer, 0, NEURONS) == "784 (28×28 image)"
+    assert "one per pixel of the 28×28 images" in designer.model.index(0, NEURONS).data(Qt.ItemDataRole.ToolTipRole)
     assert text(designer, 2, NEURONS) == "10 outputs"
     assert designer.validation_error() is None
     assert designer._summary.text() == "[784, 30, 10] · 23,860 weights and biases"
@@ -204,9 +205,10 @@ def test_sizes_that_do_not_fit_the_data(designer, stack):
     assert sizes(designer) == [2, 30, 1]
     designer.load_preset("nielsen-784-30-10")    # a preset made for MNIST
     error = designer.validation_error()
-    assert error.startswith("The network has 784 inputs but the data has 2")
-    assert text(designer, 0, NEURONS) == "784 inputs · data has 2"
+    assert error.startswith("The network has 784 inputs and 10 outputs but the data has 2 inputs and 1 output")
+    assert text(designer, 0, NEURONS) == "784 · data has 2"
     assert designer.model.index(0, LAYER).data(Qt.ItemDataRole.BackgroundRole) == ERROR_BACKGROUND
+    assert designer.model.index(2, LAYER).data(Qt.ItemDataRole.BackgroundRole) == ERROR_BACKGROUND
     assert not designer._fit_button.isHidden()
     designer._fit_button.click()
     assert sizes(designer) == [2, 30, 1] and designer.validation_error() is None

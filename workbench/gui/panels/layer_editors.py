@@ -55,6 +55,7 @@ class LayerDelegate(QStyledItemDelegate):
         super().__init__(parent)
         self._model = model
         self._editor_height = None
+        self._combo_width = 0
 
     def createEditor(self, parent, option, index):
         if index.column() == NEURONS:
@@ -99,10 +100,13 @@ class LayerDelegate(QStyledItemDelegate):
     def sizeHint(self, option, index):
         hint = super().sizeHint(option, index)
         if self._editor_height is None:
-            self._editor_height = max(QSpinBox().sizeHint().height(), QComboBox().sizeHint().height()) + 2
+            combo = QComboBox()
+            combo.addItems(OUTPUT_ACTIVATIONS)
+            self._editor_height = max(QSpinBox().sizeHint().height(), combo.sizeHint().height()) + 2
+            self._combo_width = combo.sizeHint().width()
         width = hint.width()
         if index.column() == ACTIVATION:
-            width = max(width, 120)
+            width = max(width, self._combo_width)
         return QSize(width, max(hint.height(), self._editor_height))
 
 

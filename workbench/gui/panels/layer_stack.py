@@ -56,11 +56,17 @@ def validate(arch: dict, data_in: int | None, data_out: int | None) -> Problem |
         if pair_only and not rows:
             return Problem(problem, (last,), cost=True)
         return Problem(problem, rows[:1])
-    for row, have, want, what in ((0, sizes[0], data_in, "inputs"), (last, sizes[last], data_out, "outputs")):
-        if have is not None and want is not None and have != want:
-            return Problem(
-                f"The network has {have} {what} but the data has {want}; "
-                f"use the data's sizes or choose another data set.", (row,), mismatch=True)
+    wrong = [(row, have, want, what) for row, have, want, what in
+             ((0, sizes[0], data_in, "input"), (last, sizes[last], data_out, "output"))
+             if have is not None and want is not None and have != want]
+    if wrong:
+        def count(n, what):
+            return f"{n} {what}{'' if n == 1 else 's'}"
+        have = " and ".join(count(h, w) for _, h, _, w in wrong)
+        want = " and ".join(count(d, w) for _, _, d, w in wrong)
+        return Problem(f"The network has {have} but the data has {want}; "
+                       "use the data's sizes or choose another data set.",
+                       tuple(row for row, *_ in wrong), mismatch=True)
     if sizes[0] is None or sizes[last] is None:
         return Problem("Load a data set first: it sets the sizes of the input and output layers.", kind="info")
     return None
@@ -220,17 +226,20 @@ class LayerStackModel(QAbstractTableModel):
         what = ("input" if is_input else "output") + ("" if have == 1 else "s")
         if have is None:
             return "set by the data"
-        text = f"{have} {what}"
+        # Short enough for a narrow dock: the column header already says "Neurons".
         if data is None:
-            return f"{text} · no data yet"
+            return f"{have} · no data yet"
         if data != have:
-            return f"{text} · data has {data}"
+            return f"{have} · data has {data}"
         if is_input and self.input_shape and len(self.input_shape) == 2:
-            return f"{text} ({self.input_shape[0]}×{self.input_shape[1]} image)"
-        return text
+            return f"{have} ({self.input_shape[0]}×{self.input_shape[1]} image)"
+        return f"{have} {what}"
 
     def _tooltip(self, row: int) -> str:
         if row == 0:
+            if self.input_shape and len(self.input_shape) == 2 and self.n_in == self.data_in:
+                return (f"{self.n_in} inputs, one per pixel of the {self.input_shape[0]}×{self.input_shape[1]} "
+                        "images; the size comes from the data set.")
             return "The input layer has one neuron per feature of the data; its size comes from the data set."
         if row == self.output_row:
             return ("The output layer has one neuron per class (or target); its size comes from the data set. "
