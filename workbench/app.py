@@ -75,11 +75,24 @@ def main(argv: list[str] | None = None) -> int:
     scripted = args.screenshot is not None
     window = MainWindow(persist=not scripted)
     if args.size or scripted:
-        window.resize(*(args.size or (1280, 800)))
+        window.resize_for_screenshot(*(args.size or (1280, 800)))
     window.show()
+    if args.size or scripted:
+        app.processEvents()
+        window.resize_for_screenshot(*(args.size or (1280, 800)))
 
-    if args.session and not window.open_session(args.session):
-        if scripted:
+    if args.session:
+        if scripted:        # no modal message boxes in scripted runs: report on stderr
+            from workbench.gui.session import SessionError, load_session
+
+            try:
+                load_session(args.session)
+            except SessionError as exc:
+                print(f"workbench: {exc}", file=sys.stderr)
+                window.set_modified(False)
+                window.close()
+                return EXIT_ERROR
+        if not window.open_session(args.session) and scripted:
             return EXIT_ERROR
     if not (args.train_epochs or scripted):
         return app.exec()

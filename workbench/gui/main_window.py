@@ -85,6 +85,7 @@ class MainWindow(QMainWindow):
         self._diagram_time = 0.0
         self._pending_message: tuple[str, str, str] | None = None
         self._loading = False
+        self._quiet_loads = 0       # programmatic data loads in flight: they do not mark the session modified
         self.last_outcome = ""
 
         self.plots = TrainingPlots()
@@ -110,11 +111,13 @@ class MainWindow(QMainWindow):
         self.designer.changed.connect(self._on_designer_changed)
         self.designer.preset_chosen.connect(self.apply_preset_extras)
         self.data_panel.dataset_changed.connect(self._on_dataset_changed)
+        self.data_panel.load_failed.connect(self._on_data_load_failed)
         self.training_panel.changed.connect(self._on_panel_changed)
         self.training_panel.live_changed.connect(self._on_live_changed)
         self.undo_stack.cleanChanged.connect(self._on_clean_changed)
 
         self.resize(1280, 800)
+        self._default_dock_sizes()
         self._default_state = self.saveState()
         if persist:
             self._restore_settings()
@@ -210,9 +213,12 @@ class MainWindow(QMainWindow):
         self.training_dock = self._dock("training", "Training", self.training_panel, Area.RightDockWidgetArea)
         self.diagram_dock = self._dock("diagram", "Diagram", self.diagram, Area.BottomDockWidgetArea)
         self.splitDockWidget(self.data_dock, self.designer_dock, Qt.Orientation.Vertical)
-        self.resizeDocks([self.data_dock, self.training_dock], [330, 300], Qt.Orientation.Horizontal)
-        self.resizeDocks([self.data_dock, self.designer_dock], [360, 440], Qt.Orientation.Vertical)
-        self.resizeDocks([self.diagram_dock], [230], Qt.Orientation.Vertical)
+
+    def _default_dock_sizes(self):
+        Orientation = Qt.Orientation
+        self.resizeDocks([self.data_dock, self.training_dock], [330, 300], Orientation.Horizontal)
+        self.resizeDocks([self.data_dock, self.designer_dock], [440, 330], Orientation.Vertical)
+        self.resizeDocks([self.diagram_dock], [max(190, self.height() // 4)], Orientation.Vertical)
 
     def _build_menus(self):
         bar = self.menuBar()
@@ -360,14 +366,24 @@ class MainWindow(QMainWindow):
             self.training_panel.set_message(reason)
 
     # ======================================================================= wiring
+    def load_data(self, spec: str):
+        """Load ``spec`` in the data panel without marking the session modified."""
+        self._quiet_loads += 1
+        self.data_panel.load_spec(spec)
+
+    def _on_data_load_failed(self, _message: str):
+        self._quiet_loads = max(0, self._quiet_loads - 1)
+
     def _on_dataset_changed(self, dataset):
+        quiet = self._quiet_loads > 0
+        self._quiet_loads = max(0, self._quiet_loads - 1)
         self.dataset = dataset
         if dataset is not None:
             self.designer.set_io_sizes(dataset.n_inputs, dataset.n_outputs,
                                        input_shape=getattr(dataset, "input_shape", None))
         else:
             self.designer.set_io_sizes(None, None)
-        if not self._loading:
+        if not (self._loading or quiet):
             self._dirty = True
         self._on_designer_changed()
 
@@ -666,7 +682,7 @@ class MainWindow(QMainWindow):
             except PresetError:
                 p = {"data": "xor", "hyperparameters": {}}
             if p.get("data"):
-                self.data_panel.load_spec(p["data"])
+                self.load_data(p["data"])
             if "sizes" in p:
                 self.designer.set_architecture(
                     {"sizes": p["sizes"], "activations": p["activations"], "cost": p["cost"]}, undoable=False)
@@ -694,7 +710,7 @@ class MainWindow(QMainWindow):
             QMessageBox.warning(self, "Cannot load the preset", str(exc))
             return
         if p.get("data") and p["data"] != self.data_panel.spec():
-            self.data_panel.load_spec(p["data"])
+            self.load_data(p["data"])
         try:
             self.training_panel.set_values(p.get("hyperparameters") or {})
         except ValueError as exc:
@@ -735,7 +751,7 @@ class MainWindow(QMainWindow):
             self.undo_stack.clear()
             self.net = None
             if session.data:
-                self.data_panel.load_spec(session.data)
+                self.load_data(session.data)
             if session.architecture:
                 self.designer.set_architecture(session.architecture, undoable=False)
             self._on_designer_changed()
@@ -749,7 +765,7 @@ class MainWindow(QMainWindow):
                 self.plots.set_resolution(resolution)
             self.net = session.network
             self.epochs_trained = session.epochs_trained
-            self.steps_trained = int(session.hyperparameters.get("steps_trained", 0) or 0)
+            self.steps_trained = session.steps_trained
             if self.net is not None:
                 self._show_network()
             self.undo_stack.clear()
@@ -763,10 +779,10 @@ class MainWindow(QMainWindow):
     def current_session(self) -> Session:
         hp = self.training_panel.values()
         hp["resolution"] = self.plots.resolution()
-        hp["steps_trained"] = self.steps_trained
         return Session(name=self.session_name, architecture=self.designer.architecture(),
                        hyperparameters=hp, data=self.data_panel.spec(), history=self.plots.history(),
-                       epochs_trained=self.epochs_trained, network=self.net)
+                       epochs_trained=self.epochs_trained, steps_trained=self.steps_trained,
+                       network=self.net)
 
     def save(self) -> bool:
         if self.session_path is None:
@@ -937,8 +953,15 @@ class MainWindow(QMainWindow):
     def reset_layout(self):
         self.restoreState(self._default_state)
         for dock in (self.data_dock, self.designer_dock, self.training_dock, self.diagram_dock):
+            dock.setFloating(False)
             dock.show()
         self.toolbar.show()
+        self._default_dock_sizes()
+
+    def resize_for_screenshot(self, width: int, height: int):
+        """Resize and lay the docks out afresh for that size (scripted screenshots)."""
+        self.resize(width, height)
+        self._default_dock_sizes()
 
     def _restore_settings(self):
         geometry = settings.value("window/geometry")
@@ -956,6 +979,7 @@ class MainWindow(QMainWindow):
         """Stop any run and wait for its thread (used on close)."""
         self.stop_training(wait=True)
         self._drain_timer.stop()
+        self.data_panel.cancel_loading(wait=True)
 
     def closeEvent(self, event):  # noqa: N802 - Qt override
         if event.spontaneous() and (self.is_training() or self.is_modified()):

@@ -13,6 +13,7 @@ A session is one UTF-8 JSON object::
                                                       # or null
       "history": {...} | null,                        # TrainingPlots.history()
       "epochs_trained": 12,                           # epochs behind the saved weights
+      "steps_trained": 2400,                          # batches behind the saved weights
       "weights": {"encoding": "npz-base64", "data": "UEsDB..."} | null
     }
 
@@ -52,6 +53,7 @@ class Session:
     data: str | None = None
     history: dict | None = None
     epochs_trained: int = 0
+    steps_trained: int = 0
     network: object | None = None      # workbench.core.Network or None
 
     def to_json(self, include_weights: bool = True) -> dict:
@@ -70,6 +72,7 @@ class Session:
             "data": self.data,
             "history": _finite_json(self.history),
             "epochs_trained": int(self.epochs_trained),
+            "steps_trained": int(self.steps_trained),
             "weights": weights,
         }
 
@@ -161,8 +164,10 @@ def session_from_json(doc, where: str = "the session") -> Session:
     if history is not None and not isinstance(history, dict):
         raise SessionError(f"{where}: 'history' must be an object or null.")
     epochs = doc.get("epochs_trained", 0)
-    if not isinstance(epochs, int) or isinstance(epochs, bool) or epochs < 0:
-        raise SessionError(f"{where}: 'epochs_trained' must be a whole number ≥ 0.")
+    steps = doc.get("steps_trained", 0)
+    for key, value in (("epochs_trained", epochs), ("steps_trained", steps)):
+        if not isinstance(value, int) or isinstance(value, bool) or value < 0:
+            raise SessionError(f"{where}: '{key}' must be a whole number ≥ 0.")
 
     network = None
     weights = doc.get("weights")
@@ -185,7 +190,8 @@ def session_from_json(doc, where: str = "the session") -> Session:
                 f"{where}: the stored weights are for a {_describe(network.architecture())} network "
                 f"but the architecture is {_describe(arch)}.")
     return Session(name=name.strip(), architecture=arch, hyperparameters=hp, data=data,
-                   history=history, epochs_trained=epochs, network=network)
+                   history=history, epochs_trained=epochs, steps_trained=steps,
+                   network=network)
 
 
 def _describe(arch: dict) -> str:

@@ -1,0 +1,52 @@
+"""Start-up smoke tests: ``main.py`` in a subprocess (Qt allows one QApplication per process)."""
+
+import os
+import struct
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def _run(tmp_path, *args, timeout=120):
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "WORKBENCH_SETTINGS": str(tmp_path / "s.ini")}
+    return subprocess.run([sys.executable, str(REPO / "main.py"), *args], cwd=REPO, env=env,
+                          capture_output=True, text=True, timeout=timeout)
+
+
+def _png_size(path: Path) -> tuple[int, int]:
+    data = path.read_bytes()
+    assert data[:8] == b"\x89PNG\r\n\x1a\n", "not a PNG file"
+    return struct.unpack(">II", data[16:24])
+
+
+def test_screenshot_of_the_empty_window(tmp_path):
+    out = tmp_path / "shot.png"
+    result = _run(tmp_path, "--screenshot", str(out))
+    assert result.returncode == 0, result.stderr
+    assert _png_size(out) == (1280, 800)
+    assert out.stat().st_size > 20_000          # a real window, not a blank image
+    assert "Traceback" not in result.stderr
+
+
+def test_session_trained_then_screenshot(tmp_path):
+    out = tmp_path / "trained.png"
+    result = _run(tmp_path, "--session", str(REPO / "resources" / "sessions" / "xor.wbsession"),
+                  "--train-epochs", "20", "--screenshot", str(out), "--size", "1024x768")
+    assert result.returncode == 0, result.stderr
+    assert _png_size(out) == (1024, 768) or _png_size(out)[0] >= 1024
+    assert "Traceback" not in result.stderr
+
+
+def test_bad_arguments_and_bad_session(tmp_path):
+    result = _run(tmp_path, "--size", "huge")
+    assert result.returncode == 2 and "WIDTHxHEIGHT" in result.stderr
+    bad = tmp_path / "bad.wbsession"
+    bad.write_text("{}")
+    result = _run(tmp_path, "--session", str(bad), "--screenshot", str(tmp_path / "x.png"))
+    assert result.returncode == 1
+    assert "not a Workbench session" in result.stderr
+    assert not (tmp_path / "x.png").exists()
