@@ -147,3 +147,21 @@ def test_dark_palette_is_respected(diagram):
     assert positive.lightness() > 100
     image = diagram.canvas.grab().toImage()
     assert image.pixelColor(2, image.height() // 2) == QColor(30, 30, 30)
+
+
+def test_keyboard_moves_the_selection(diagram, qtbot):
+    diagram.set_architecture([784, 100, 10], ["relu", "softmax"])
+    diagram.canvas.setFocus()
+    with qtbot.waitSignal(diagram.neuron_clicked) as blocker:
+        qtbot.keyClick(diagram.canvas, Qt.Key.Key_Down)        # nothing selected yet: the first input
+    assert blocker.args == [0, 0]
+    qtbot.keyClick(diagram.canvas, Qt.Key.Key_Right)
+    assert diagram.selected_neuron() == (1, 0)
+    for _ in range(5):
+        qtbot.keyClick(diagram.canvas, Qt.Key.Key_Down)         # jumps over the "⋮ 90 more" gap
+    assert diagram.selected_neuron() == (1, 95)
+    qtbot.keyClick(diagram.canvas, Qt.Key.Key_Right)            # same height in the output layer
+    layer, index = diagram.selected_neuron()
+    assert layer == 2 and 4 <= index <= 6
+    qtbot.keyClick(diagram.canvas, Qt.Key.Key_Right)            # no layer beyond the output
+    assert diagram.selected_neuron()[0] == 2

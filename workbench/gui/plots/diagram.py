@@ -13,6 +13,8 @@ from PySide6.QtCore import QEvent, QLineF, QPointF, QRectF, QSize, Qt, Signal
 from PySide6.QtGui import QBrush, QColor, QFont, QPainter, QPalette, QPen
 from PySide6.QtWidgets import QLabel, QSizePolicy, QToolTip, QVBoxLayout, QWidget
 
+from workbench.gui.plots.neuron_text import describe_neuron, summary_line
+
 LEVELS = 6          # magnitude buckets: one pen per (sign, level)
 EDGE_CAP = 5        # neurons shown at each end of a wide layer
 MAX_FULL = 16       # layers up to this size are drawn whole (when they fit)
@@ -34,10 +36,6 @@ def _mix(background: QColor, colour: QColor, t: float) -> QColor:
     return QColor.fromRgbF(*(b + (c - b) * t for b, c in zip(background.getRgbF()[:3], colour.getRgbF()[:3])))
 
 
-def _fmt(x: float) -> str:
-    return f"{x:+.4g}".replace("-", "−")
-
-
 class _Canvas(QWidget):
     """The painted area; all state lives in the NetworkDiagram that owns it."""
 
@@ -48,6 +46,9 @@ class _Canvas(QWidget):
         self.setMinimumSize(220, 160)
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
         self.setAttribute(Qt.WidgetAttribute.WA_OpaquePaintEvent)
+        self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+        self.setAccessibleName("Network diagram")
+        self.setAccessibleDescription("Arrow keys move between neurons; the details line below describes the selected one.")
 
     def sizeHint(self):
         return QSize(520, 320)
@@ -60,8 +61,21 @@ class _Canvas(QWidget):
         painter = QPainter(self)
         try:
             self._diagram._paint(painter, self.rect())
+            if self.hasFocus():
+                painter.setRenderHint(QPainter.RenderHint.Antialiasing, False)
+                painter.setBrush(Qt.BrushStyle.NoBrush)
+                painter.setPen(QPen(self.palette().color(QPalette.ColorRole.Highlight), 1, Qt.PenStyle.DotLine))
+                painter.drawRect(self.rect().adjusted(0, 0, -1, -1))
         finally:
             painter.end()
+
+    def focusInEvent(self, event):
+        self.update()
+        super().focusInEvent(event)
+
+    def focusOutEvent(self, event):
+        self.update()
+        super().focusOutEvent(event)
 
     def mousePressEvent(self, event):
         if event.button() == Qt.MouseButton.LeftButton:
@@ -71,6 +85,13 @@ class _Canvas(QWidget):
                 event.accept()
                 return
         super().mousePressEvent(event)
+
+    def keyPressEvent(self, event):
+        steps = {Qt.Key.Key_Left: (-1, 0), Qt.Key.Key_Right: (1, 0), Qt.Key.Key_Up: (0, -1), Qt.Key.Key_Down: (0, 1)}
+        if event.key() in steps and self._diagram.step_selection(*steps[event.key()]):
+            event.accept()
+            return
+        super().keyPressEvent(event)
 
     def mouseMoveEvent(self, event):
         hit = self._diagram.neuron_at(event.position())
@@ -177,6 +198,31 @@ class NetworkDiagram(QWidget):
         self.canvas.update()
         self._update_details()
         self.neuron_clicked.emit(layer, index)
+
+    def step_selection(self, d_layer: int, d_row: int) -> bool:
+        """Keyboard navigation among the drawn neurons: ±1 layer (same height) or ±1 neuron."""
+        drawable = [l for l, n in enumerate(self._sizes) if n is not None and len(self._ys[l])]
+        if not drawable:
+            return False
+        if self._selected is None or self.neuron_position(*self._selected) is None:
+            layer = self._selected[0] if self._selected and self._selected[0] in drawable else drawable[0]
+            self.select_neuron(layer, int(self._shown[layer][0]))
+            return True
+        layer, index = self._selected
+        row = int(np.flatnonzero(self._shown[layer] == index)[0])
+        if d_layer:
+            target = layer + d_layer
+            if target not in drawable:
+                return False
+            y = self._ys[layer][row]
+            row = int(np.argmin(np.abs(self._ys[target] - y)))
+            layer = target
+        else:
+            row += d_row
+            if not 0 <= row < len(self._shown[layer]):
+                return False
+        self.select_neuron(layer, int(self._shown[layer][row]))
+        return True
 
     def selected_neuron(self) -> tuple[int, int] | None:
         return self._selected
@@ -410,44 +456,15 @@ class NetworkDiagram(QWidget):
         painter.drawText(QPointF(x, baseline), note)
 
     # ---- details ----------------------------------------------------------------------------------
-    def _layer_name(self, layer: int) -> str:
-        if layer == 0:
-            return "Input"
-        return "Output" if layer == len(self._sizes) - 1 else f"Hidden {layer}"
-
     def _summary_line(self, layer: int, index: int) -> str:
-        name = f"{self._layer_name(layer)} neuron {index + 1} of {self._sizes[layer]}"
-        if layer > 0 and self._biases is not None:
-            name += f" · bias {_fmt(float(self._biases[layer - 1][index]))}"
-        return name
+        return summary_line(layer, index, self._sizes, self._biases)
 
     def _update_details(self) -> None:
         if self._selected is None:
             self.details.setText(HINT if self._sizes else "")
             return
-        layer, index = self._selected
-        lines = [self._summary_line(layer, index).split(" · ")[0]]
-        if layer > 0 and self._activations:
-            lines[0] += f" ({self._activations[layer - 1]})"
-        if self._weights is None:
-            lines.append("No weights yet: they appear once the network is initialised or training starts.")
-            self.details.setText("\n".join(lines))
-            return
-        if layer == 0:
-            w = np.asarray(self._weights[0][index], dtype=float)
-            lines.append(f"{w.size} outgoing weights: min {_fmt(w.min())}, mean {_fmt(w.mean())}, max {_fmt(w.max())}")
-            self.details.setText("\n".join(lines))
-            return
-        bias = float(self._biases[layer - 1][index])
-        grad = (f"∂C/∂b {_fmt(float(self._grads[layer - 1][index]))} (latest batch)"
-                if self._grads is not None else "∂C/∂b not computed yet")
-        lines.append(f"bias b = {_fmt(bias)}   ·   {grad}")
-        w = np.asarray(self._weights[layer - 1][:, index], dtype=float)
-        lines.append(f"{w.size} incoming weights: min {_fmt(w.min())}, mean {_fmt(w.mean())}, max {_fmt(w.max())}")
-        source = "input" if layer == 1 else f"hidden {layer - 1}"
-        top = np.argsort(-np.abs(np.nan_to_num(w)), kind="stable")[:3]
-        lines.append(f"largest |w|, from {source} neuron: " + ", ".join(f"#{i + 1} {_fmt(w[i])}" for i in top))
-        self.details.setText("\n".join(lines))
+        self.details.setText(describe_neuron(*self._selected, self._sizes, self._activations,
+                                             self._weights, self._biases, self._grads))
 
     def changeEvent(self, event):
         if event.type() in (QEvent.Type.PaletteChange, QEvent.Type.FontChange) and hasattr(self, "canvas"):
