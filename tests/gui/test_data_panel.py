@@ -254,3 +254,23 @@ def test_download_progress_dialog_cancel(panel, qtbot, slow_mirror, tmp_path):
     assert emitted == [] and panel.dataset() is None
     leftovers = list((tmp_path / "cache").rglob("*.part"))
     assert leftovers == []
+
+
+def test_source_switch_shows_its_form_and_doc(panel):
+    panel.set_source("sine")
+    assert panel.current_source() == "sine"
+    assert panel._stack.currentWidget() is panel.form("sine")
+    assert "cycles" in panel.form().fields
+    panel.set_source("fashion")  # alias
+    assert panel.current_source() == "fashion-mnist"
+    assert panel.form().path_edit is not None
+
+
+def test_second_load_while_busy_is_ignored(panel, qtbot):
+    with qtbot.waitSignal(panel.dataset_changed, timeout=10000) as blocker:
+        panel.load_spec("circle:points=100")
+        assert panel.is_busy() and not panel.load_button.isEnabled()
+        panel.load_spec("xor")  # ignored: one load at a time
+    qtbot.waitUntil(lambda: not panel.is_busy(), timeout=5000)
+    assert blocker.args[0].name == "Circle"
+    assert panel.load_button.isEnabled()

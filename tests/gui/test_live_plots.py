@@ -285,3 +285,25 @@ def test_log_cost_checkbox(plots, qtbot):
     plots.grab()
     plots._log_cost.setChecked(False)
     assert not plots.cost_plot.getAxis("left").logMode
+
+
+def test_dark_palette_restyles(plots, qtbot):
+    from PySide6.QtGui import QColor, QPalette
+
+    feed(plots, epochs=1)
+    palette = QPalette(plots.palette())
+    palette.setColor(QPalette.ColorRole.Base, QColor("#1e1e1e"))
+    palette.setColor(QPalette.ColorRole.Text, QColor("#e0e0e0"))
+    plots.setPalette(palette)
+    assert plots._is_dark()
+    assert plots._glw.backgroundBrush().color() == QColor("#1e1e1e")
+    assert plots.cost_plot.getAxis("left").textPen().color() == QColor("#e0e0e0")
+    plots.grab()
+
+
+def test_export_to_unwritable_place_raises(plots, tmp_path):
+    feed(plots, epochs=1)
+    with pytest.raises(OSError):
+        plots.export_csv(str(tmp_path / "no-such-folder" / "h.csv"))
+    with pytest.raises(OSError):
+        plots.export_png(str(tmp_path / "no-such-folder" / "p.png"))

@@ -439,7 +439,7 @@ class TrainingPlots(QWidget):
 
     def _style_curves(self):
         batch_colour = QColor(TRAIN_COLOUR)
-        batch_colour.setAlpha(110)
+        batch_colour.setAlpha(170 if self._is_dark() else 110)
         self._batch_cost.setPen(pg.mkPen(batch_colour, width=1))
         symbols = self._epochs.n <= 60
         for curve, colour in ((self._train_cost, TRAIN_COLOUR), (self._val_cost, VALIDATION_COLOUR),
@@ -763,7 +763,7 @@ class TrainingPlots(QWidget):
             line = pg.InfiniteLine(
                 pos=x, angle=90, movable=False,
                 label=text.replace("{", "{{").replace("}", "}}") if labelled else None,
-                labelOpts=dict(position=0.7))
+                labelOpts=dict(position=0.6))
             line._workbench_marker = True
             line.setToolTip(f"{text}  (at epoch {x:.3g})")
             line.setZValue(15)
