@@ -1,7 +1,7 @@
 """The network designer: building a stack through the editor, undo/redo, inline errors, presets."""
 
 import pytest
-from PySide6.QtCore import QModelIndex, QPointF, Qt
+from PySide6.QtCore import QModelIndex, QPoint, QPointF, Qt
 from PySide6.QtGui import QDragEnterEvent, QDragMoveEvent, QDropEvent, QUndoStack
 from PySide6.QtWidgets import QApplication
 from PySide6.QtWidgets import QComboBox, QSpinBox
@@ -320,3 +320,24 @@ def test_a_loaded_zero_size_layer_is_flagged(designer):
     spin.setValue(12)
     assert sizes(designer) == [784, 12, 10] and designer.validation_error() is None
     assert spin.minimum() == 1
+
+
+def test_pressing_a_row_and_moving_starts_a_move_drag(designer, qtbot, monkeypatch):
+    from workbench.gui.panels.layer_editors import LayerView
+
+    started = []
+    monkeypatch.setattr(LayerView, "startDrag", lambda view, actions: started.append(
+        (actions, view.selectionModel().currentIndex().row())))   # QDrag.exec cannot run offscreen
+    view = designer.view
+    start = view.visualRect(designer.model.index(1, LAYER)).center()
+    qtbot.mousePress(view.viewport(), Qt.MouseButton.LeftButton, pos=start)
+    qtbot.mouseMove(view.viewport(), start + QPoint(0, 4))
+    qtbot.mouseMove(view.viewport(), start + QPoint(0, 40))
+    qtbot.mouseRelease(view.viewport(), Qt.MouseButton.LeftButton, pos=start + QPoint(0, 40))
+    assert started == [(Qt.DropAction.MoveAction, 1)]
+    start = view.visualRect(designer.model.index(0, LAYER)).center()    # the input row stays put
+    qtbot.mousePress(view.viewport(), Qt.MouseButton.LeftButton, pos=start)
+    qtbot.mouseMove(view.viewport(), start + QPoint(0, 4))
+    qtbot.mouseMove(view.viewport(), start + QPoint(0, 40))
+    qtbot.mouseRelease(view.viewport(), Qt.MouseButton.LeftButton, pos=start + QPoint(0, 40))
+    assert len(started) == 1
