@@ -1,5 +1,6 @@
 """CSV / TSV import: delimiter and header detection, target columns by name or number, class labels
-from strings or integer codes, streaming parse into float32 arrays (no text copy of the file is kept).
+taken from strings or integer codes, streaming parse into float32 arrays (no text copy of the file
+is kept in memory).
 
 Rows and columns in messages are 1-based, as in a spreadsheet: "row 7" is line 7 of the file.
 """

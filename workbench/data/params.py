@@ -21,6 +21,8 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
+
 from .errors import DataError
 
 _SOURCE_RE = re.compile(r"^[A-Za-z][A-Za-z0-9_-]*$")
@@ -145,7 +147,6 @@ class Param:
             if isinstance(raw, bool):
                 raise ValueError
             if isinstance(raw, str) and self.name == "seed" and raw.lower() == "random":
-                import numpy as np
                 return int(np.random.SeedSequence().generate_state(1)[0] & 0x7FFFFFFF)
             if isinstance(raw, float):
                 if not raw.is_integer():
