@@ -504,6 +504,9 @@ class TrainingPlots(QWidget):
 
     def add_batch(self, rec):
         """Append one BatchRecord (cheap: a few array writes, no drawing)."""
+        norms = rec.delta_norms
+        if len(norms) != self._n_layers:
+            self._adopt_layers(len(norms))
         t = self._batches
         if t.n == t.data.shape[1]:
             t.grow()
@@ -513,21 +516,16 @@ class TrainingPlots(QWidget):
         # the batch starts, so batch 1 of epoch 1 sits at x = 0 with the initial evaluation.
         start = self._seen if (rec.epoch == self._seen_epoch and rec.batch > 1) else 0
         d[_BX, n] = rec.epoch - 1 + start / rec.n_train
-        x = rec.epoch - 1 + rec.samples_seen / rec.n_train  # where the next batch starts
         d[_BSTEP, n] = rec.step
         d[_BEPOCH, n] = rec.epoch
         d[_BBATCH, n] = rec.batch
         d[_BCOST, n] = rec.cost
-        norms = rec.delta_norms
-        if len(norms) != self._n_layers:
-            self._adopt_layers(len(norms))
-            return self.add_batch(rec)
         d[_B_FIXED:, n] = norms
         t.n = n + 1
         self._seen, self._seen_epoch = rec.samples_seen, rec.epoch
         if rec.watched:
             self._add_watched(rec.watched, n)
-        self._last_x = x
+        self._last_x = rec.epoch - 1 + rec.samples_seen / rec.n_train  # where the next batch starts
         self._touch()
 
     def _add_watched(self, values, row: int):
@@ -548,14 +546,13 @@ class TrainingPlots(QWidget):
 
     def add_epoch(self, rec):
         """Append one EpochRecord (epoch 0 = the initial weights)."""
+        if len(rec.delta_norms) != self._n_layers:
+            self._adopt_layers(len(rec.delta_norms))
         t = self._epochs
         if t.n == t.data.shape[1]:
             t.grow()
         n = t.n
         d = t.data
-        if len(rec.delta_norms) != self._n_layers:
-            self._adopt_layers(len(rec.delta_norms))
-            return self.add_epoch(rec)
         d[_EEPOCH, n] = rec.epoch
         d[_ETRAIN, n] = _nan(rec.train_cost)
         d[_ETRAIN_ACC, n] = _nan(rec.train_accuracy)
