@@ -341,3 +341,15 @@ def test_pressing_a_row_and_moving_starts_a_move_drag(designer, qtbot, monkeypat
     qtbot.mouseMove(view.viewport(), start + QPoint(0, 40))
     qtbot.mouseRelease(view.viewport(), Qt.MouseButton.LeftButton, pos=start + QPoint(0, 40))
     assert len(started) == 1
+
+
+def test_preset_data_specs_fit_their_networks():
+    from workbench.data import load_dataset
+
+    for name in preset_names():
+        info = preset(name)
+        if info["data"].split(":")[0] in ("mnist", "fashion-mnist"):
+            assert (info["sizes"][0], info["sizes"][-1]) == (784, 10), name
+            continue
+        data = load_dataset(info["data"])               # small generated sets: quick
+        assert (data.n_inputs, data.n_outputs) == (info["sizes"][0], info["sizes"][-1]), name
