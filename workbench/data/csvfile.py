@@ -187,8 +187,10 @@ class _Parser:
                             shown = f"'{text}'" if text else "empty"
                             raise DataError(f"{self._where(linenos[r], j)}: missing value ({shown}); every "
                                             f"{role} cell needs a number.")
+                        hint = (f"; leave the column out with ignore={j + 1} or choose it as the target"
+                                if role == "feature" else "")
                         raise DataError(f"{self._where(linenos[r], j)}: '{text}' is not a number "
-                                        f"(the {role} columns must be numeric).")
+                                        f"(the {role} columns must be numeric{hint}).")
             raise DataError(f"{self.path}: a {role} value could not be read as a number.")
         bad = ~np.isfinite(values)
         if bad.any():
