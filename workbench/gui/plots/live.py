@@ -442,13 +442,19 @@ class TrainingPlots(QWidget):
         batch_colour.setAlpha(170 if self._is_dark() else 110)
         self._batch_cost.setPen(pg.mkPen(batch_colour, width=1))
         symbols = self._epochs.n <= 60
-        for curve, colour in ((self._train_cost, TRAIN_COLOUR), (self._val_cost, VALIDATION_COLOUR),
-                              (self._train_acc, TRAIN_COLOUR), (self._val_acc, VALIDATION_COLOUR)):
-            curve.setPen(pg.mkPen(colour, width=2))
+        # Validation: wider line and hollow rings under the training curve, so both stay visible
+        # where they coincide (e.g. XOR, whose validation split repeats the four patterns).
+        background = self.palette().color(QPalette.ColorRole.Base)
+        for curve, colour, validation in ((self._train_cost, TRAIN_COLOUR, False),
+                                          (self._val_cost, VALIDATION_COLOUR, True),
+                                          (self._train_acc, TRAIN_COLOUR, False),
+                                          (self._val_acc, VALIDATION_COLOUR, True)):
+            curve.setPen(pg.mkPen(colour, width=3.5 if validation else 1.8))
+            curve.setZValue(1 if validation else 2)
             curve.setSymbol("o" if symbols else None)
-            curve.setSymbolSize(5)
-            curve.setSymbolPen(pg.mkPen(colour))
-            curve.setSymbolBrush(pg.mkBrush(colour))
+            curve.setSymbolSize(8 if validation else 5)
+            curve.setSymbolPen(pg.mkPen(colour, width=1.5))
+            curve.setSymbolBrush(pg.mkBrush(background if validation else colour))
         colours = self._layer_colours(len(self._speed_curves))
         for i, (curve, colour) in enumerate(zip(self._speed_curves, colours)):
             output = i == len(self._speed_curves) - 1
