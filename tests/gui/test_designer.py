@@ -158,7 +158,7 @@ def test_drag_and_drop_reorders_hidden_layers(designer, stack):
 def test_move_buttons_and_shortcuts(designer, stack):
     designer.set_architecture({"sizes": [784, 10, 20, 10], "activations": ["relu", "tanh", "softmax"],
                                "cost": "log-likelihood"})
-    actions = designer.actions
+    actions = designer.layer_actions
     assert actions["up"].shortcut().toString() == "Alt+Up"
     assert actions["down"].shortcut().toString() == "Alt+Down"
     designer.select_row(1)
@@ -260,14 +260,14 @@ def test_preset_combo_loads_and_tells_the_window(designer, qtbot):
 def test_locked_while_training(designer, stack):
     designer.set_editable(False)
     assert not designer.is_editable() and not designer.view.isEnabled()
-    assert not any(action.isEnabled() for action in designer.actions.values())
+    assert not any(action.isEnabled() for action in designer.layer_actions.values())
     before = stack.count()
     designer.add_layer()
     designer.remove_layer()
     assert stack.count() == before
     designer.set_editable(True)
     designer.select_row(1)
-    assert designer.actions["remove"].isEnabled()
+    assert designer.layer_actions["remove"].isEnabled()
 
 
 def test_keyboard_reorder_and_window_undo_from_inside_a_spinbox(designer, stack, qtbot):

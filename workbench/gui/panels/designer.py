@@ -75,7 +75,7 @@ class NetworkDesigner(QWidget):
         header.setSectionResizeMode(ACTIVATION, QHeaderView.ResizeMode.ResizeToContents)
         self.view.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
 
-        self.actions: dict[str, QAction] = {}
+        self.layer_actions: dict[str, QAction] = {}   # not "actions": QWidget.actions() stays usable
         buttons = QHBoxLayout()
         buttons.setSpacing(4)
         for key, text, short, shortcut, tip, slot in (
@@ -94,7 +94,7 @@ class NetworkDesigner(QWidget):
             action.setToolTip(f"{tip} ({QKeySequence(shortcut).toString(QKeySequence.SequenceFormat.NativeText)})")
             action.triggered.connect(slot)
             self.addAction(action)
-            self.actions[key] = action
+            self.layer_actions[key] = action
             button = QToolButton()
             button.setDefaultAction(action)
             button.setAccessibleName(text)
@@ -354,11 +354,11 @@ class NetworkDesigner(QWidget):
         hidden = self.model.is_hidden(row)
         n = len(self.model.hidden)
         ok = self._editable
-        self.actions["add"].setEnabled(ok)
-        self.actions["insert"].setEnabled(ok)
-        self.actions["remove"].setEnabled(ok and hidden)
-        self.actions["up"].setEnabled(ok and hidden and row > 1)
-        self.actions["down"].setEnabled(ok and hidden and row < n)
+        self.layer_actions["add"].setEnabled(ok)
+        self.layer_actions["insert"].setEnabled(ok)
+        self.layer_actions["remove"].setEnabled(ok and hidden)
+        self.layer_actions["up"].setEnabled(ok and hidden and row > 1)
+        self.layer_actions["down"].setEnabled(ok and hidden and row < n)
 
     def _on_preset_activated(self, index: int) -> None:
         name = self._preset_combo.itemData(index)
