@@ -81,9 +81,6 @@ class _Table:
     def column(self, j: int) -> np.ndarray:
         return self.data[j, :self.n]
 
-    def rows(self, start: int, stop: int) -> np.ndarray:
-        return self.data[start:stop, :self.n]
-
     def load(self, columns: list):
         """Replace the contents by ``columns`` (width lists of equal length, None = NaN)."""
         n = len(columns[0]) if columns else 0
