@@ -189,6 +189,9 @@ def test_constant_feature_standardises_to_zero(tmp_path):
     ("a,b,y\n1,2,1\n3,4,1\n", r"holds a single class \('1'\)"),
     ("a,b,y\n1,2,cat\n3,4,\n", r"row 3, column 3 \('y'\): missing class label"),
     ("a,b,y1,y2\n1,2,3,4\n1,2,3,\n", r"row 3, column 4 \('y2'\): missing value"),
+    ("a;b;y\n1,5;2;0\n3;4,25;1\n", r"row 2, column 1 \('a'\): '1,5' is not a number .*decimal commas"),
+    ("a,b,y\n1,2,0\n3,s,1\n", r"'s' is not a number \(the feature columns must be numeric; leave the column out "
+     r"with ignore=2"),
     ("justone\n1\n2\n", "has a single column"),
 ])
 def test_bad_files(tmp_path, text, message):

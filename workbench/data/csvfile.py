@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import os
+import re
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,6 +26,7 @@ SNIFF_BYTES = 64 * 1024        # text used to detect the delimiter and header
 MAX_AUTO_CLASSES = 100         # an integer target with more distinct values is treated as regression
 MAX_CLASSES = 10_000
 DELIMITERS = {"comma": ",", "tab": "\t", "semicolon": ";", "whitespace": None}
+_DECIMAL_COMMA = re.compile(r"^[-+]?\d*,\d+$")
 MISSING = {"", "na", "n/a", "nan", "null", "none", "?", "-", "missing"}
 
 PARAMS = [
@@ -84,8 +86,9 @@ def _sniff(path: Path, lines: list[str], delimiter: str, header: str) -> _Layout
     sample = lines[:100]
     if delimiter == "auto":
         scores = []
-        preference = ["tab", "comma", "semicolon"] if path.suffix.lower() == ".tsv" else \
-            ["comma", "tab", "semicolon"]
+        # Semicolons in every line beat commas: commas are then decimal commas or inside text.
+        preference = ["tab", "semicolon", "comma"] if path.suffix.lower() == ".tsv" else \
+            ["semicolon", "comma", "tab"]
         for order, name in enumerate(preference + ["whitespace"]):
             counts = [len(r) for r in _split_lines(sample, DELIMITERS[name])]
             modal = max(set(counts), key=counts.count)
@@ -189,6 +192,8 @@ class _Parser:
                                             f"{role} cell needs a number.")
                         hint = (f"; leave the column out with ignore={j + 1} or choose it as the target"
                                 if role == "feature" else "")
+                        if _DECIMAL_COMMA.match(text):
+                            hint = "; decimal commas are not read, save the file with decimal points (1.5)"
                         raise DataError(f"{self._where(linenos[r], j)}: '{text}' is not a number "
                                         f"(the {role} columns must be numeric{hint}).")
             raise DataError(f"{self.path}: a {role} value could not be read as a number.")
