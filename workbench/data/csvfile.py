@@ -70,8 +70,13 @@ def _split_lines(lines: list[str], delimiter: str | None) -> list[list[str]]:
     return list(csv.reader(lines, delimiter=delimiter))
 
 
-def _content(lines: list[str], first_lineno: int) -> tuple[list[str], list[int]]:
+_SKIPPED_LINE = re.compile(r"^[ \t\r\f\v]*(#|$)", re.M)
+
+
+def _content(lines: list[str], first_lineno: int) -> tuple[list[str], "list[int] | range"]:
     """Drop blank and '#' comment lines; return the kept lines and their 1-based line numbers."""
+    if not _SKIPPED_LINE.search("".join(lines).rstrip("\r\n") or "\n"):
+        return lines, range(first_lineno, first_lineno + len(lines))
     kept, numbers = [], []
     for i, line in enumerate(lines):
         stripped = line.strip()
