@@ -177,11 +177,18 @@ class NetworkDesigner(QWidget):
         return self.model.architecture()
 
     def set_architecture(self, arch: dict, undoable: bool = True, *, text: str = "Load architecture") -> None:
-        """Replace the stack (``sizes`` include input and output; None = unknown); one undo step."""
+        """Replace the stack (``sizes`` include input and output; None = unknown).
+
+        undoable=True: one undo step (none when nothing changes). undoable=False (opening a session,
+        a new document): the stack becomes the new baseline and the undo history is cleared, since
+        its steps refer to rows of the old stack.
+        """
         arch = self._checked(arch)
         if undoable:
-            self._undo.push(SetArchitecture(self.model, arch, text))
+            if arch != self.model.architecture():
+                self._undo.push(SetArchitecture(self.model, arch, text))
         else:
+            self._undo.clear()
             self.model._apply_architecture(arch)
         self.select_row(1)
 
