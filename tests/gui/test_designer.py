@@ -356,3 +356,19 @@ def test_preset_data_specs_fit_their_networks():
             continue
         data = load_dataset(info["data"])               # small generated sets: quick
         assert (data.n_inputs, data.n_outputs) == (info["sizes"][0], info["sizes"][-1]), name
+
+
+def test_typing_a_size_is_one_undo_step(designer, stack, qtbot):
+    spin = editor(designer, 1, NEURONS)
+    spin.setFocus()
+    spin.selectAll()
+    before = stack.count()
+    qtbot.keyClicks(spin, "128")                 # 1, 12, 128: live updates, one step
+    assert sizes(designer) == [784, 128, 10]
+    qtbot.keyClick(spin, Qt.Key.Key_Return)
+    assert stack.count() == before + 1 and stack.undoText() == "Set hidden layer 1 size to 128"
+    qtbot.keyClick(spin, Qt.Key.Key_Up)          # after Enter, a new step
+    assert stack.count() == before + 2 and sizes(designer) == [784, 129, 10]
+    stack.undo()
+    stack.undo()
+    assert sizes(designer) == [784, 30, 10] and spin.value() == 30
