@@ -58,6 +58,11 @@ def test_uncompressed_and_dotted_names(tmp_path, idx_arrays):
     np.testing.assert_array_equal(ds.train.labels, idx_arrays[NAMES[1]][:80])
 
 
+def test_a_file_in_the_folder_stands_for_the_folder(idx_dir):
+    ds = load_dataset(f"mnist:{idx_dir / 'train-labels-idx1-ubyte.gz'},{SMALL}")
+    assert ds.spec == f"mnist:{idx_dir},train=80,validation=20,test=20"
+
+
 def test_missing_files_are_listed(idx_dir):
     (idx_dir / "t10k-labels-idx1-ubyte.gz").unlink()
     with pytest.raises(DataError, match="lacks t10k-labels-idx1-ubyte.gz"):

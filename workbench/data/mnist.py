@@ -123,6 +123,8 @@ def locate(source: str, path: str | None = None) -> Path | None:
     """
     if path is not None:
         folder = Path(path).expanduser()
+        if folder.is_file():  # one of the IDX files was chosen: use its folder
+            folder = folder.parent
         if not folder.is_dir():
             raise DataError(f"{folder} is not a folder; {IMAGE_SETS[source].title} needs a folder holding "
                             f"the four IDX files ({', '.join(b + '.gz' for b in FILES.values())}).")
@@ -227,7 +229,7 @@ def load_image_set(source: str, path: str | None, params: dict, progress=None,
         splits["validation"] = make(X_parts[1], L_parts[1])
     if n_test:
         splits["test"] = make(X_test, L_test)
-    spec_path = str(Path(path).expanduser().resolve()) if path is not None else None
+    spec_path = str(folder.resolve()) if path is not None else None
     spec_params = {"train": n_train, "validation": n_val, "test": n_test}
     return Dataset(
         name=info.title, spec=format_spec(source, spec_path, spec_params), task="classification",
