@@ -451,7 +451,7 @@ class DataPanel(QWidget):
         self.preview = QStackedWidget()
         for w in (self._empty_preview, self.image_grid, self.plot, self.table):
             self.preview.addWidget(w)
-        self._preview_kind = "empty"
+        self._set_preview("empty", self._empty_preview)
 
         data_box = QGroupBox("Loaded data")
         dl = QVBoxLayout(data_box)
@@ -732,6 +732,10 @@ class DataPanel(QWidget):
 
     def _set_preview(self, kind, widget):
         self._preview_kind = kind
+        for i in range(self.preview.count()):
+            page = self.preview.widget(i)
+            policy = QSizePolicy.Policy.Expanding if page is widget else QSizePolicy.Policy.Ignored
+            page.setSizePolicy(policy, policy)
         self.preview.setCurrentWidget(widget)
 
     @staticmethod
