@@ -88,14 +88,15 @@ def _dots_pixmap(dots: bool) -> QPixmap:
     return pixmap
 
 
-_ICONS: dict[str, QIcon] = {}
+_ICONS: dict[object, QIcon] = {}
 
 
 def _grip_icon() -> QIcon:
-    """Six dots: the usual "drag me" handle of a hidden-layer row."""
-    if "grip" not in _ICONS:
-        _ICONS["grip"] = QIcon(_dots_pixmap(True))
-    return _ICONS["grip"]
+    """Six dots: the usual "drag me" handle of a hidden-layer row (redrawn when the palette changes)."""
+    key = ("grip", QApplication.palette().placeholderText().color().rgba())
+    if key not in _ICONS:
+        _ICONS[key] = QIcon(_dots_pixmap(True))
+    return _ICONS[key]
 
 
 def _blank_icon() -> QIcon:
