@@ -83,8 +83,8 @@ class NetworkDesigner(QWidget):
             ("insert", "Insert layer above", "Insert above", "Shift+Ins",
              "Insert a hidden layer above the selected one", self.insert_layer),
             ("remove", "Remove layer", "Remove", "Del", "Remove the selected hidden layer", self.remove_layer),
-            ("up", "Move layer up", "↑", "Alt+Up", "Move the selected hidden layer towards the input", self.move_up),
-            ("down", "Move layer down", "↓", "Alt+Down", "Move the selected hidden layer towards the output",
+            ("up", "Move layer up", "Up", "Alt+Up", "Move the selected hidden layer towards the input", self.move_up),
+            ("down", "Move layer down", "Down", "Alt+Down", "Move the selected hidden layer towards the output",
              self.move_down),
         ):
             action = QAction(text, self)
@@ -98,8 +98,6 @@ class NetworkDesigner(QWidget):
             button = QToolButton()
             button.setDefaultAction(action)
             button.setAccessibleName(text)
-            if key in ("up", "down"):
-                button.setMinimumWidth(button.sizeHint().height() + 8)
             buttons.addWidget(button)
         buttons.addStretch(1)
 
