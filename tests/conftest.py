@@ -16,3 +16,11 @@ def mnist_dir():
     if not (SHARED_MNIST / "train-images-idx3-ubyte.gz").exists():
         pytest.skip("../shared/data/mnist is not present")
     return SHARED_MNIST
+
+
+@pytest.fixture(autouse=True)
+def private_cache_and_no_internet(tmp_path_factory, monkeypatch):
+    """No test may download or touch the user's cache: mirrors point at a closed local port."""
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path_factory.mktemp("xdg-cache")))
+    monkeypatch.setenv("WORKBENCH_MNIST_MIRRORS", "http://127.0.0.1:9/")
+    monkeypatch.setenv("WORKBENCH_FASHION_MNIST_MIRRORS", "http://127.0.0.1:9/")
