@@ -170,6 +170,7 @@ class Network:
         cost = self._cost.value(zs[-1], acts[-1], Y, out)
         delta = self._cost.delta(zs[-1], acts[-1], Y, out)
         inv_m = self.dtype.type(1.0 / m)
+        mean_weights = np.full(m, inv_m, dtype=self.dtype)  # mean over the batch as one GEMV
         n = self.n_layers
         grad_w, grad_b = [None] * n, [None] * n
         for l in range(n - 1, -1, -1):
@@ -177,7 +178,7 @@ class Network:
             if average_weights:
                 gw *= inv_m
             grad_w[l] = gw
-            grad_b[l] = delta.sum(axis=0) * inv_m
+            grad_b[l] = mean_weights @ delta
             if l > 0:
                 back = delta @ self.weights[l].T
                 delta = self._acts[l - 1].backward(zs[l - 1], acts[l], back)

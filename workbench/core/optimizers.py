@@ -34,6 +34,8 @@ class Optimizer:
         if kind != self.kind:
             self.state.clear()
             self.kind = kind
+        # numpy scalars of the array's type multiply faster than Python floats
+        lr, momentum = grad.dtype.type(lr), grad.dtype.type(momentum)
         if kind == "sgd":
             grad *= -lr
             return grad
