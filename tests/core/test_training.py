@@ -3,8 +3,8 @@
 import numpy as np
 import pytest
 
-from workbench.core import (BatchRecord, ConfigError, Diverged, EpochRecord, Hyperparameters, Network,
-                            train)
+from workbench.core import (ACTIVATIONS, COSTS, HIDDEN_ACTIVATIONS, BatchRecord, ConfigError, Diverged,
+                            EpochRecord, Hyperparameters, Network, check_architecture, train)
 
 XOR_X = np.array([[0, 0], [0, 1], [1, 0], [1, 1]], dtype=np.float64)
 XOR_Y = np.array([[0], [1], [1], [0]], dtype=np.float64)
@@ -240,3 +240,47 @@ def test_mismatched_data_is_rejected():
     net = Network.create([3, 3, 1], ["sigmoid", "sigmoid"], "cross-entropy", rng=np.random.default_rng(0))
     with pytest.raises(ConfigError, match="takes 3 inputs"):
         train(net, XOR_X, XOR_Y, Hyperparameters())
+
+
+def _reference_updates(net, batches, optimizer, lr, alpha, l2, n, layer_lr):
+    """Weights after the given batches, by Network.backprop and the textbook update rules."""
+    state = {}
+    for xb, yb in batches:
+        _, grad_w, grad_b, _ = net.backprop(xb, yb)
+        for l in range(net.n_layers):
+            eta = lr * layer_lr[l]
+            for key, param, grad in (("W", net.weights[l], grad_w[l] + (l2 / n) * net.weights[l]),
+                                     ("b", net.biases[l], grad_b[l])):
+                previous = state.get((l, key), np.zeros_like(param))
+                if optimizer == "sgd":
+                    delta = -eta * grad
+                elif optimizer == "momentum":
+                    delta = state[(l, key)] = -eta * grad + alpha * previous
+                else:  # Heaton: n(t) = α n(t−1) + ε g; Δw = α n(t−1) − (1 + α) n(t)
+                    now = alpha * previous + eta * grad
+                    delta = alpha * previous - (1 + alpha) * now
+                    state[(l, key)] = now
+                param += delta
+    return net
+
+
+_FUSED_CASES = [(h, o, c) for h in HIDDEN_ACTIVATIONS for o in ACTIVATIONS for c in COSTS
+                if check_architecture([3, 4, 2], [h, o], c) is None]
+
+
+@pytest.mark.parametrize("optimizer", ["sgd", "momentum", "nesterov"])
+@pytest.mark.parametrize("hidden,output,cost", _FUSED_CASES)
+def test_fused_training_step_matches_reference_backprop(hidden, output, cost, optimizer):
+    rng = np.random.default_rng(sum(map(len, (hidden, output, cost, optimizer))))
+    X = rng.standard_normal((12, 3))
+    Y = np.eye(2)[rng.integers(0, 2, 12)]
+    net = Network.create([3, 5, 4, 2], [hidden, hidden, output], cost, rng=rng, dtype="float64")
+    reference = net.copy()
+    hp = Hyperparameters(optimizer=optimizer, lr=0.05, momentum=0.8, batch_size=4, epochs=1, l2=0.3,
+                         layer_lr=[2.0, 1.0, 0.5])
+    order = np.random.default_rng(9).permutation(12)
+    list(train(net, X, Y, hp, np.random.default_rng(9), evaluate_initial=False))
+    batches = [(X[order[k:k + 4]], Y[order[k:k + 4]]) for k in range(0, 12, 4)]
+    _reference_updates(reference, batches, optimizer, 0.05, 0.8, 0.3, 12, [2.0, 1.0, 0.5])
+    for fused, expected in zip(net.weights + net.biases, reference.weights + reference.biases):
+        assert np.allclose(fused, expected, rtol=1e-10, atol=1e-12)

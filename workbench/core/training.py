@@ -190,7 +190,7 @@ def _measure(net, X, Y, validation, classification, delta_norms, seconds, sample
 
 def _train(net, X, Y, hp, rng, validation, classification, watch, evaluate_initial):
     n = len(X)
-    optimizer = Optimizer()
+    work = _Workspace(net)
     if evaluate_initial:
         with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
             initial_norms = [_norm(g) for g in full_bias_gradient(net, X, Y)]
@@ -217,7 +217,7 @@ def _train(net, X, Y, hp, rng, validation, classification, watch, evaluate_initi
             batch += 1
             step += 1
             with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
-                outcome = _step(net, X.take(index, axis=0), Y.take(index, axis=0), hp, optimizer, n, watch)
+                outcome = _step(net, X.take(index, axis=0), Y.take(index, axis=0), hp, work, n, watch)
             if isinstance(outcome, str):
                 yield _diverged(epoch, batch, hp, outcome)
                 return
@@ -240,37 +240,74 @@ def _settings(hp: Hyperparameters) -> tuple:
     return (hp.optimizer, hp.lr, hp.momentum, hp.batch_size, hp.epochs, hp.l2, layer_lr)
 
 
-def _step(net, xb, yb, hp, optimizer, n, watch):
-    """One update of ``net`` in place on the batch (xb, yb).
+class _Workspace:
+    """Per-run scratch: the optimizer state and one step buffer per weight matrix (reused every batch)."""
 
-    Returns (cost, grad_b, delta_norms, watched, weight_norms), or a phrase saying what stopped being
-    finite; in that case the parameters are left as they were before the batch.
+    def __init__(self, net):
+        self.optimizer = Optimizer()
+        self.buffers = [np.empty_like(w) for w in net.weights]
+        self.mean_weights = {}
+
+    def batch_mean(self, m: int, dtype) -> np.ndarray:
+        """(m,) vector of 1/m: the batch mean of δ as one matrix-vector product."""
+        vector = self.mean_weights.get(m)
+        if vector is None:
+            vector = self.mean_weights[m] = np.full(m, 1.0 / m, dtype=dtype)
+        return vector
+
+
+def _step(net, xb, yb, hp, work, n, watch):
+    """Back-propagate the batch (xb, yb) and update ``net`` in place, layer by layer.
+
+    This is ``Network.backprop`` followed by the optimizer, fused: each layer's δ is scaled by
+    −η/m before the weight-gradient product, so the product yields the SGD step directly into a
+    reused buffer (no gradient matrix is allocated, scaled or copied). Returns (cost, grad_b,
+    delta_norms, watched, weight_norms), or a phrase saying what stopped being finite; in that case
+    the parameters are as they were before the batch.
     """
     m = len(xb)
-    cost, grad_w, grad_b, _ = net.backprop(xb, yb, average_weights=False)
+    zs, acts = net.forward_cache(xb)
+    output = net.activations[-1]
+    cost = net._cost.value(zs[-1], acts[-1], yb, output)
     if not math.isfinite(cost):
         return "the cost became NaN or infinite"
-    watched = [float(grad_w[l][i, j]) / m for l, i, j in watch]
-    delta_norms = [_norm(g) for g in grad_b]
-    if not all(map(math.isfinite, delta_norms)):
-        return "the gradients became NaN or infinite"
+    delta = net._cost.delta(zs[-1], acts[-1], yb, output)
+    dtype = net.dtype.type
+    mean = work.batch_mean(m, net.dtype)
     multipliers = hp.layer_lr or (1.0,) * net.n_layers
     decay = hp.l2 / n
+    kind, optimizer = hp.optimizer, work.optimizer
+    n_layers = net.n_layers
+    grad_b = [None] * n_layers
+    delta_norms = [0.0] * n_layers
+    watched = [0.0] * len(watch)
     applied = []
-    for l in range(net.n_layers):
+    for l in range(n_layers - 1, -1, -1):
+        weights = net.weights[l]
+        for k, (layer, i, j) in enumerate(watch):
+            if layer == l:
+                watched[k] = float(np.dot(acts[l][:, i], delta[:, j])) / m
+        grad_b[l] = mean @ delta
+        delta_norms[l] = _norm(grad_b[l])
+        if not math.isfinite(delta_norms[l]):  # NaN or inf in δ: apply nothing more, undo what was
+            _undo(net, applied)
+            return "the gradients became NaN or infinite"
+        back = delta @ weights.T if l > 0 else None  # with the weights before this update
         eta = hp.lr * multipliers[l]
-        grad_sum = grad_w[l]
+        step_w = work.buffers[l]
+        np.matmul(acts[l].T, delta * dtype(-eta / m), out=step_w)
         if decay:
-            grad_sum += (decay * m) * net.weights[l]
-        # every update rule is linear in the gradient, so η·(sum/m) = (η/m)·sum
-        dw = optimizer.step(hp.optimizer, (l, "W"), grad_sum, eta / m, hp.momentum)
-        db = optimizer.step(hp.optimizer, (l, "b"), grad_b[l].copy(), eta, hp.momentum)
-        net.weights[l] += dw
-        net.biases[l] += db
-        applied.append((dw, db))
-    # A finite gradient times a finite rate cannot overflow a weight before the cost overflows, so
-    # a non-finite norm here means |w| > ~1e19 (its square overflows) and subtracting the step
-    # restores the previous, finite weights.
+            step_w -= dtype(eta * decay) * weights
+        step_w = optimizer.step(kind, (l, "W"), step_w, hp.momentum)
+        step_b = optimizer.step(kind, (l, "b"), grad_b[l] * dtype(-eta), hp.momentum)
+        weights += step_w
+        net.biases[l] += step_b
+        applied.append((l, step_w, step_b))
+        if back is not None:
+            delta = net._acts[l - 1].backward(zs[l - 1], acts[l], back)
+    # δ was finite, and a finite step cannot overflow a weight before the cost overflows, so a
+    # non-finite norm here means |w| > ~1e19 (its square overflows): subtracting the steps restores
+    # the previous, finite weights.
     weight_norms = [_norm(w) for w in net.weights]
     if not all(map(math.isfinite, weight_norms)):
         _undo(net, applied)
@@ -279,9 +316,9 @@ def _step(net, xb, yb, hp, optimizer, n, watch):
 
 
 def _undo(net, applied):
-    for l, (dw, db) in enumerate(applied):
-        net.weights[l] -= dw
-        net.biases[l] -= db
+    for l, step_w, step_b in applied:
+        net.weights[l] -= step_w
+        net.biases[l] -= step_b
 
 
 def _diverged(epoch, batch, hp, what):
