@@ -33,7 +33,7 @@ MNIST = ROOT.parent / "shared" / "data" / "mnist"
 
 def default_setup():
     if (MNIST / "train-images-idx3-ubyte.gz").exists():
-        return f"mnist:{MNIST}", [784, 30, 10], 10, 1
+        return f"mnist:{MNIST}", [784, 30, 10], 10, 2
     return "teacher", None, 10, 20
 
 
@@ -71,12 +71,20 @@ def in_window(app, window, hp_kwargs):
     loop = QEventLoop()
     window.training_finished.connect(loop.quit)
     started = time.perf_counter()
+    gui_cpu = time.thread_time()
     probe.start()
     last[0] = time.perf_counter()
+    window.frame_intervals.clear()
     if not window.start_training():
         raise SystemExit(f"cannot train in the window: {window.blocking_reason()}")
+    thread = window._thread
     loop.exec()
     elapsed = time.perf_counter() - started
+    gui_cpu = time.thread_time() - gui_cpu
+    frames = len(window.frame_intervals)
+    print(f"    GUI thread CPU {100 * gui_cpu / elapsed:.0f}% of the run, {frames} plot frames "
+          f"({frames / elapsed:.1f} per second); worker CPU {thread.cpu_seconds:.2f} s of "
+          f"{thread.wall_seconds:.2f} s")
     probe.stop()
     window.training_finished.disconnect(loop.quit)
     if window.last_outcome != "completed":

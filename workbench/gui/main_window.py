@@ -33,8 +33,15 @@ from workbench.gui.session import SUFFIX, Session, SessionError, load_session, s
 from workbench.gui.status import TrainingStatus, format_rate
 from workbench.gui.worker import TrainingThread
 
-DRAIN_MS = 40          # 25 Hz: records -> plots and status bar
-DIAGRAM_PERIOD_S = 0.1  # at most 10 Hz: weights -> diagram
+DRAIN_MS = 40            # 25 Hz: the worker's records are collected (cheap)
+STATUS_PERIOD_S = 0.5    # status bar text at most twice a second
+FRAME_MIN_S = 1 / 30     # plots and diagram redrawn at most 30 times a second ...
+FRAME_MAX_S = 2.0        # ... and at least every 2 s
+#: Share of the wall time the GUI thread may spend (drawing, mostly) while training.  PySide6 holds
+#: the GIL while Qt paints, so every millisecond of drawing is a millisecond the training thread
+#: cannot run: the frame interval adapts so that the window's own work stays under this share.
+GUI_BUDGET = 0.05
+FRAME_COST_PRIOR_S = 0.01  # first guess of a frame's cost, until one has been measured
 DEFAULT_PRESET = "xor-2-2-1"
 SESSION_FILTER = f"Workbench sessions (*{SUFFIX})"
 WEIGHTS_FILTER = "Weight files (*.npz)"
@@ -45,8 +52,10 @@ def configure_pyqtgraph(palette: QPalette | None = None) -> None:
     import pyqtgraph as pg
 
     palette = palette or QApplication.palette()
+    # segmentedLineMode "on": thick curves drawn as line segments, about twice as fast to paint
+    # in Qt's raster engine as one stroked path (and painting holds the GIL, see GUI_BUDGET).
     pg.setConfigOptions(background=palette.color(QPalette.ColorRole.Base),
-                        foreground=palette.color(QPalette.ColorRole.Text), antialias=True)
+                        foreground=palette.color(QPalette.ColorRole.Text), segmentedLineMode="on")
 
 
 def _with_suffix(path: str, suffix: str) -> str:
@@ -82,7 +91,12 @@ class MainWindow(QMainWindow):
         self._thread: TrainingThread | None = None
         self._run_offsets = (0, 0)
         self._diagram_serial = None
-        self._diagram_time = 0.0
+        self._unplotted: list = []        # records drained from the worker, not yet in the plots
+        self._next_frame = 0.0
+        self._next_status = 0.0
+        self._frame_cpu_mark: float | None = None
+        self._frame_cost = FRAME_COST_PRIOR_S
+        self.frame_intervals: list[float] = []   # for the benchmark: how often the plots were redrawn
         self._pending_message: tuple[str, str, str] | None = None
         self._loading = False
         self._quiet_loads = 0       # programmatic data loads in flight: they do not mark the session modified
@@ -500,6 +514,10 @@ class MainWindow(QMainWindow):
         self._thread = thread
         self._run_offsets = (self.epochs_trained, self.steps_trained)
         self._pending_message = None
+        self._unplotted = []
+        self._next_frame = self._next_status = 0.0
+        self._frame_cpu_mark = time.thread_time()
+        self._frame_cost = FRAME_COST_PRIOR_S
         self.actions["pause"].setChecked(False)
         self.status.start_run(1 if step else hp.epochs)
         self.status.set_state("Training")
@@ -558,22 +576,65 @@ class MainWindow(QMainWindow):
         self.actions["pause"].setChecked(paused)
         self.status.set_state("Paused" if paused else "Training")
         if paused:
-            self._drain()
-            self._update_diagram(force=True)
+            self._flush()
         self._update_actions()
 
     def _remember_message(self, kind: str, message: str):
         self._pending_message = (kind, message)
 
     def _drain(self):
+        """Timer slot (25 Hz): collect the worker's records; redraw when the next frame is due."""
         thread = self._thread
         if thread is None:
             self._drain_timer.stop()
             return
         records = thread.drain()
+        now = time.perf_counter()
         if records:
+            self._unplotted.extend(records)
+            if now >= self._next_status:
+                self._next_status = now + STATUS_PERIOD_S
+                self._show_progress(records)
+        if now >= self._next_frame:
+            self._frame(now)
+
+    def _show_progress(self, records):
+        from workbench.core import BatchRecord
+
+        for rec in reversed(records):
+            if type(rec) is BatchRecord:       # not yet offset: epochs counted within the run
+                self.status.update(rec, self._run_offsets[0])
+                return
+
+    def _frame(self, now: float | None = None):
+        """Hand the collected records to the plots and fresh weights to the diagram.
+
+        The next frame is scheduled so that the GUI thread's CPU time since the previous frame
+        (which includes that frame's painting) stays within ``GUI_BUDGET`` of the wall time.
+        """
+        now = time.perf_counter() if now is None else now
+        cpu = time.thread_time()
+        if self._frame_cpu_mark is not None:      # smoothed GUI CPU per frame period
+            self._frame_cost = 0.5 * self._frame_cost + 0.5 * (cpu - self._frame_cpu_mark)
+        interval = min(FRAME_MAX_S, max(FRAME_MIN_S, self._frame_cost / GUI_BUDGET))
+        self._frame_cpu_mark = cpu
+        self._next_frame = now + interval
+        self.frame_intervals.append(interval)
+        if self._unplotted:
+            records, self._unplotted = self._unplotted, []
             self._feed(records)
+            self.plots.refresh()
         self._update_diagram()
+
+    def _flush(self):
+        """Everything the worker produced so far goes to the plots, diagram and status bar now."""
+        thread = self._thread
+        if thread is not None:
+            self._unplotted.extend(thread.drain())
+        if self._unplotted:
+            self._show_progress(self._unplotted)
+        self._frame()
+        self._update_diagram(force=True)
 
     def _feed(self, records):
         from workbench.core import BatchRecord, EpochRecord
@@ -597,34 +658,24 @@ class MainWindow(QMainWindow):
                     self.epochs_trained = rec.epoch
         if last_batch is not None:
             self.steps_trained = last_batch.step
-            run_rec = last_batch
-            if epoch_off:       # the status bar counts epochs within this run
-                run_rec = _RunView(last_batch, epoch_off)
-            self.status.update(run_rec, epoch_off)
 
     def _update_diagram(self, force: bool = False):
         thread = self._thread
         if thread is None:
             return
-        now = time.perf_counter()
-        if not force and now - self._diagram_time < DIAGRAM_PERIOD_S:
-            return
-        snap = thread.snapshot()
+        snap = thread.snapshot()          # the worker copies the weights at most 10 times a second
         if snap is None or snap[0] == self._diagram_serial:
             return
         self._diagram_serial, weights, biases, grads = snap
-        self._diagram_time = now
         self.diagram.set_parameters(weights, biases, grads)
 
     def _on_thread_finished(self, thread: TrainingThread):
         if thread is not self._thread:
             return
         thread.wait()           # `finished` is emitted just before run() returns: let it return
-        records = thread.drain()
-        if records:
-            self._feed(records)
-        self._update_diagram(force=True)
+        self._flush()
         self._thread = None
+        self._frame_cpu_mark = None
         self._drain_timer.stop()
         self.actions["pause"].setChecked(False)
         outcome = thread.outcome
@@ -1002,16 +1053,3 @@ class MainWindow(QMainWindow):
         if self._persist:
             self._save_settings()
         event.accept()
-
-
-class _RunView:
-    """A BatchRecord seen with epoch numbers relative to the current run (for the status bar)."""
-
-    __slots__ = ("epoch", "batch", "batches_in_epoch", "samples_seen", "n_train")
-
-    def __init__(self, rec, epoch_offset: int):
-        self.epoch = rec.epoch - epoch_offset
-        self.batch = rec.batch
-        self.batches_in_epoch = rec.batches_in_epoch
-        self.samples_seen = rec.samples_seen
-        self.n_train = rec.n_train

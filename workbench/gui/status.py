@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 from collections import deque
 
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLabel, QProgressBar, QStatusBar
 
 RATE_WINDOW_S = 2.0
@@ -46,9 +47,18 @@ class TrainingStatus:
         self.rate.setToolTip("Training throughput over the last two seconds")
         self.remaining = QLabel("")
         self.remaining.setToolTip("Estimated time until the run's last epoch ends")
+        # Fixed widths: changing texts must not re-layout the status bar several times a second.
+        metrics = bar.fontMetrics()
+        for label, sample in ((self.state, "Weights reset"),
+                              (self.position, "Epoch 00000 (000 of 000 in this run)  ·  batch 00000 / 00000"),
+                              (self.rate, "000.0 k samples/s (average)"), (self.remaining, "00 min 00 s left")):
+            label.setFixedWidth(metrics.horizontalAdvance(sample) + 8)
+        for label in (self.state, self.position):
+            label.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         for widget in (self.state, self.position, self.progress, self.rate, self.remaining):
             bar.addPermanentWidget(widget)
-        self.progress.hide()
+        for widget in (self.position, self.progress, self.rate, self.remaining):
+            widget.hide()
         self._samples: deque = deque()
         self.last_rate = 0.0
 
@@ -59,7 +69,8 @@ class TrainingStatus:
         self._run_done = 0
         self.last_rate = 0.0
         self.progress.setValue(0)
-        self.progress.show()
+        for widget in (self.position, self.progress, self.rate, self.remaining):
+            widget.show()
         self.position.setText(f"Epoch 0 / {self._epochs}")
         self.rate.setText("")
         self.remaining.setText("")
@@ -95,6 +106,7 @@ class TrainingStatus:
         """The run is over: show ``text`` and the run's average throughput."""
         self.state.setText(text)
         self.remaining.setText("")
+        self.remaining.hide()
         self._samples.clear()
         started = getattr(self, "_run_started", None)
         if started is not None and self._run_done:
@@ -107,6 +119,7 @@ class TrainingStatus:
         self.state.setText(text)
         for label in (self.position, self.rate, self.remaining):
             label.setText("")
-        self.progress.hide()
+        for widget in (self.position, self.progress, self.rate, self.remaining):
+            widget.hide()       # an idle status bar shows only its state, on the right
         self._samples.clear()
         self._run_started = None

@@ -80,6 +80,7 @@ class TrainingThread(QThread):
         self.outcome = "running"
         self.error_message = ""
         self.records_total = 0
+        self.wall_seconds = self.cpu_seconds = 0.0   # of run(): CPU < wall means waiting (GIL, pause)
         _INSTANCES.add(self)
 
     # -- called from the GUI thread ----------------------------------------------------------------
@@ -175,6 +176,7 @@ class TrainingThread(QThread):
         next_snapshot = 0.0
         last_batch = None
         count = 0
+        wall0, cpu0 = clock(), time.thread_time()
         try:
             self._take_snapshot(None)
             self._wait_while_paused()
@@ -232,4 +234,6 @@ class TrainingThread(QThread):
             self.failed.emit(self.error_message)
         finally:
             self.records_total = count
+            self.wall_seconds = clock() - wall0
+            self.cpu_seconds = time.thread_time() - cpu0
             sys.setswitchinterval(old_interval)
