@@ -131,13 +131,16 @@ class _Script:
             window.training_finished.connect(self._trained)
             if not window.start_training():
                 return self._fail(f"cannot train: {window.blocking_reason() or 'see the window'}")
-            QTimer.singleShot(self.TIMEOUT_MS, lambda: self._fail("training took too long."))
+            if self.args.screenshot:
+                QTimer.singleShot(self.TIMEOUT_MS, lambda: self._fail("training took too long."))
         else:
             QTimer.singleShot(300, self._finish)
 
     def _trained(self, outcome: str):
         from PySide6.QtCore import QTimer
 
+        if not self.args.screenshot:
+            return              # interactive: the window stays open after the scripted training
         if outcome not in ("completed", "diverged"):
             return self._fail(f"training ended: {outcome}.")
         self.window.plots.refresh()

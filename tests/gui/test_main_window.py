@@ -287,3 +287,17 @@ def test_view_menu_toggles_docks(window):
     assert not window.diagram_dock.isVisible()
     window.actions["reset_layout"].trigger()
     assert window.diagram_dock.isVisible()
+
+
+def test_follows_a_dark_palette(qtbot, window):
+    from PySide6.QtGui import QColor, QPalette
+
+    dark = QPalette()
+    for role, colour in ((QPalette.ColorRole.Window, "#202124"), (QPalette.ColorRole.Base, "#17181a"),
+                         (QPalette.ColorRole.WindowText, "#e8eaed"), (QPalette.ColorRole.Text, "#e8eaed")):
+        dark.setColor(role, QColor(colour))
+    window.setPalette(dark)
+    import pyqtgraph as pg
+    assert pg.getConfigOption("background") == QColor("#17181a")
+    assert not window.actions["train"].icon().isNull()
+    window.setPalette(QPalette())

@@ -200,3 +200,14 @@ def test_settings_reject_unknown_keys():
     with pytest.raises(KeyError):
         settings.set_value("no/such/key", 1)
     assert settings.value("session/save_weights") is True
+
+
+def test_sessions_without_weights(qtbot, window, tmp_path):
+    _train(qtbot, window, epochs=3)
+    window.actions["include_weights"].setChecked(False)
+    assert settings.value("session/save_weights") is False
+    assert window.save_to(str(tmp_path / "light.wbsession"))
+    assert load_session(str(tmp_path / "light.wbsession")).network is None
+    window.actions["include_weights"].setChecked(True)
+    assert window.save_to(str(tmp_path / "full.wbsession"))
+    assert load_session(str(tmp_path / "full.wbsession")).network is not None

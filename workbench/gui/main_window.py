@@ -148,6 +148,7 @@ class MainWindow(QMainWindow):
         action.setObjectName(f"action_{name}")
         if icon_name:
             action.setIcon(icon(icon_name))
+            action.setProperty("wb_icon", icon_name)
         if shortcut is not None:
             if isinstance(shortcut, (list, tuple)):
                 action.setShortcuts([QKeySequence(s) for s in shortcut])
@@ -182,14 +183,21 @@ class MainWindow(QMainWindow):
         a("export_plots_csv", "Training &History as CSV…", lambda: self.export_plots_dialog("csv"),
           icon_name="export-plot", tip="Save the training history as a CSV table")
         a("quit", "&Quit", self.close, SK.Quit, "quit", "Quit Workbench")
+        a("include_weights", "Include &Weights in Sessions", None, checkable=True,
+          tip="Store the network weights in session files (otherwise a session reopens untrained)")
+        self.actions["include_weights"].setChecked(settings.value("session/save_weights"))
+        self.actions["include_weights"].toggled.connect(
+            lambda on: settings.set_value("session/save_weights", bool(on)))
 
         undo = self.undo_stack.createUndoAction(self, "&Undo")
         undo.setShortcut(QKeySequence(SK.Undo))
         undo.setIcon(icon("undo"))
+        undo.setProperty("wb_icon", "undo")
         undo.setObjectName("action_undo")
         redo = self.undo_stack.createRedoAction(self, "&Redo")
         redo.setShortcuts([QKeySequence("Ctrl+Shift+Z"), QKeySequence(SK.Redo)])
         redo.setIcon(icon("redo"))
+        redo.setProperty("wb_icon", "redo")
         redo.setObjectName("action_redo")
         self.actions["undo"], self.actions["redo"] = undo, redo
 
@@ -242,7 +250,7 @@ class MainWindow(QMainWindow):
         self.recent_menu = m.addMenu("Open &Recent")
         self.recent_menu.aboutToShow.connect(self._fill_recent_menu)
         m.addSeparator()
-        for key in ("save", "save_as"):
+        for key in ("save", "save_as", "include_weights"):
             m.addAction(self.actions[key])
         m.addSeparator()
         for key in ("load_weights", "save_weights"):
@@ -1031,6 +1039,19 @@ class MainWindow(QMainWindow):
         self.stop_training(wait=True)
         self._drain_timer.stop()
         self.data_panel.cancel_loading(wait=True)
+
+    def changeEvent(self, event):  # noqa: N802 - Qt override
+        """Follow a light/dark theme switch: recolour the icons and the plot background."""
+        from PySide6.QtCore import QEvent
+
+        if event.type() == QEvent.Type.PaletteChange and hasattr(self, "actions"):
+            configure_pyqtgraph(self.palette())
+            for action in self.actions.values():
+                name = action.property("wb_icon")
+                if name:
+                    action.setIcon(icon(name))
+            self._update_actions()
+        super().changeEvent(event)
 
     def closeEvent(self, event):  # noqa: N802 - Qt override
         if event.spontaneous() and (self.is_training() or self.is_modified()):
