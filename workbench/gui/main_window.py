@@ -96,6 +96,7 @@ class MainWindow(QMainWindow):
         self._next_status = 0.0
         self._frame_cpu_mark: float | None = None
         self._frame_cost = FRAME_COST_PRIOR_S
+        self._frames_with_data = 0
         self.frame_intervals: list[float] = []   # for the benchmark: how often the plots were redrawn
         self._pending_message: tuple[str, str, str] | None = None
         self._loading = False
@@ -526,6 +527,7 @@ class MainWindow(QMainWindow):
         self._next_frame = self._next_status = 0.0
         self._frame_cpu_mark = time.thread_time()
         self._frame_cost = FRAME_COST_PRIOR_S
+        self._frames_with_data = 0
         self.actions["pause"].setChecked(False)
         self.status.start_run(1 if step else hp.epochs)
         self.status.set_state("Training")
@@ -603,8 +605,8 @@ class MainWindow(QMainWindow):
             if now >= self._next_status:
                 self._next_status = now + STATUS_PERIOD_S
                 self._show_progress(records)
-        if now >= self._next_frame:
-            self._frame(now)
+        if now >= self._next_frame or (records and self._frames_with_data == 0):
+            self._frame(now)          # the first records of a run are shown at once
 
     def _show_progress(self, records):
         from workbench.core import BatchRecord
@@ -632,6 +634,7 @@ class MainWindow(QMainWindow):
             records, self._unplotted = self._unplotted, []
             self._feed(records)
             self.plots.refresh()
+            self._frames_with_data += 1
         self._update_diagram()
 
     def _flush(self):

@@ -29,7 +29,7 @@ from PySide6.QtCore import QThread, Signal
 
 SNAPSHOT_HZ = 10.0
 #: GIL switch interval while training, so the GUI thread gets the interpreter quickly.
-TRAINING_SWITCH_INTERVAL = 0.001
+TRAINING_SWITCH_INTERVAL = 0.0002
 
 _INSTANCES: "weakref.WeakSet[TrainingThread]" = weakref.WeakSet()
 
