@@ -53,7 +53,6 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(sys.argv[1:] if argv is None else argv)
     os.environ.setdefault("PYQTGRAPH_QT_LIB", "PySide6")
-    from workbench.gui import _pyside_fix  # noqa: F401  (PySide6 6.12 refcount bug on Python 3.11)
 
     from PySide6.QtCore import QCoreApplication, QTimer
     from PySide6.QtWidgets import QApplication

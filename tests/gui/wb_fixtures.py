@@ -2,7 +2,6 @@
 
 import pytest
 
-from workbench.gui import _pyside_fix  # noqa: F401  (PySide6 6.12 refcount bug on Python 3.11)
 
 
 @pytest.fixture(autouse=True)

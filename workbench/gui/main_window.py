@@ -18,7 +18,6 @@ from pathlib import Path
 
 import numpy as np
 
-from workbench.gui import _pyside_fix  # noqa: F401  (first: PySide6 6.12 refcount bug on Python 3.11)
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QKeySequence, QPalette, QUndoStack
 from PySide6.QtWidgets import (
@@ -31,7 +30,7 @@ from workbench.gui.icons import app_icon, icon
 from workbench.gui.panels.training_panel import LIVE_SYMBOLS, TrainingPanel
 from workbench.gui.session import SUFFIX, Session, SessionError, load_session, save_session
 from workbench.gui.status import TrainingStatus, format_rate
-from workbench.gui.worker import TrainingThread
+from workbench.gui.worker import MAX_BACKLOG, TrainingThread, gui_priority
 
 DRAIN_MS = 40            # 25 Hz: the worker's records are collected (cheap)
 STATUS_PERIOD_S = 0.5    # status bar text at most twice a second
@@ -531,6 +530,7 @@ class MainWindow(QMainWindow):
         self.actions["pause"].setChecked(False)
         self.status.start_run(1 if step else hp.epochs)
         self.status.set_state("Training")
+        self.plots.auto_refresh = False       # redrawn by _frame, at a pace the GUI can afford
         self._drain_timer.start()
         thread.start()
         self._update_actions()
@@ -594,6 +594,10 @@ class MainWindow(QMainWindow):
 
     def _drain(self):
         """Timer slot (25 Hz): collect the worker's records; redraw when the next frame is due."""
+        with gui_priority():
+            self._drain_now()
+
+    def _drain_now(self):
         thread = self._thread
         if thread is None:
             self._drain_timer.stop()
@@ -602,6 +606,9 @@ class MainWindow(QMainWindow):
         now = time.perf_counter()
         if records:
             self._unplotted.extend(records)
+            if len(self._unplotted) >= MAX_BACKLOG:    # into the plots' tables now, drawn later
+                self._feed(self._unplotted)
+                self._unplotted = []
             if now >= self._next_status:
                 self._next_status = now + STATUS_PERIOD_S
                 self._show_progress(records)
@@ -651,24 +658,20 @@ class MainWindow(QMainWindow):
         from workbench.core import BatchRecord, EpochRecord
 
         epoch_off, step_off = self._run_offsets
-        plots = self.plots
-        last_batch = None
-        for rec in records:
-            kind = type(rec)
-            if kind is BatchRecord:
-                last_batch = rec
-                if epoch_off:
-                    rec.epoch += epoch_off
-                    rec.step += step_off
-                plots.add_batch(rec)
-            elif kind is EpochRecord:
-                if epoch_off:
-                    rec.epoch += epoch_off
-                plots.add_epoch(rec)
-                if rec.epoch > self.epochs_trained:
-                    self.epochs_trained = rec.epoch
-        if last_batch is not None:
-            self.steps_trained = last_batch.step
+        batches = [rec for rec in records if type(rec) is BatchRecord]
+        epochs = [rec for rec in records if type(rec) is EpochRecord]
+        if epoch_off:
+            for rec in batches:
+                rec.epoch += epoch_off
+                rec.step += step_off
+            for rec in epochs:
+                rec.epoch += epoch_off
+        if batches:
+            self.plots.add_batches(batches)
+            self.steps_trained = batches[-1].step
+        if epochs:
+            self.plots.add_epochs(epochs)
+            self.epochs_trained = max(self.epochs_trained, epochs[-1].epoch)
 
     def _update_diagram(self, force: bool = False):
         thread = self._thread
@@ -685,6 +688,7 @@ class MainWindow(QMainWindow):
             return
         thread.wait()           # `finished` is emitted just before run() returns: let it return
         self._flush()
+        self.plots.auto_refresh = True
         self._thread = None
         self._frame_cpu_mark = None
         self._drain_timer.stop()

@@ -13,7 +13,6 @@ import io
 import threading
 from pathlib import Path
 
-from workbench.gui import _pyside_fix  # noqa: F401  (first: PySide6 6.12 refcount bug on Python 3.11)
 from PySide6.QtCore import QRectF, QSize, Qt, QThread, Signal
 from PySide6.QtGui import QImage, QPainter, QPalette
 from PySide6.QtWidgets import (QCheckBox, QComboBox, QDoubleSpinBox, QFileDialog, QFormLayout, QFrame,

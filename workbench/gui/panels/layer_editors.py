@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from workbench.gui import _pyside_fix  # noqa: F401  (first: PySide6 6.12 refcount bug on Python 3.11)
 from PySide6.QtCore import QEvent, QSize, Qt
 from PySide6.QtGui import QKeySequence, QPainter, QPalette
 from PySide6.QtWidgets import QComboBox, QSpinBox, QStyledItemDelegate, QTreeView

@@ -11,7 +11,6 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 
-from workbench.gui import _pyside_fix  # noqa: F401  (first: PySide6 6.12 refcount bug on Python 3.11)
 from PySide6.QtCore import QAbstractTableModel, QByteArray, QMimeData, QModelIndex, QPointF, Qt, Signal
 from PySide6.QtGui import QColor, QFont, QIcon, QPainter, QPixmap, QUndoCommand, QUndoStack
 from PySide6.QtWidgets import QApplication, QStyle

@@ -7,12 +7,12 @@ a few hundred edges are ever drawn. Geometry is computed on resize and architect
 
 from __future__ import annotations
 
-from workbench.gui import _pyside_fix  # noqa: F401  (first: PySide6 6.12 refcount bug on Python 3.11)
 import numpy as np
 from PySide6.QtCore import QEvent, QLineF, QPointF, QRectF, QSize, Qt, Signal
 from PySide6.QtGui import QBrush, QColor, QFont, QPainter, QPalette, QPen
 from PySide6.QtWidgets import QLabel, QSizePolicy, QToolTip, QVBoxLayout, QWidget
 
+from workbench.gui.worker import gui_priority_paint
 from workbench.gui.plots.neuron_text import describe_neuron, summary_line
 
 LEVELS = 6          # magnitude buckets: one pen per (sign, level)
@@ -36,6 +36,7 @@ def _mix(background: QColor, colour: QColor, t: float) -> QColor:
     return QColor.fromRgbF(*(b + (c - b) * t for b, c in zip(background.getRgbF()[:3], colour.getRgbF()[:3])))
 
 
+@gui_priority_paint
 class _Canvas(QWidget):
     """The painted area; all state lives in the NetworkDiagram that owns it."""
 

@@ -16,7 +16,6 @@ import os
 import tempfile
 import time
 
-from workbench.gui import _pyside_fix  # noqa: F401  (first: PySide6 6.12 refcount bug on Python 3.11)
 from PySide6.QtCore import QEvent, QObject, Qt, QTimer
 from PySide6.QtGui import QColor, QPalette, QTextDocument
 from PySide6.QtWidgets import (QCheckBox, QComboBox, QFileDialog, QGridLayout, QHBoxLayout, QLabel,
@@ -25,10 +24,15 @@ from PySide6.QtWidgets import (QCheckBox, QComboBox, QFileDialog, QGridLayout, Q
 import numpy as np
 import pyqtgraph as pg
 
+from workbench.gui.worker import gui_priority, gui_priority_paint
+
 __all__ = ["TrainingPlots", "layer_names", "EMPTY_TEXT"]
 
 EMPTY_TEXT = "Press Train to see the cost, accuracy and learning speed of each layer"
 REFRESH_MS = 50  # 20 Hz
+#: Rows kept per history table.  Beyond it the history is thinned to every 2nd, 4th, ... batch
+#: (or epoch), so memory and the cost of a redraw stay bounded on runs of millions of batches.
+MAX_POINTS = 20_000
 HISTORY_FORMAT = "workbench-plots"
 HISTORY_VERSION = 1
 
@@ -72,6 +76,25 @@ class _Table:
         self.width = width
         self.data = np.full((width, capacity), np.nan)
         self.n = 0
+        self.received = 0   # rows offered, kept or not
+        self.stride = 1     # only rows whose key (step or epoch) is a multiple of this are kept
+
+    def thin(self, key: int, limit: int) -> np.ndarray | None:
+        """Above ``limit`` rows, double the stride (until at most limit/2 rows are left) and drop
+        the rows whose key is off it.  Returns the indices kept, or None when nothing changed."""
+        if self.n <= limit:
+            return None
+        keys = self.data[key, :self.n]
+        stride = self.stride
+        keep = np.ones(self.n, bool)
+        while keep.sum() > limit // 2:
+            stride *= 2
+            keep = keys % stride == 0
+        kept = np.flatnonzero(keep)
+        self.data[:, :len(kept)] = self.data[:, kept]
+        self.data[:, len(kept):self.n] = np.nan
+        self.n, self.stride = len(kept), stride
+        return kept
 
     def grow(self):
         bigger = np.full((self.width, 2 * self.data.shape[1]), np.nan)
@@ -89,7 +112,8 @@ class _Table:
             if len(col) != n:
                 raise ValueError("The plot history has columns of different lengths.")
             self.data[j, :n] = np.array([_nan(v) for v in col], dtype=np.float64)
-        self.n = n
+        self.n = self.received = n
+        self.stride = 1
 
 
 # Batch table columns (then delta norms per layer).
@@ -127,6 +151,11 @@ class _LogCache:
             self.arr[:, self.n:table.n] = out
             self.n = table.n
         return self.arr[:, :table.n]
+
+
+@gui_priority_paint
+class _PlotCanvas(pg.GraphicsLayoutWidget):
+    """pyqtgraph's layout widget, painted with the GUI thread ahead of a training worker."""
 
 
 class _PreMappedCurve(pg.PlotDataItem):
@@ -210,6 +239,9 @@ class TrainingPlots(QWidget):
         self._epoch_log = _LogCache()
         self._watched = _Table(1)
 
+        #: Redraw by itself (from a timer) when data arrive; an owner that paces redraws itself
+        #: (the main window while training) turns this off and calls ``refresh()``.
+        self.auto_refresh = True
         self._timer = QTimer(self)
         self._timer.setInterval(REFRESH_MS)
         self._timer.timeout.connect(self._tick)
@@ -250,7 +282,7 @@ class TrainingPlots(QWidget):
         bar.addWidget(self._export_button)
 
         # The three curves plots, stacked, x axes linked.
-        self._glw = pg.GraphicsLayoutWidget()
+        self._glw = _PlotCanvas()
         self._glw.setMinimumSize(260, 300)
         self._glw.ci.setContentsMargins(2, 2, 8, 2)
         self._glw.ci.setSpacing(2)
@@ -313,7 +345,7 @@ class TrainingPlots(QWidget):
         self._glw.viewport().installEventFilter(self._leave_filter)
 
         # The watched-gradient plot (a second tab, present only when weights are watched).
-        self._watch_glw = pg.GraphicsLayoutWidget()
+        self._watch_glw = _PlotCanvas()
         self.watch_plot = self._watch_glw.addPlot(row=0, col=0)
         self.watch_plot.showGrid(x=True, y=True, alpha=0.15)
         self.watch_plot.setClipToView(True)
@@ -511,6 +543,11 @@ class TrainingPlots(QWidget):
         if len(norms) != self._n_layers:
             self._adopt_layers(len(norms))
         t = self._batches
+        t.received += 1
+        if rec.step % t.stride:             # thinned history: only every stride-th batch is kept
+            self._seen, self._seen_epoch = rec.samples_seen, rec.epoch
+            self._last_x = rec.epoch - 1 + rec.samples_seen / rec.n_train
+            return
         if t.n == t.data.shape[1]:
             t.grow()
         n = t.n
@@ -529,6 +566,91 @@ class TrainingPlots(QWidget):
         if rec.watched:
             self._add_watched(rec.watched, n)
         self._last_x = rec.epoch - 1 + rec.samples_seen / rec.n_train  # where the next batch starts
+        self._thin_batches()
+        self._touch()
+
+    def _thin_batches(self):
+        was = self._batches.n
+        kept = self._batches.thin(_BSTEP, MAX_POINTS)
+        w = self._watched
+        if kept is not None and self._watch_curves and w.n == was:
+            w.data[:, :len(kept)] = w.data[:, kept]
+            w.n = len(kept)
+
+    def add_batches(self, records):
+        """Append many BatchRecords at once: the same rows as ``add_batch`` for each, written
+        column by column (a few µs a record instead of tens: a tiny network makes tens of
+        thousands of records a second)."""
+        L = self._n_layers
+        t, w = self._batches, self._watched
+        width = len(records[0].watched) if records else 0
+        watched_fits = (width == 0 and not self._watch_curves) or (
+            width == w.width and w.n == t.n and bool(self._watch_curves))
+        if (len(records) < 8 or not watched_fits
+                or any(len(r.delta_norms) != L or len(r.watched) != width for r in records)):
+            for rec in records:
+                self.add_batch(rec)
+            return
+        m = len(records)
+        while t.n + m > t.data.shape[1]:
+            t.grow()
+        epoch = np.fromiter([r.epoch for r in records], np.float64, m)
+        batch = np.fromiter([r.batch for r in records], np.float64, m)
+        seen = np.fromiter([r.samples_seen for r in records], np.float64, m)
+        n_train = np.fromiter([r.n_train for r in records], np.float64, m)
+        prev_seen = np.concatenate(([self._seen], seen[:-1]))
+        prev_epoch = np.concatenate(([self._seen_epoch], epoch[:-1]))
+        start = np.where((epoch == prev_epoch) & (batch > 1), prev_seen, 0.0)
+        step = np.fromiter([r.step for r in records], np.float64, m)
+        keep = slice(None) if t.stride == 1 else np.flatnonzero(step % t.stride == 0)
+        rows = np.empty((t.width, m))
+        rows[_BX] = epoch - 1 + start / n_train
+        rows[_BSTEP] = step
+        rows[_BEPOCH] = epoch
+        rows[_BBATCH] = batch
+        rows[_BCOST] = np.fromiter([r.cost for r in records], np.float64, m)
+        rows[_B_FIXED:_B_FIXED + L] = np.array([r.delta_norms for r in records], np.float64).T
+        rows = rows[:, keep]
+        k = rows.shape[1]
+        t.data[:, t.n:t.n + k] = rows
+        if width:
+            while w.n + m > w.data.shape[1]:
+                w.grow()
+            w.data[:, w.n:w.n + k] = np.array([r.watched for r in records], np.float64).T[:, keep]
+            w.n += k
+        t.n += k
+        t.received += m
+        last = records[-1]
+        self._seen, self._seen_epoch = last.samples_seen, last.epoch
+        self._last_x = last.epoch - 1 + last.samples_seen / last.n_train
+        self._thin_batches()
+        self._touch()
+
+    def add_epochs(self, records):
+        """Append many EpochRecords at once (see ``add_batches``)."""
+        L = self._n_layers
+        if any(len(r.delta_norms) != L or len(r.weight_norms) != L for r in records) or len(records) < 8:
+            for rec in records:
+                self.add_epoch(rec)
+            return
+        m = len(records)
+        t = self._epochs
+        was = t.n
+        while t.n + m > t.data.shape[1]:
+            t.grow()
+        rows = np.array([(r.epoch, r.train_cost, r.train_accuracy, r.val_cost, r.val_accuracy,
+                          r.seconds, r.samples_per_second, *r.delta_norms, *r.weight_norms)
+                         for r in records], dtype=np.float64)     # None becomes NaN
+        if t.stride > 1:
+            rows = rows[rows[:, _EEPOCH] % t.stride == 0]
+        k = len(rows)
+        t.data[:_E_FIXED + 2 * L, t.n:t.n + k] = rows.T
+        t.n += k
+        t.received += m
+        t.thin(_EEPOCH, MAX_POINTS)
+        self._last_x = max(self._last_x, float(records[-1].epoch))
+        if was <= 60 < t.n:
+            self._style_curves()  # from now on too many epochs for symbols
         self._touch()
 
     def _add_watched(self, values, row: int):
@@ -552,6 +674,10 @@ class TrainingPlots(QWidget):
         if len(rec.delta_norms) != self._n_layers:
             self._adopt_layers(len(rec.delta_norms))
         t = self._epochs
+        t.received += 1
+        if rec.epoch % t.stride:
+            self._last_x = max(self._last_x, float(rec.epoch))
+            return
         if t.n == t.data.shape[1]:
             t.grow()
         n = t.n
@@ -568,6 +694,7 @@ class TrainingPlots(QWidget):
         d[_E_FIXED + L:_E_FIXED + 2 * L, n] = [_nan(v) for v in rec.weight_norms]
         t.n = n + 1
         self._last_x = max(self._last_x, float(rec.epoch))
+        t.thin(_EEPOCH, MAX_POINTS)
         if n == 60:
             self._style_curves()  # from now on too many epochs for symbols
         self._touch()
@@ -612,10 +739,19 @@ class TrainingPlots(QWidget):
         return self._classification
 
     def batch_count(self) -> int:
-        return self._batches.n
+        """Batches received (on a long run only every ``batch_stride()``-th is kept)."""
+        return self._batches.received
 
     def epoch_count(self) -> int:
-        return self._epochs.n
+        """Epoch summaries received, epoch 0 included."""
+        return self._epochs.received
+
+    def batch_points(self) -> int:
+        """Batches kept for drawing and export (at most ``MAX_POINTS``)."""
+        return self._batches.n
+
+    def batch_stride(self) -> int:
+        return self._batches.stride
 
     def speed_curves(self) -> list[pg.PlotDataItem]:
         """The ‖δˡ‖ curves, first hidden layer first, output last."""
@@ -670,11 +806,11 @@ class TrainingPlots(QWidget):
 
     def _touch(self):
         self._dirty = True
-        if not self._timer.isActive():
+        if self.auto_refresh and not self._timer.isActive():
             self._timer.start()
 
     def _tick(self):
-        if not self._dirty:
+        if not self._dirty or not self.auto_refresh:
             self._timer.stop()
             return
         self._redraw()
@@ -684,7 +820,8 @@ class TrainingPlots(QWidget):
             return
         self._dirty = False
         started = time.perf_counter()
-        self._redraw_curves()
+        with gui_priority():
+            self._redraw_curves()
         # Painting costs about as much again: keep the GUI thread mostly free on huge histories.
         spent_ms = 1000 * (time.perf_counter() - started)
         self._timer.setInterval(int(min(500, max(REFRESH_MS, 6 * spent_ms))))
