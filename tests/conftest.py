@@ -1,7 +1,11 @@
 import os
 from pathlib import Path
 
-import pytest
+# As the app does (workbench/__init__.py), but before any test module imports numpy first.
+for _variable in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ.setdefault(_variable, "1")
+
+import pytest  # noqa: E402
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 os.environ.setdefault("PYQTGRAPH_QT_LIB", "PySide6")
@@ -24,3 +28,4 @@ def private_cache_and_no_internet(tmp_path_factory, monkeypatch):
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path_factory.mktemp("xdg-cache")))
     monkeypatch.setenv("WORKBENCH_MNIST_MIRRORS", "http://127.0.0.1:9/")
     monkeypatch.setenv("WORKBENCH_FASHION_MNIST_MIRRORS", "http://127.0.0.1:9/")
+

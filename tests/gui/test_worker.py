@@ -158,3 +158,38 @@ def test_step_unit_is_checked():
     thread = _thread()
     with pytest.raises(ValueError):
         thread.step("week")
+
+
+def test_garbage_is_collected_on_the_gui_thread_only_while_training(qtbot):
+    """A collection on the worker that frees Qt objects deadlocks against the GUI thread."""
+    import gc
+    import weakref
+
+    assert gc.isenabled()
+    thread = _thread(epochs=None)
+    thread.start()
+    assert not gc.isenabled()
+
+    class Cycle:
+        pass
+
+    cycle = Cycle()
+    cycle.me = cycle
+    alive = weakref.ref(cycle)
+    del cycle
+    due = [[] for _ in range(gc.get_threshold()[0] + 10)]   # a generation-0 collection is now due
+    qtbot.waitUntil(lambda: thread.pending_records() > 5, timeout=10_000)
+    deadline_reached = False
+    for _ in range(200):
+        thread.drain()
+        if alive() is None:
+            break
+        qtbot.wait(5)
+    else:
+        deadline_reached = True
+    assert not deadline_reached, "drain() on the GUI thread did not collect the due garbage"
+    del due
+    with qtbot.waitSignal(thread.finished, timeout=2_000):
+        thread.stop()
+    thread.wait()
+    assert gc.isenabled()
