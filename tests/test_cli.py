@@ -48,10 +48,10 @@ def test_teacher_network_trains_to_high_accuracy(tmp_path):
     status, out, err = run("train", "--data", "teacher:items=1000", "--layers", "4,10,10,10,3",
                            "--activations", "tanh", "--output-activation", "softmax", "--cost", "log-likelihood",
                            "--optimizer", "momentum", "--lr", "0.003", "--momentum", "0.9", "--batch-size", "1",
-                           "--epochs", "60", "--log", str(tmp_path / "t.jsonl"))
+                           "--epochs", "60", "--seed", "2", "--log", str(tmp_path / "t.jsonl"))
     assert status == 0, err
     last = json.loads((tmp_path / "t.jsonl").read_text().splitlines()[-1])
-    assert last["val_accuracy"] > 0.9
+    assert last["val_accuracy"] > 0.9     # 0.945 with this seed (seeds 1-3: 0.92-0.945)
 
 
 def test_csv_with_target_and_validation_split(tmp_path):
