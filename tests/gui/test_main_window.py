@@ -115,6 +115,20 @@ def test_pause_resume_stop(qtbot, window):
     assert window.status.state.text() == "Stopped"
 
 
+def test_undo_and_redo_wait_for_the_run_to_end(qtbot, window):
+    window.designer.select_row(1)
+    window.designer.add_layer()
+    window.designer.add_layer()
+    window.undo_stack.undo()
+    assert {"undo", "redo"} <= _enabled(window)
+    window.training_panel.epochs.setValue(LONG)
+    assert window.start_training()
+    assert not {"undo", "redo"} & _enabled(window)
+    with qtbot.waitSignal(window.training_finished, timeout=2_000):
+        window.stop_training()
+    assert {"undo", "redo"} <= _enabled(window)
+
+
 def test_stop_acts_while_paused(qtbot, window):
     window.training_panel.epochs.setValue(LONG)
     window.start_training()

@@ -380,6 +380,10 @@ class MainWindow(QMainWindow):
         has_net = self.net is not None
         for key in ("save_weights", "export_weights_json", "export_weights_csv"):
             acts[key].setEnabled(has_net and idle_or_paused)
+        # The stack's own actions follow canUndo/canRedo; an edit undone mid-run would change the
+        # architecture under the training thread.
+        acts["undo"].setEnabled(not training and self.undo_stack.canUndo())
+        acts["redo"].setEnabled(not training and self.undo_stack.canRedo())
         self.recent_menu.setEnabled(not training)
         self.designer.set_editable(not training)
         self.data_panel.setEnabled(not training)
