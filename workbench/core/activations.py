@@ -30,18 +30,20 @@ class Sigmoid(Activation):
     name = "sigmoid"
 
     def __call__(self, z):
-        # 0.5·(1 + tanh(z/2)) equals 1/(1+e^-z) and never overflows.
-        a = np.multiply(z, 0.5)
+        # 0.5·(1 + tanh(z/2)) = 0.5 + 0.5·tanh(z/2) equals 1/(1+e^-z) and never overflows.
+        # (Scalars of the array's own type: a Python float costs a conversion on every call.)
+        half = z.dtype.type(0.5)
+        a = np.multiply(z, half)
         np.tanh(a, out=a)
-        a += 1.0
-        a *= 0.5
+        a *= half
+        a += half
         return a
 
     def derivative(self, z, a):
         return a * (1.0 - a)
 
     def backward(self, z, a, grad_a):
-        out = 1.0 - a
+        out = np.subtract(a.dtype.type(1), a)
         out *= a
         out *= grad_a
         return out
@@ -58,7 +60,7 @@ class Tanh(Activation):
 
     def backward(self, z, a, grad_a):
         out = a * a
-        np.subtract(1.0, out, out=out)
+        np.subtract(a.dtype.type(1), out, out=out)
         out *= grad_a
         return out
 

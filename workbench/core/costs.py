@@ -61,7 +61,7 @@ class CrossEntropy(Cost):
         if activation == "sigmoid":
             # ln a = −softplus(−z) and ln(1 − a) = −softplus(z); softplus(−z) = softplus(z) − z,
             # so the sum collapses to Σ softplus(z) − Σ y·z.
-            total = np.sum(_softplus(z)) - np.vdot(y, z)
+            total = _softplus(z).sum() - np.vdot(y, z)
         else:
             log_a = _log_softmax(z)
             log_1m_a = np.log1p(-np.minimum(a, 1 - np.finfo(a.dtype).eps))

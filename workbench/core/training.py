@@ -284,9 +284,10 @@ def _step(net, xb, yb, hp, work, n, watch):
     applied = []
     for l in range(n_layers - 1, -1, -1):
         weights = net.weights[l]
-        for k, (layer, i, j) in enumerate(watch):
-            if layer == l:
-                watched[k] = float(np.dot(acts[l][:, i], delta[:, j])) / m
+        if watch:
+            for k, (layer, i, j) in enumerate(watch):
+                if layer == l:
+                    watched[k] = float(np.dot(acts[l][:, i], delta[:, j])) / m
         grad_b[l] = mean @ delta
         delta_norms[l] = _norm(grad_b[l])
         if not math.isfinite(delta_norms[l]):  # NaN or inf in δ: apply nothing more, undo what was
