@@ -80,6 +80,8 @@ def main(argv: list[str] | None = None) -> int:
         app.processEvents()
         window.resize_for_screenshot(*(args.size or (1280, 800)))
 
+    data_failures: list[str] = []     # a scripted run reports why the data did not load
+    window.data_panel.load_failed.connect(data_failures.append)
     if args.session:
         if scripted:        # no modal message boxes in scripted runs: report on stderr
             from workbench.gui.session import SessionError, load_session
@@ -96,9 +98,10 @@ def main(argv: list[str] | None = None) -> int:
     if not (args.train_epochs or scripted):
         return app.exec()
 
-    runner = _Script(app, window, args)
+    runner = _Script(app, window, args, data_failures)
     QTimer.singleShot(0, runner.start)
-    return app.exec()
+    app.exec()
+    return runner.code      # not exec()'s value: closing the last window quits with 0 first
 
 
 class _Script:
@@ -106,8 +109,9 @@ class _Script:
 
     TIMEOUT_MS = 30 * 60 * 1000
 
-    def __init__(self, app, window, args):
+    def __init__(self, app, window, args, data_failures):
         self.app, self.window, self.args = app, window, args
+        self.data_failures = data_failures
         self.code = EXIT_OK
 
     def _fail(self, message: str):
@@ -120,12 +124,14 @@ class _Script:
 
         if self.args.train_epochs:
             window = self.window
-            if window.dataset is None:          # the data set may still be loading: try again soon
+            if window.dataset is None or window.data_panel.is_busy():   # still loading: try again soon
                 self._wait = getattr(self, "_wait", 0) + 1
-                if self._wait > 600:
-                    return self._fail("the data set did not load.")
+                if self._wait > 6000:
+                    return self._fail("the data set did not load within 10 minutes.")
                 QTimer.singleShot(100, self.start)
                 return
+            if self.data_failures:
+                return self._fail(f"the data set did not load: {self.data_failures[-1]}")
             window.training_panel.epochs.setValue(self.args.train_epochs)
             window.training_finished.connect(self._trained)
             if not window.start_training():

@@ -50,3 +50,13 @@ def test_bad_arguments_and_bad_session(tmp_path):
     assert result.returncode == 1
     assert "not a Workbench session" in result.stderr
     assert not (tmp_path / "x.png").exists()
+
+
+def test_scripted_run_says_why_the_data_did_not_load(tmp_path):
+    """MNIST neither cached nor downloadable (the mirrors point at a closed local port)."""
+    result = _run(tmp_path, "--session", str(REPO / "resources" / "sessions" / "vanishing-gradient.wbsession"),
+                  "--train-epochs", "1", "--screenshot", str(tmp_path / "x.png"))
+    assert result.returncode == 1, result.stderr
+    assert "the data set did not load: Could not download MNIST" in result.stderr
+    assert "mnist:DIR" in result.stderr
+    assert not (tmp_path / "x.png").exists()
