@@ -16,16 +16,11 @@ Thread safety:
   ``stop()`` also releases it, so stop acts at once even when paused.
 - back-pressure: when ``MAX_BACKLOG`` records wait uncollected, the worker blocks (releasing the
   GIL) until ``drain()`` has taken them, so the GUI thread always keeps up.
-- garbage collection: while a run is going, Python's cyclic collector runs only on the GUI thread
-  (``drain()`` collects when the usual thresholds are passed).  Left automatic, it runs on
-  whichever thread allocates when a threshold is crossed, and a collection on the worker that
-  frees a dead window's Qt objects deadlocks against the GUI thread destroying Qt objects (both
-  take a Qt connection mutex and the GIL, in opposite orders) - seen in the test suite.
+- garbage collection: ``PythonThread`` (``threads.py``) keeps it on the GUI thread during a run.
 """
 
 from __future__ import annotations
 
-import gc
 import threading
 import time
 import traceback
@@ -33,7 +28,9 @@ import weakref
 from collections import deque
 from contextlib import contextmanager
 
-from PySide6.QtCore import QThread, Signal
+from PySide6.QtCore import Signal
+
+from workbench.gui.threads import PythonThread
 
 SNAPSHOT_HZ = 10.0
 #: Records the GUI has not collected yet before the worker waits for it.  A tiny network (XOR)
@@ -89,49 +86,12 @@ def gui_priority_paint(cls):
     return cls
 
 
-_gc_was_enabled: bool | None = None   # the collector's state before a run took it over
-
-
-def _confine_gc(run_starting: bool = False, ended=None) -> None:
-    """GUI thread: automatic collection off while any training thread runs, back on after.
-
-    ``ended``: a thread that has emitted ``finished`` (it may still count as running a moment).
-    """
-    global _gc_was_enabled
-    if threading.current_thread() is not threading.main_thread():
-        return
-    running = run_starting or any(t is not ended for t in running_threads())
-    if running and _gc_was_enabled is None:
-        _gc_was_enabled = gc.isenabled()
-        gc.disable()
-    elif not running and _gc_was_enabled is not None:
-        if _gc_was_enabled:
-            gc.enable()
-        _gc_was_enabled = None
-
-
-def _collect_garbage_if_due() -> None:
-    """GUI thread, while the collector is confined: what automatic collection would have done."""
-    if _gc_was_enabled is None or threading.current_thread() is not threading.main_thread():
-        return
-    limits = gc.get_threshold()
-    counts = gc.get_count()
-    generation = -1
-    for g in range(3):
-        if counts[g] > limits[g]:
-            generation = g
-        else:
-            break
-    if generation >= 0:
-        gc.collect(generation)
-
-
 def running_threads() -> list:
     """Every TrainingThread still running (tests use this to catch leaked threads)."""
     return [t for t in list(_INSTANCES) if t.isRunning()]
 
 
-class TrainingThread(QThread):
+class TrainingThread(PythonThread):
     """One training run: ``train(net, X, Y, hp, **train_kwargs)`` on its own thread.
 
     Signals (all delivered queued to the GUI thread, a handful per run):
@@ -175,19 +135,6 @@ class TrainingThread(QThread):
         self.records_total = 0
         self.wall_seconds = self.cpu_seconds = 0.0   # of run(): CPU < wall means waiting (GIL, pause)
         _INSTANCES.add(self)
-        self.finished.connect(self._after_run)
-
-    def start(self, *args) -> None:
-        _confine_gc(run_starting=True)
-        super().start(*args)
-
-    def wait(self, *args) -> bool:
-        done = super().wait(*args)
-        _confine_gc()
-        return done
-
-    def _after_run(self) -> None:
-        _confine_gc(ended=self)
 
     # -- called from the GUI thread ----------------------------------------------------------------
     def stop(self) -> None:
@@ -232,8 +179,6 @@ class TrainingThread(QThread):
         popleft = records.popleft
         taken = [popleft() for _ in range(n)]
         self._drained.set()
-        _confine_gc()
-        _collect_garbage_if_due()
         return taken
 
     def pending_records(self) -> int:

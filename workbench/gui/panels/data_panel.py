@@ -13,7 +13,7 @@ import io
 import threading
 from pathlib import Path
 
-from PySide6.QtCore import QRectF, QSize, Qt, QThread, Signal
+from PySide6.QtCore import QRectF, QSize, Qt, Signal
 from PySide6.QtGui import QImage, QPainter, QPalette
 from PySide6.QtWidgets import (QCheckBox, QComboBox, QDoubleSpinBox, QFileDialog, QFormLayout, QFrame,
                                QGroupBox, QHBoxLayout, QHeaderView, QLabel, QLineEdit, QMessageBox,
@@ -25,6 +25,7 @@ import pyqtgraph as pg
 from workbench.data import (DATASET_SPECS, DataError, DownloadCancelled, Param, canonical_source,
                             format_spec, load_dataset, parse_spec)
 from workbench.data.params import format_value
+from workbench.gui.threads import PythonThread
 
 __all__ = ["DataPanel", "ImageGrid"]
 
@@ -145,7 +146,7 @@ class ImageGrid(QWidget):
         painter.end()
 
 
-class _Loader(QThread):
+class _Loader(PythonThread):
     """Runs ``load_dataset(spec)`` off the GUI thread; ``cancel()`` is polled by downloads."""
 
     loaded = Signal(object)                 # Dataset
