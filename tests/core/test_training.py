@@ -284,3 +284,23 @@ def test_fused_training_step_matches_reference_backprop(hidden, output, cost, op
     _reference_updates(reference, batches, optimizer, 0.05, 0.8, 0.3, 12, [2.0, 1.0, 0.5])
     for fused, expected in zip(net.weights + net.biases, reference.weights + reference.biases):
         assert np.allclose(fused, expected, rtol=1e-10, atol=1e-12)
+
+
+def test_followed_weights_can_change_between_batches():
+    """The caller's watch list is re-read before every batch; the SGD step confirms each gradient."""
+    net = _one_layer_net([0.5, -1.0], [0.25])
+    hp = Hyperparameters(lr=0.1, batch_size=1, epochs=10)
+    watch = [(0, 0, 0)]
+    gen = train(net, X1, Y1, hp, np.random.default_rng(0), watch=watch, evaluate_initial=False)
+    next_batch = lambda: next(r for r in gen if isinstance(r, BatchRecord))  # noqa: E731
+    assert len(next_batch().watched) == 1
+    watch[:] = [(0, 1, 0), (0, 0, 0)]
+    w_before = net.weights[0].ravel().copy()
+    record = next_batch()
+    assert len(record.watched) == 2
+    assert np.allclose(net.weights[0].ravel()[::-1], w_before[::-1] - 0.1 * np.array(record.watched))
+    watch.clear()
+    assert next_batch().watched == []
+    watch.append((0, 5, 0))
+    with pytest.raises(ConfigError, match=r"\(0, 5, 0\)"):
+        next_batch()

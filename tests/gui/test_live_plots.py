@@ -257,7 +257,8 @@ def test_watched_gradients_tab(plots, qtbot):
     assert plots._tabs.count() == 1
     plots.reset(3, True, watch=[(0, 1, 2), (2, 0, 0)])
     assert plots._tabs.count() == 2
-    assert [label.text for _, label in plots.watch_plot.legend.items] == ["layer 1: w[1, 2]", "layer 3: w[0, 0]"]
+    assert [label.text for _, label in plots.watch_plot.legend.items] == [
+        "input #2 → hidden 1 #3", "hidden 2 #1 → output #1"]
     for s in range(1, 6):
         plots.add_batch(batch(s, watched=[0.01 * s, -0.02 * s]))
     qtbot.waitUntil(lambda: n_points(plots._watch_curves[1]) == 5, timeout=2000)
@@ -269,6 +270,46 @@ def test_watched_gradients_tab(plots, qtbot):
     plots.add_batch(batch(1, watched=[0.5]))
     assert plots._tabs.count() == 2
     assert [label.text for _, label in plots.watch_plot.legend.items] == ["watched weight 1"]
+
+
+def test_following_a_weight_mid_history_keeps_the_others(plots, qtbot):
+    plots.reset(3, True, watch=[(0, 1, 2)])
+    for s in range(1, 4):
+        plots.add_batch(batch(s, watched=[0.1 * s]))
+    plots.set_watch([(0, 1, 2), (1, 0, 4)])
+    assert plots.watch() == [(0, 1, 2), (1, 0, 4)]
+    for s in range(4, 6):
+        plots.add_batch(batch(s, watched=[0.1 * s, -1.0 * s]))
+    plots.refresh()
+    history = plots.history()
+    first, second = history["batches"]["watched"]
+    assert first == pytest.approx([0.1, 0.2, 0.3, 0.4, 0.5])
+    assert second == [None, None, None, -4.0, -5.0]    # gaps before it was followed
+    assert history["watch"] == [[0, 1, 2], [1, 0, 4]]
+    # Records still carrying the old list (the worker has not switched yet) are left out, not misplaced.
+    plots.set_watch([(1, 0, 4)])
+    plots.add_batch(batch(6, watched=[0.6, -6.0]))
+    plots.add_batch(batch(7, watched=[-7.0]))
+    assert plots.history()["batches"]["watched"] == [[None, None, None, -4.0, -5.0, None, -7.0]]
+    plots.set_watch([])
+    assert plots._tabs.count() == 1
+    plots.add_batch(batch(8, watched=[-8.0]))            # a late record of the old list: no tab
+    assert plots._tabs.count() == 1
+
+
+def test_followed_weights_survive_a_history_round_trip(plots, qtbot):
+    plots.reset(3, True, watch=[(2, 0, 0)])
+    for s in range(1, 4):
+        plots.add_batch(batch(s, watched=[0.5 * s]))
+    saved = json.loads(json.dumps(plots.history()))
+    plots.reset(3, True)
+    plots.load_history(saved)
+    assert plots.watch() == [(2, 0, 0)]
+    assert plots.history()["batches"]["watched"] == [[0.5, 1.0, 1.5]]
+    saved["watch"] = [[2, 0, 0], [0, 0, 0]]
+    with pytest.raises(ValueError, match="followed weights"):
+        plots.load_history(saved)
+    assert plots.watch() == []
 
 
 def test_records_of_another_depth_reconfigure(plots, qtbot):

@@ -315,3 +315,41 @@ def test_follows_a_dark_palette(qtbot, window):
     assert pg.getConfigOption("background") == QColor("#17181a")
     assert not window.actions["train"].icon().isNull()
     window.setPalette(QPalette())
+
+
+def test_follow_weights_from_the_diagram_before_and_during_a_run(qtbot, window, tmp_path):
+    diagram = window.diagram
+    window.reset_weights()
+    diagram.select_neuron(0, 1)
+    assert not diagram.follow_button.isEnabled()               # input neurons have no incoming weights
+    diagram.select_neuron(1, 1)
+    assert diagram.follow_button.isEnabled() and diagram.follow_source.maximum() == 2
+    diagram.follow_source.setValue(2)
+    diagram.follow_button.click()
+    assert window.plots.watch() == [(0, 1, 1)] and diagram.followed() == [(0, 1, 1)]
+    diagram.follow_button.click()                                # twice: still once
+    assert window.plots.watch() == [(0, 1, 1)]
+
+    window.training_panel.epochs.setValue(LONG)
+    window.step("batch")
+    qtbot.waitUntil(lambda: window.is_paused(), timeout=10_000)
+    window._drain_now()
+    (gradient,) = window.plots.history()["batches"]["watched"]
+    assert len(gradient) == 1 and gradient[0] is not None and gradient[0] != 0.0
+
+    window.resume_training()
+    diagram.select_neuron(2, 0)
+    diagram.follow_source.setValue(1)
+    diagram.follow_button.click()                                # mid-run: from the next batch on
+    assert window.plots.watch() == [(0, 1, 1), (1, 0, 0)]
+    qtbot.waitUntil(lambda: window.plots.history()["batches"]["watched"][1][-1] is not None, timeout=10_000)
+    with qtbot.waitSignal(window.training_finished, timeout=2_000):
+        window.stop_training()
+
+    path = str(tmp_path / "followed.wbsession")
+    assert window.save_to(path)
+    diagram.unfollow_button.click()
+    assert window.plots.watch() == [] and diagram.followed() == []
+    assert window.plots._tabs.count() == 1
+    assert window.open_session(path)
+    assert window.plots.watch() == [(0, 1, 1), (1, 0, 0)] and diagram.followed() == [(0, 1, 1), (1, 0, 0)]

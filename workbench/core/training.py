@@ -155,20 +155,33 @@ def train(net: Network, X, Y, hp: Hyperparameters, rng: np.random.Generator | No
     """Train ``net`` in place on (X, Y), yielding records.
 
     X: (n, n_in), Y: (n, n_out); validation: optional (Xv, Yv). ``watch`` lists (layer, i, j) weights
-    whose gradient ∂C/∂W[layer][i, j] is reported in every BatchRecord. The generator ends after
-    ``hp.epochs`` epochs (re-read each epoch), or with a Diverged record, leaving the last finite
-    weights in ``net``.
+    whose gradient ∂C/∂W[layer][i, j] is reported in every BatchRecord; when it is a list, the caller
+    may change its contents between yields (like ``hp``) to follow other weights from the next batch
+    on. The generator ends after ``hp.epochs`` epochs (re-read each epoch), or with a Diverged record,
+    leaving the last finite weights in ``net``.
     """
     rng = rng if rng is not None else np.random.default_rng()
     hp.validate(net.n_layers)
     X, Y = _check_data(net, X, Y, "training")
     if validation is not None:
         validation = _check_data(net, *validation, "validation")
-    watch = [tuple(int(v) for v in w) for w in watch]
-    for layer, i, j in watch:
+    watch = watch if isinstance(watch, list) else list(watch)
+    _checked_watch(net, watch)
+    return _train(net, X, Y, hp, rng, validation, classification, watch, evaluate_initial)
+
+
+def _checked_watch(net: Network, watch) -> list[tuple[int, int, int]]:
+    """``watch`` as (layer, i, j) integer triples; ConfigError for a weight the network lacks."""
+    checked = []
+    for w in watch:
+        try:
+            layer, i, j = (int(v) for v in w)
+        except (TypeError, ValueError):
+            raise ConfigError(f"Cannot watch {w!r}: a weight is named by (layer, i, j).") from None
         if not (0 <= layer < net.n_layers and 0 <= i < net.sizes[layer] and 0 <= j < net.sizes[layer + 1]):
             raise ConfigError(f"Cannot watch weight ({layer}, {i}, {j}): no such weight in {net.sizes}.")
-    return _train(net, X, Y, hp, rng, validation, classification, watch, evaluate_initial)
+        checked.append((layer, i, j))
+    return checked
 
 
 def _evaluate(net, X, Y, validation, classification, delta_norms, seconds, samples, epoch):
@@ -188,8 +201,9 @@ def _measure(net, X, Y, validation, classification, delta_norms, seconds, sample
     )
 
 
-def _train(net, X, Y, hp, rng, validation, classification, watch, evaluate_initial):
+def _train(net, X, Y, hp, rng, validation, classification, watch_list, evaluate_initial):
     n = len(X)
+    watch, watch_seen = _checked_watch(net, watch_list), list(watch_list)
     work = _Workspace(net)
     if evaluate_initial:
         with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
@@ -212,6 +226,8 @@ def _train(net, X, Y, hp, rng, validation, classification, watch, evaluate_initi
             if settings != checked:
                 hp.validate(net.n_layers)
                 checked = settings
+            if watch_list != watch_seen:
+                watch, watch_seen = _checked_watch(net, watch_list), list(watch_list)
             size = hp.effective_batch_size(n)
             index = order[position:position + size]
             batch += 1

@@ -28,10 +28,13 @@ from workbench import __version__
 from workbench.gui import settings
 from workbench.gui.icons import app_icon, icon
 from workbench.gui.panels.training_panel import LIVE_SYMBOLS, TrainingPanel
+from workbench.gui.plots.colours import WATCH_COLOURS
+from workbench.gui.plots.neuron_text import weight_name
 from workbench.gui.session import SUFFIX, Session, SessionError, load_session, save_session
 from workbench.gui.status import TrainingStatus, format_rate
 from workbench.gui.worker import MAX_BACKLOG, TrainingThread, gui_priority
 
+MAX_FOLLOWED = len(WATCH_COLOURS)   # weights whose gradients can be followed at once (one colour each)
 DRAIN_MS = 40            # 25 Hz: the worker's records are collected (cheap)
 STATUS_PERIOD_S = 0.5    # status bar text at most twice a second
 FRAME_MIN_S = 1 / 30     # plots and diagram redrawn at most 30 times a second ...
@@ -55,6 +58,13 @@ def configure_pyqtgraph(palette: QPalette | None = None) -> None:
     # in Qt's raster engine as one stroked path (and painting holds the GIL, see GUI_BUDGET).
     pg.setConfigOptions(background=palette.color(QPalette.ColorRole.Base),
                         foreground=palette.color(QPalette.ColorRole.Text), segmentedLineMode="on")
+
+
+def _weight_exists(weight, sizes) -> bool:
+    """Whether (layer, i, j) names a weight W[layer][i, j] of a network with these layer sizes."""
+    layer, i, j = weight
+    return (0 <= layer < len(sizes) - 1 and sizes[layer] is not None and sizes[layer + 1] is not None
+            and 0 <= i < sizes[layer] and 0 <= j < sizes[layer + 1])
 
 
 def _with_suffix(path: str, suffix: str) -> str:
@@ -122,6 +132,8 @@ class MainWindow(QMainWindow):
         self._drain_timer.setInterval(DRAIN_MS)
         self._drain_timer.timeout.connect(self._drain)
 
+        self.diagram.follow_requested.connect(self.follow_weight)
+        self.diagram.unfollow_requested.connect(self.unfollow_weights)
         self.designer.changed.connect(self._on_designer_changed)
         self.designer.preset_chosen.connect(self.apply_preset_extras)
         self.data_panel.dataset_changed.connect(self._on_dataset_changed)
@@ -430,7 +442,7 @@ class MainWindow(QMainWindow):
         self.net = None
         self.epochs_trained = self.steps_trained = 0
         self.diagram.clear_parameters()
-        self.plots.reset(max(1, len(self.designer.architecture()["sizes"]) - 1), self._classification())
+        self._reset_plots()
 
     def _on_panel_changed(self):
         if not self._loading:
@@ -442,6 +454,47 @@ class MainWindow(QMainWindow):
         if self._thread is not None:
             self._thread.set_pending({name: new})
             self.plots.add_marker(f"{LIVE_SYMBOLS[name]} {old:g} → {new:g}")
+
+    # ======================================================================= followed weights
+    def _reset_plots(self, keep_watch: bool = True):
+        """Empty plots for the current network; followed weights that still exist stay followed."""
+        sizes = list(self.net.sizes) if self.net is not None else self.designer.architecture()["sizes"]
+        watch = [w for w in self.plots.watch() if _weight_exists(w, sizes)] if keep_watch else []
+        self.plots.reset(max(1, len(sizes) - 1), self._classification(), watch=watch)
+        self.diagram.set_followed(watch)
+
+    def follow_weight(self, layer: int, i: int, j: int) -> bool:
+        """Plot ∂C/∂W[layer][i, j] after every batch (from the next batch on, also mid-run)."""
+        sizes = list(self.net.sizes) if self.net is not None else self.designer.architecture()["sizes"]
+        key = (int(layer), int(i), int(j))
+        watch = self.plots.watch()
+        message = None
+        if not _weight_exists(key, sizes):
+            message = "That weight does not exist in the current network."
+        elif key in watch:
+            message = "That weight is already followed."
+        elif len(watch) >= MAX_FOLLOWED:
+            message = f"At most {MAX_FOLLOWED} weights can be followed; stop following some first."
+        if message:
+            self.statusBar().showMessage(message, 5000)
+            self.plots.show_watch_tab()
+            return False
+        self._set_watch(watch + [key])
+        self.statusBar().showMessage(f"Following {weight_name(*key, len(sizes) - 1)}: its gradient is "
+                                     "plotted after every batch on the 'Followed weights' tab.", 5000)
+        return True
+
+    def unfollow_weights(self):
+        self._set_watch([])
+
+    def _set_watch(self, watch):
+        self.plots.set_watch(watch)
+        self.diagram.set_followed(watch)
+        if self._thread is not None:
+            self._thread.set_pending({"watch": list(watch)})
+        if watch:
+            self.plots.show_watch_tab()
+        self.set_modified(True)
 
     def _classification(self) -> bool:
         return self.dataset is None or self.dataset.task == "classification"
@@ -468,7 +521,7 @@ class MainWindow(QMainWindow):
             QMessageBox.warning(self, "Cannot create the network", str(exc))
             return
         self.epochs_trained = self.steps_trained = 0
-        self.plots.reset(self.net.n_layers, self._classification())
+        self._reset_plots()
         self._show_network()
         self.status.clear("Weights reset")
         self.set_modified(True)
@@ -499,7 +552,7 @@ class MainWindow(QMainWindow):
             if self.net is None or self.net.architecture() != arch:
                 self.net = self._create_network()
                 self.epochs_trained = self.steps_trained = 0
-                self.plots.reset(self.net.n_layers, self._classification())
+                self._reset_plots()
             elif self.net.dtype.name != opts["dtype"]:
                 self.net = self.net.astype(opts["dtype"])
             hp = Hyperparameters(**self.training_panel.hyperparameters())
@@ -515,9 +568,10 @@ class MainWindow(QMainWindow):
             "validation": validation,
             "classification": ds.task == "classification",
             "evaluate_initial": fresh,
+            "watch": self.plots.watch(),
         }
         if fresh:
-            self.plots.reset(self.net.n_layers, self._classification())
+            self._reset_plots()
         thread = TrainingThread(train, self.net, ds.train.X, ds.train.Y, hp, kwargs, step=step, parent=self)
         thread.paused_changed.connect(self._on_paused_changed)
         thread.diverged.connect(lambda message: self._remember_message("diverged", message))
@@ -765,7 +819,7 @@ class MainWindow(QMainWindow):
         self.session_path = None
         self.session_name = "Untitled"
         self._on_designer_changed()
-        self.plots.reset(max(1, len(self.designer.architecture()["sizes"]) - 1), self._classification())
+        self._reset_plots(keep_watch=False)
         self.status.clear("Ready")
         self.set_modified(False)
         self._update_actions()
@@ -828,9 +882,10 @@ class MainWindow(QMainWindow):
             hp = dict(session.hyperparameters)
             resolution = hp.pop("resolution", None)
             self.training_panel.set_values(hp)
-            self.plots.reset(max(1, len(self.designer.architecture()["sizes"]) - 1), self._classification())
+            self._reset_plots(keep_watch=False)
             if session.history:
                 self.plots.load_history(session.history)
+            self.diagram.set_followed(self.plots.watch())
             if resolution in ("batch", "epoch"):
                 self.plots.set_resolution(resolution)
             self.net = session.network
@@ -929,7 +984,7 @@ class MainWindow(QMainWindow):
                 return False
         self.net = net
         self.epochs_trained = self.steps_trained = 0
-        self.plots.reset(net.n_layers, self._classification())
+        self._reset_plots()
         self.plots.add_marker(f"weights from {Path(path).name}")
         self._show_network()
         self.set_modified(True)

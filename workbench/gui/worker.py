@@ -117,6 +117,7 @@ class TrainingThread(PythonThread):
         self.hp = hp
         self._X, self._Y = X, Y
         self._kwargs = dict(train_kwargs or {})
+        self._watch = self._kwargs["watch"] = list(self._kwargs.get("watch", ()))  # changed between batches
         self._records: deque = deque()
         self._lock = threading.Lock()
         self._pending: dict = {}
@@ -167,7 +168,8 @@ class TrainingThread(PythonThread):
         return self._is_paused
 
     def set_pending(self, changes: dict) -> None:
-        """Hyperparameter changes (attribute -> value) to apply before the next batch."""
+        """Hyperparameter changes (attribute -> value) to apply before the next batch; the key
+        ``"watch"`` replaces the list of (layer, i, j) weights whose gradients are followed."""
         with self._lock:
             self._pending.update(changes)
         self._attention = True
@@ -206,7 +208,10 @@ class TrainingThread(PythonThread):
         with self._lock:
             pending, self._pending = self._pending, {}
         for name, val in pending.items():
-            setattr(self.hp, name, val)
+            if name == "watch":
+                self._watch[:] = [tuple(w) for w in val]
+            else:
+                setattr(self.hp, name, val)
 
     def _wait_while_paused(self) -> None:
         """Block until resumed or stopped; wakes every 20 ms so stop is never missed."""

@@ -10,10 +10,12 @@ from __future__ import annotations
 import numpy as np
 from PySide6.QtCore import QEvent, QLineF, QPointF, QRectF, QSize, Qt, Signal
 from PySide6.QtGui import QBrush, QColor, QFont, QPainter, QPalette, QPen
-from PySide6.QtWidgets import QLabel, QSizePolicy, QToolTip, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (QHBoxLayout, QLabel, QPushButton, QSizePolicy, QSpinBox, QToolTip, QVBoxLayout,
+                               QWidget)
 
 from workbench.gui.worker import gui_priority_paint
-from workbench.gui.plots.neuron_text import describe_neuron, summary_line
+from workbench.gui.plots.colours import WATCH_COLOURS
+from workbench.gui.plots.neuron_text import describe_neuron, layer_name, summary_line
 
 LEVELS = 6          # magnitude buckets: one pen per (sign, level)
 EDGE_CAP = 5        # neurons shown at each end of a wide layer
@@ -115,9 +117,13 @@ class NetworkDiagram(QWidget):
     """Nodes and weighted edges of a feed-forward network with a details line for the clicked neuron.
 
     Signal ``neuron_clicked(layer, index)``: layer counts the input as 0; index is 0-based.
+    Signal ``follow_requested(layer, i, j)``: the user asked to follow the gradient of weight
+    W[layer][i, j] (weight layers counted from 0); ``unfollow_requested()``: to stop following all.
     """
 
     neuron_clicked = Signal(int, int)
+    follow_requested = Signal(int, int, int)
+    unfollow_requested = Signal()
 
     def __init__(self, parent=None):
         super().__init__(parent)
@@ -143,12 +149,36 @@ class NetworkDiagram(QWidget):
         self.details.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
         self.details.setMinimumHeight(self.fontMetrics().lineSpacing() * 4 + 6)
         self.details.setAccessibleName("Neuron details")
+        self._followed: list[tuple[int, int, int]] = []
+        self.follow_source = QSpinBox()
+        self.follow_source.setPrefix("#")
+        self.follow_source.setAccessibleName("Source neuron of the weight to follow")
+        self._follow_source_layer = QLabel()
+        self.follow_button = QPushButton("Follow ∂C/∂w")
+        self.follow_button.setToolTip("Plot the gradient of this one weight after every batch, on the "
+                                      "'Followed weights' tab beside the curves (up to 8 weights).")
+        self.follow_button.clicked.connect(self._on_follow_clicked)
+        self.unfollow_button = QPushButton("Stop following")
+        self.unfollow_button.setToolTip("Stop following every weight (their curves are cleared).")
+        self.unfollow_button.clicked.connect(self.unfollow_requested)
+        follow_row = QHBoxLayout()
+        follow_row.setContentsMargins(0, 0, 0, 0)
+        self._follow_label = QLabel("Weight from")
+        follow_row.addWidget(self._follow_label)
+        follow_row.addWidget(self.follow_source)
+        follow_row.addWidget(self._follow_source_layer)
+        follow_row.addWidget(self.follow_button)
+        follow_row.addStretch(1)
+        follow_row.addWidget(self.unfollow_button)
+
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
         layout.setSpacing(4)
         layout.addWidget(self.canvas, 1)
         layout.addWidget(self.details)
+        layout.addLayout(follow_row)
         self._update_details()
+        self._update_follow_row(new_selection=True)
 
     # ---- contract -----------------------------------------------------------------------------
     def set_architecture(self, sizes: list[int | None], activations: list[str] | None = None) -> None:
@@ -158,13 +188,16 @@ class NetworkDiagram(QWidget):
         activations = list(activations) if activations is not None else None
         if activations is not None and len(activations) != len(sizes) - 1:
             activations = None
-        if sizes != self._sizes:
+        changed = sizes != self._sizes
+        if changed:
             self._weights = self._biases = self._grads = None
             if self._selected and not self._valid_neuron(*self._selected, sizes):
                 self._selected = None
         self._sizes, self._activations = sizes, activations
         self._layout()
         self._update_details()
+        if changed:
+            self._update_follow_row(new_selection=True)
 
     def set_parameters(self, weights, biases, bias_gradients=None) -> None:
         """weights[l]: (sizes[l], sizes[l+1]); biases[l] and bias_gradients[l]: (sizes[l+1],).
@@ -198,6 +231,7 @@ class NetworkDiagram(QWidget):
         self._selected = (layer, index)
         self.canvas.update()
         self._update_details()
+        self._update_follow_row(new_selection=True)
         self.neuron_clicked.emit(layer, index)
 
     def step_selection(self, d_layer: int, d_row: int) -> bool:
@@ -224,6 +258,45 @@ class NetworkDiagram(QWidget):
                 return False
         self.select_neuron(layer, int(self._shown[layer][row]))
         return True
+
+    def set_followed(self, watch) -> None:
+        """The weights now followed, (layer, i, j) each: their edges are drawn highlighted."""
+        self._followed = [tuple(int(v) for v in w) for w in watch]
+        self._update_follow_row()
+        self.canvas.update()
+
+    def followed(self) -> list[tuple[int, int, int]]:
+        return list(self._followed)
+
+    def _on_follow_clicked(self) -> None:
+        if self._selected is None or self._selected[0] == 0:
+            return
+        layer, index = self._selected
+        self.follow_requested.emit(layer - 1, self.follow_source.value() - 1, index)
+
+    def _update_follow_row(self, new_selection: bool = False) -> None:
+        """The follow controls act on the incoming weights of the selected (non-input) neuron."""
+        selected = self._selected
+        usable = (selected is not None and selected[0] > 0
+                  and all(n is not None for n in self._sizes[selected[0] - 1:selected[0] + 1]))
+        for widget in (self._follow_label, self.follow_source, self._follow_source_layer, self.follow_button):
+            widget.setEnabled(usable)
+        if usable:
+            layer, index = selected
+            self.follow_source.setRange(1, self._sizes[layer - 1])
+            self._follow_source_layer.setText(f"of {layer_name(layer - 1, len(self._sizes)).lower()} "
+                                              f"into this neuron")
+            if new_selection:
+                best = 0
+                if self._weights is not None:
+                    w = np.nan_to_num(np.abs(np.asarray(self._weights[layer - 1][:, index], dtype=float)))
+                    best = int(np.argmax(w))
+                self.follow_source.setValue(best + 1)
+        else:
+            self._follow_source_layer.setText("(select a neuron after the input)")
+        n = len(self._followed)
+        self.unfollow_button.setEnabled(n > 0)
+        self.unfollow_button.setText(f"Stop following ({n})" if n else "Stop following")
 
     def selected_neuron(self) -> tuple[int, int] | None:
         return self._selected
@@ -331,6 +404,7 @@ class NetworkDiagram(QWidget):
             return
         self._paint_edges(painter, background, text, positive, negative)
         self._paint_selected_edges(painter, positive, negative)
+        self._paint_followed_edges(painter)
         self._paint_nodes(painter, background, text, positive, negative)
         self._paint_labels(painter, rect, background, text)
         self._paint_legend(painter, rect, text, positive, negative)
@@ -369,6 +443,18 @@ class NetworkDiagram(QWidget):
             painter.setPen(QPen(positive if sign[k] else negative, 1.2 + 2.8 * strength,
                                 Qt.PenStyle.SolidLine, Qt.PenCapStyle.FlatCap))
             painter.drawLine(lines[k])
+
+    def _paint_followed_edges(self, painter) -> None:
+        """The followed weights (those whose two neurons are drawn) as dashed lines in the colours of
+        their curves on the 'Followed weights' plot."""
+        for k, (layer, i, j) in enumerate(self._followed):
+            if layer + 1 >= len(self._sizes):
+                continue
+            a, b = self.neuron_position(layer, i), self.neuron_position(layer + 1, j)
+            if a is not None and b is not None:
+                painter.setPen(QPen(QColor(WATCH_COLOURS[k % len(WATCH_COLOURS)]), 3.0, Qt.PenStyle.DashLine,
+                                    Qt.PenCapStyle.FlatCap))
+                painter.drawLine(QLineF(a, b))
 
     def _paint_nodes(self, painter, background, text, positive, negative) -> None:
         r = self._radius

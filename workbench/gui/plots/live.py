@@ -24,6 +24,8 @@ from PySide6.QtWidgets import (QCheckBox, QComboBox, QFileDialog, QGridLayout, Q
 import numpy as np
 import pyqtgraph as pg
 
+from workbench.gui.plots.colours import WATCH_COLOURS
+from workbench.gui.plots.neuron_text import weight_name
 from workbench.gui.worker import gui_priority, gui_priority_paint
 
 __all__ = ["TrainingPlots", "layer_names", "EMPTY_TEXT"]
@@ -38,7 +40,6 @@ HISTORY_VERSION = 1
 
 TRAIN_COLOUR = "#1f77b4"
 VALIDATION_COLOUR = "#ff7f0e"
-WATCH_COLOURS = ["#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#17becf", "#bcbd22", "#7f7f7f"]
 
 
 def layer_names(n_layers: int) -> list[str]:
@@ -225,6 +226,8 @@ class TrainingPlots(QWidget):
         self._n_layers = 1
         self._classification = True
         self._resolution = "batch"
+        self._watch: list[tuple[int, int, int]] = []   # followed weights (layer, i, j)
+        self._watch_declared = False                    # the owner said which (else named by position)
         self._watch_labels: list[str] = []
         self._markers: list[tuple[float, str]] = []
         self._marker_lines: list[pg.InfiniteLine] = []
@@ -446,7 +449,7 @@ class TrainingPlots(QWidget):
                   (self.speed_plot, "Learning speed: ‖δˡ‖ = ‖∂C/∂bˡ‖ of each layer"))
         for plot, title in titles:
             plot.setTitle(None if compact else title, color=colour, size="9pt")
-        self.watch_plot.setTitle("Gradient ∂C/∂w of the watched weights, per batch", color=colour, size="9pt")
+        self.watch_plot.setTitle("Gradient ∂C/∂w of each followed weight, per batch", color=colour, size="9pt")
 
     def _arrange(self):
         """Adapt to the available space: titles only when tall, legends in one row when wide."""
@@ -510,11 +513,10 @@ class TrainingPlots(QWidget):
         self._classification = bool(classification)
         self._batches = _Table(_B_FIXED + self._n_layers)
         self._epochs = _Table(_E_FIXED + 2 * self._n_layers)
-        watch = list(watch or [])
-        self._watch_labels = [f"layer {l + 1}: w[{i}, {j}]" for l, i, j in watch]
-        self._watched = _Table(max(1, len(watch)))
-        if not watch:
-            self._watch_labels = []
+        self._watch_declared = watch is not None
+        self._watch = [tuple(int(v) for v in w) for w in (watch or [])]
+        self._watch_labels = [weight_name(*w, self._n_layers) for w in self._watch]
+        self._watched = _Table(max(1, len(self._watch)))
         self._markers = []
         self._last_x = 0.0
         self._seen, self._seen_epoch = 0, 0
@@ -536,6 +538,38 @@ class TrainingPlots(QWidget):
         self._update_legends()
         self._dirty = True
         self._redraw()
+
+    def watch(self) -> list[tuple[int, int, int]]:
+        """The followed weights, (layer, i, j) each: W[layer][i, j], 0-based."""
+        return list(self._watch)
+
+    def set_watch(self, watch) -> None:
+        """Follow the gradients of ``watch`` ((layer, i, j) weights) from the next batch on.
+
+        Weights followed before keep their history; new ones start with gaps up to now.
+        """
+        watch = [tuple(int(v) for v in w) for w in watch]
+        t, old = self._batches, self._watched
+        previous = {key: k for k, key in enumerate(self._watch)} if self._watch_curves else {}
+        table = _Table(max(1, len(watch)), capacity=t.data.shape[1])
+        if watch:
+            table.n = t.n
+            for k, key in enumerate(watch):
+                if key in previous:
+                    m = min(old.n, t.n)
+                    table.data[k, :m] = old.data[previous[key], :m]
+        self._watch, self._watch_declared = watch, True
+        self._watch_labels = [weight_name(*w, self._n_layers) for w in watch]
+        self._watched = table
+        self._rebuild_watch_curves()
+        self._dirty = True
+        self._redraw()
+
+    def show_watch_tab(self) -> None:
+        """Bring the followed-weights plot to the front (when weights are followed)."""
+        index = self._tabs.indexOf(self._watch_glw)
+        if index >= 0:
+            self._tabs.setCurrentIndex(index)
 
     def add_batch(self, rec):
         """Append one BatchRecord (cheap: a few array writes, no drawing)."""
@@ -573,8 +607,12 @@ class TrainingPlots(QWidget):
         was = self._batches.n
         kept = self._batches.thin(_BSTEP, MAX_POINTS)
         w = self._watched
-        if kept is not None and self._watch_curves and w.n == was:
+        if kept is not None and self._watch_curves:
+            while w.data.shape[1] < was:
+                w.grow()
+            w.data[:, w.n:was] = np.nan      # rows of batches whose gradients did not arrive
             w.data[:, :len(kept)] = w.data[:, kept]
+            w.data[:, len(kept):was] = np.nan
             w.n = len(kept)
 
     def add_batches(self, records):
@@ -656,7 +694,7 @@ class TrainingPlots(QWidget):
     def _add_watched(self, values, row: int):
         """Store the watched gradients of batch row ``row`` (columns of the watched table match batch rows)."""
         w = self._watched
-        if not self._watch_curves and w.n == 0:
+        if not self._watch_curves and w.n == 0 and not self._watch_declared:
             # Weights are watched but reset() was not told which: name them by position.
             self._watch_labels = [f"watched weight {k + 1}" for k in range(len(values))]
             self._watched = w = _Table(len(values))
@@ -784,7 +822,7 @@ class TrainingPlots(QWidget):
             self._watch_curves.append(curve)
         index = self._tabs.indexOf(self._watch_glw)
         if self._watch_curves and index < 0:
-            self._tabs.addTab(self._watch_glw, "Watched gradients")
+            self._tabs.addTab(self._watch_glw, "Followed weights")
         elif not self._watch_curves and index >= 0:
             self._tabs.removeTab(index)
         self._style_curves()
@@ -1109,6 +1147,7 @@ class TrainingPlots(QWidget):
             "classification": self._classification,
             "resolution": self._resolution,
             "watch_labels": list(self._watch_labels) if self._watch_curves else [],
+            "watch": [list(w) for w in self._watch] if self._watch_curves else [],
             "batches": {
                 "x": _json_list(b.column(_BX)),
                 "step": [int(v) for v in b.column(_BSTEP).tolist()],
@@ -1152,6 +1191,11 @@ class TrainingPlots(QWidget):
                                ed["val_accuracy"], ed["seconds"], ed["samples_per_second"]]
                               + ed["delta_norms"] + ed["weight_norms"])
             if labels and bd.get("watched"):
+                watch = [tuple(int(v) for v in w) for w in d.get("watch", [])]
+                if watch and len(watch) != len(labels):
+                    raise ValueError("The plot history names a different number of followed weights "
+                                     "than it has curves for.")
+                self._watch, self._watch_declared = watch, bool(watch)
                 self._watch_labels = labels
                 self._watched = _Table(len(labels))
                 self._watched.load(bd["watched"])
@@ -1159,6 +1203,9 @@ class TrainingPlots(QWidget):
             for m in d.get("markers", []):
                 self._markers.append((float(m["x"]), str(m["text"])))
                 self._draw_marker(float(m["x"]), str(m["text"]))
+        except ValueError:
+            self.reset(self._n_layers, self._classification)
+            raise
         except (KeyError, TypeError, IndexError) as exc:
             self.reset(self._n_layers, self._classification)
             raise ValueError(f"The plot history is incomplete or damaged ({exc!r}).") from None

@@ -17,6 +17,13 @@ def layer_name(layer: int, n_layers: int) -> str:
     return "Output" if layer == n_layers - 1 else f"Hidden {layer}"
 
 
+def weight_name(layer: int, i: int, j: int, n_weight_layers: int) -> str:
+    """"input #406 → hidden 1 #3" for weight W[layer][i, j] (0-based) of a net with that many weight layers."""
+    source = "input" if layer == 0 else f"hidden {layer}"
+    target = "output" if layer == n_weight_layers - 1 else f"hidden {layer + 1}"
+    return f"{source} #{i + 1} → {target} #{j + 1}"
+
+
 def summary_line(layer, index, sizes, biases=None) -> str:
     """One line for a tooltip: "Hidden 1 neuron 8 of 30 · bias +0.13"."""
     text = f"{layer_name(layer, len(sizes))} neuron {index + 1} of {sizes[layer]}"
