@@ -9,6 +9,7 @@ import pytest
 
 from PySide6.QtCore import QPointF, Qt
 from PySide6.QtGui import QImage
+from PySide6.QtWidgets import QApplication
 import pyqtgraph as pg
 
 from workbench.core import BatchRecord, EpochRecord
@@ -348,3 +349,24 @@ def test_export_to_unwritable_place_raises(plots, tmp_path):
         plots.export_csv(str(tmp_path / "no-such-folder" / "h.csv"))
     with pytest.raises(OSError):
         plots.export_png(str(tmp_path / "no-such-folder" / "p.png"))
+
+
+@pytest.mark.parametrize("width", [420, 640, 1400])
+def test_legends_sit_beside_the_titles_above_the_curves(plots, qtbot, width):
+    plots.reset(5, True, watch=[(0, 0, 0)])
+    plots.resize(width, 600)
+    feed(plots, epochs=2, n_layers=5)
+    plots.refresh()
+    qtbot.waitUntil(lambda: plots._glw.width() <= width, timeout=2000)
+    QApplication.processEvents()
+    canvas = plots._glw.sceneRect()
+    for title, legend, plot in ((plots._cost_title, plots._cost_legend, plots.cost_plot),
+                                (plots._accuracy_title, plots._accuracy_legend, plots.accuracy_plot),
+                                (plots._speed_title, plots._speed_legend, plots.speed_plot)):
+        box, view = legend.sceneBoundingRect(), plot.vb.sceneBoundingRect()
+        assert len(legend.items) > 0
+        assert box.bottom() <= view.top() + 1                  # never over the curves
+        assert canvas.contains(box)                             # nor cut off at the right
+        assert not title.sceneBoundingRect().intersects(box)    # nor over its title
+    if width != 640:                                             # the title shortens to make room
+        assert plots._speed_title.text.startswith("Learning speed ‖δˡ‖ =") == (width > 640)

@@ -21,6 +21,7 @@ Thread safety:
 
 from __future__ import annotations
 
+import sys
 import threading
 import time
 import traceback
@@ -44,7 +45,7 @@ MAX_BACKLOG = 4096
 #: average, up to 3.8 s, for the GIL, at any switch interval; with these yields 1.2 ms, and the
 #: worker made as many records a second).
 YIELD_EVERY_S = 0.002
-YIELD_S = 0.0001
+YIELD_S = 0.00005
 
 _INSTANCES: "weakref.WeakSet[TrainingThread]" = weakref.WeakSet()
 
@@ -84,6 +85,23 @@ def gui_priority_paint(cls):
 
     cls.paintEvent = paintEvent
     return cls
+
+
+PR_SET_TIMERSLACK = 29   # <linux/prctl.h>
+
+
+def _precise_sleeps() -> None:
+    """Let this thread's short sleeps last what they ask for: Linux extends them by the thread's
+    "timer slack", 50 µs by default (a 30 µs yield took 110 µs, a 100 µs one 177 µs: 9 % of the
+    training time at one yield every 2 ms)."""
+    if not sys.platform.startswith("linux"):
+        return
+    try:
+        import ctypes
+
+        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_TIMERSLACK, 1, 0, 0, 0)
+    except (OSError, AttributeError):
+        pass
 
 
 def running_threads() -> list:
@@ -245,6 +263,7 @@ class TrainingThread(PythonThread):
         last_batch = None
         count = 0
         wall0, cpu0 = clock(), time.thread_time()
+        _precise_sleeps()
         try:
             self._take_snapshot(None)
             self._wait_while_paused()

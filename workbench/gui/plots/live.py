@@ -17,7 +17,7 @@ import tempfile
 import time
 
 from PySide6.QtCore import QEvent, QObject, Qt, QTimer
-from PySide6.QtGui import QColor, QPalette, QTextDocument
+from PySide6.QtGui import QColor, QPalette, QPen, QTextDocument
 from PySide6.QtWidgets import (QCheckBox, QComboBox, QFileDialog, QGridLayout, QHBoxLayout, QLabel,
                                QMenu, QMessageBox, QSizePolicy, QTabWidget, QToolButton, QVBoxLayout,
                                QWidget)
@@ -159,6 +159,42 @@ class _PlotCanvas(pg.GraphicsLayoutWidget):
     """pyqtgraph's layout widget, painted with the GUI thread ahead of a training worker."""
 
 
+class _RowLegend(pg.LegendItem):
+    """A legend laid out in a row above its plot (beside the plot's title), so it never hides a
+    curve; click an entry to hide or show its curve."""
+
+    def __init__(self):
+        super().__init__(offset=None, frame=False, labelTextSize="8pt", horSpacing=4)
+        self.layout.setContentsMargins(0, 0, 0, 0)
+        self.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Fixed)
+
+    def updateSize(self):  # noqa: N802 - pyqtgraph override: sized through the layout, not moved
+        self.layout.invalidate()
+        hint = self.layout.effectiveSizeHint(Qt.SizeHint.PreferredSize)
+        self.setMinimumSize(hint)
+        self.setMaximumSize(hint)
+        self.updateGeometry()
+
+    def mouseDragEvent(self, ev):  # noqa: N802 - a legend in a row stays where it is
+        ev.ignore()
+
+
+def _add_plot(glw, row: int, axis_items: dict):
+    """A plot at grid row ``2 * row + 1`` of ``glw`` under a header row holding its title (left)
+    and its legend (right).  Returns (plot, title, legend)."""
+    header = glw.ci.addLayout(row=2 * row, col=0)
+    header.setContentsMargins(56, 0, 4, 0)       # in line with the plot area, right of the y axis
+    header.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Fixed)
+    header.layout.setSpacing(0)
+    title = header.addLabel("", row=0, col=0, justify="left", size="9pt")
+    title.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
+    legend = _RowLegend()
+    header.addItem(legend, row=0, col=1)
+    plot = glw.addPlot(row=2 * row + 1, col=0, axisItems=axis_items)
+    plot.legend = legend            # PlotItem.addItem enters named curves into it
+    return plot, title, legend
+
+
 class _PreMappedCurve(pg.PlotDataItem):
     """A curve whose owner supplies log10(y) itself when the plot is in log-y mode.
 
@@ -182,7 +218,52 @@ class _PreMappedCurve(pg.PlotDataItem):
 _SUPERSCRIPT = str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹")
 
 
-class _LogAxis(pg.AxisItem):
+class _GridAxis(pg.AxisItem):
+    """An axis whose grid lines are drawn opaque, pre-blended with the plot background, and behind
+    the curves.  Qt's raster engine draws translucent lines several times more slowly (a frame of
+    the three plots took 45 ms instead of 20), and painting holds the GIL the training thread needs.
+    """
+
+    def __init__(self, orientation, **kwargs):
+        super().__init__(orientation, **kwargs)
+        self._grid_background = QColor("white")
+        self._grid_pens: dict[int, QPen] = {}
+
+    def set_grid_background(self, colour: QColor) -> None:
+        self._grid_background = QColor(colour)
+        self._grid_pens.clear()
+        self.picture = None
+        self.update()
+
+    def generateDrawSpecs(self, p):  # noqa: N802 - pyqtgraph override
+        specs = super().generateDrawSpecs(p)
+        if specs is None or self.grid is False:
+            return specs
+        axis_spec, tick_specs, text_specs = specs
+        return axis_spec, [(self._opaque(pen), p1, p2) for pen, p1, p2 in tick_specs], text_specs
+
+    def _opaque(self, pen: QPen) -> QPen:
+        colour = pen.color()
+        alpha = colour.alphaF()
+        if alpha >= 1.0:
+            return pen
+        key = colour.rgba()
+        opaque = self._grid_pens.get(key)
+        if opaque is None:
+            bg = self._grid_background
+            opaque = QPen(pen)
+            opaque.setColor(QColor.fromRgbF(alpha * colour.redF() + (1 - alpha) * bg.redF(),
+                                            alpha * colour.greenF() + (1 - alpha) * bg.greenF(),
+                                            alpha * colour.blueF() + (1 - alpha) * bg.blueF()))
+            self._grid_pens[key] = opaque
+        return opaque
+
+
+def _grid_axes(left=None) -> dict:
+    return {"left": left or _GridAxis("left"), "bottom": _GridAxis("bottom")}
+
+
+class _LogAxis(_GridAxis):
     """A log axis that labels only 1, 2 and 5 times a power of ten, as plain numbers where short."""
 
     def logTickStrings(self, values, scale, spacing):
@@ -234,7 +315,6 @@ class TrainingPlots(QWidget):
         self._last_x = 0.0
         self._seen, self._seen_epoch = 0, 0
         self._dirty = False
-        self._compact = False
         self._hover_x: float | None = None
         self._batches = _Table(_B_FIXED + 1)
         self._epochs = _Table(_E_FIXED + 2)
@@ -289,12 +369,15 @@ class TrainingPlots(QWidget):
         self._glw.setMinimumSize(260, 300)
         self._glw.ci.setContentsMargins(2, 2, 8, 2)
         self._glw.ci.setSpacing(2)
-        self.cost_plot = self._glw.addPlot(row=0, col=0)
-        self.accuracy_plot = self._glw.addPlot(row=1, col=0)
-        self.speed_plot = self._glw.addPlot(row=2, col=0, axisItems={"left": _LogAxis("left")})
+        self.cost_plot, self._cost_title, self._cost_legend = _add_plot(self._glw, 0, _grid_axes())
+        self.accuracy_plot, self._accuracy_title, self._accuracy_legend = _add_plot(self._glw, 1, _grid_axes())
+        self.speed_plot, self._speed_title, self._speed_legend = _add_plot(
+            self._glw, 2, _grid_axes(_LogAxis("left")))
         self._curve_plots = [self.cost_plot, self.accuracy_plot, self.speed_plot]
         for plot in self._curve_plots:
             plot.showGrid(x=True, y=True, alpha=0.15)
+            for name in ("left", "bottom"):
+                plot.getAxis(name).setZValue(-1)       # grid behind the curves
             plot.setClipToView(True)
             plot.setDownsampling(auto=True, mode="peak")
             plot.getAxis("left").setWidth(52)
@@ -314,9 +397,6 @@ class TrainingPlots(QWidget):
         for plot in (self.cost_plot, self.accuracy_plot):
             plot.getAxis("bottom").setStyle(showValues=False)  # x is shared: values under the last plot
 
-        self._cost_legend = self.cost_plot.addLegend(offset=(-8, 8), labelTextSize="8pt")
-        self._accuracy_legend = self.accuracy_plot.addLegend(offset=(-8, -8), labelTextSize="8pt")
-        self._speed_legend = self.speed_plot.addLegend(offset=(-8, 8), labelTextSize="8pt")
 
         self._batch_cost = pg.PlotDataItem(name="training, per batch")
         self._train_cost = pg.PlotDataItem(name="training")
@@ -349,15 +429,16 @@ class TrainingPlots(QWidget):
 
         # The watched-gradient plot (a second tab, present only when weights are watched).
         self._watch_glw = _PlotCanvas()
-        self.watch_plot = self._watch_glw.addPlot(row=0, col=0)
+        self.watch_plot, self._watch_title, self._watch_legend = _add_plot(self._watch_glw, 0, _grid_axes())
         self.watch_plot.showGrid(x=True, y=True, alpha=0.15)
+        for name in ("left", "bottom"):
+            self.watch_plot.getAxis(name).setZValue(-1)
         self.watch_plot.setClipToView(True)
         self.watch_plot.setDownsampling(auto=True, mode="peak")
         self.watch_plot.setLabel("left", "∂C/∂w")
         self.watch_plot.setLabel("bottom", "epoch")
         self.watch_plot.getAxis("left").setWidth(52)
         self.watch_plot.setXLink(self.cost_plot)
-        self._watch_legend = self.watch_plot.addLegend(offset=(-8, 8), labelTextSize="8pt")
         self._watch_zero = pg.InfiniteLine(pos=0.0, angle=0, movable=False)
         self.watch_plot.addItem(self._watch_zero, ignoreBounds=True)
         self._watch_curves: list[pg.PlotDataItem] = []
@@ -422,8 +503,7 @@ class TrainingPlots(QWidget):
                 axis = plot.getAxis(name)
                 axis.setPen(grid_fg)
                 axis.setTextPen(fg)
-            plot.legend.setBrush(legend_bg)
-            plot.legend.setPen(faint)
+                axis.set_grid_background(bg)
             plot.legend.setLabelTextColor(fg)
             for _, label in plot.legend.items:
                 label.setText(label.text, color=fg)
@@ -441,29 +521,40 @@ class TrainingPlots(QWidget):
         self._style_curves()
         self._style_markers()
 
-    def _titles(self, fg: QColor | None = None):
-        """Plot titles, left out when the plots are short (the axis labels still name each plot)."""
-        colour = (fg or self.palette().color(QPalette.ColorRole.Text)).name()
-        compact = self._compact
-        titles = ((self.cost_plot, "Cost"), (self.accuracy_plot, "Accuracy"),
-                  (self.speed_plot, "Learning speed: ‖δˡ‖ = ‖∂C/∂bˡ‖ of each layer"))
-        for plot, title in titles:
-            plot.setTitle(None if compact else title, color=colour, size="9pt")
-        self.watch_plot.setTitle("Gradient ∂C/∂w of each followed weight, per batch", color=colour, size="9pt")
+    def _headers(self):
+        """(title label, legend, titles from longest to shortest) of each plot."""
+        return ((self._cost_title, self._cost_legend, ("Cost",)),
+                (self._accuracy_title, self._accuracy_legend, ("Accuracy",)),
+                (self._speed_title, self._speed_legend,
+                 ("Learning speed ‖δˡ‖ = ‖∂C/∂bˡ‖ of each layer", "Learning speed ‖δˡ‖", "‖δˡ‖")),
+                (self._watch_title, self._watch_legend, ("Gradient ∂C/∂w of each followed weight", "∂C/∂w")))
 
-    def _arrange(self):
-        """Adapt to the available space: titles only when tall, legends in one row when wide."""
-        compact = self._glw.height() < 540
-        if compact != self._compact:
-            self._compact = compact
-            self._titles()
+    def _titles(self, fg: QColor | None = None):
+        self._title_colour = (fg or self.palette().color(QPalette.ColorRole.Text)).name()
+        self._arrange(force=True)
+
+    def _arrange(self, force: bool = False):
+        """Each plot's header row: the longest title beside which the legend fits in one row;
+        with the shortest title, the legend in two rows if it must."""
         width = self._glw.width()
-        for legend in (self._cost_legend, self._accuracy_legend, self._speed_legend, self._watch_legend):
+        if width == getattr(self, "_arranged_width", None) and not force:
+            return
+        self._arranged_width = width
+        colour = getattr(self, "_title_colour", None) or self.palette().color(QPalette.ColorRole.Text).name()
+        preferred = Qt.SizeHint.PreferredSize
+        for label, legend, titles in self._headers():
             n = len(legend.items)
-            if n:
-                columns = n if width >= 110 * n + 80 else max(1, -(-n // 2))
-                if legend.columnCount != columns:
-                    legend.setColumnCount(columns)
+            if n and legend.columnCount != n:
+                legend.setColumnCount(n)
+            entries = legend.layout.effectiveSizeHint(preferred).width() if n else 0.0
+            for title in titles:
+                if force or label.text != title:
+                    label.setText(title, color=colour, size="9pt", bold=True)
+                if entries <= width - 76 - label.itemRect().width():
+                    break
+            else:
+                if n > 1:
+                    legend.setColumnCount(-(-n // 2))
 
     def resizeEvent(self, event):
         super().resizeEvent(event)
@@ -491,7 +582,9 @@ class TrainingPlots(QWidget):
         for i, (curve, colour) in enumerate(zip(self._speed_curves, colours)):
             output = i == len(self._speed_curves) - 1
             style = Qt.PenStyle.DashLine if output else Qt.PenStyle.SolidLine
-            curve.setPen(pg.mkPen(colour, width=1.5, style=style))
+            # One-pixel lines at batch resolution: thousands of noisy segments, and Qt's raster
+            # engine fills wider lines as polygons (a frame took twice as long at width 1.5).
+            curve.setPen(pg.mkPen(colour, width=1 if self._resolution == "batch" else 1.5, style=style))
         for i, curve in enumerate(self._watch_curves):
             curve.setPen(pg.mkPen(WATCH_COLOURS[i % len(WATCH_COLOURS)], width=1))
 
@@ -765,6 +858,7 @@ class TrainingPlots(QWidget):
         self._resolution_combo.setCurrentIndex(self._resolution_combo.findData(mode))
         self._resolution_combo.blockSignals(False)
         self._update_legends()
+        self._style_curves()
         for plot in self._curve_plots:
             plot.enableAutoRange()
         self._dirty = True
@@ -809,7 +903,7 @@ class TrainingPlots(QWidget):
             curve.setZValue(10 + self._n_layers - i)  # early (slow) layers drawn on top
             self.speed_plot.addItem(curve)
             self._speed_curves.append(curve)
-        self._arrange()
+        self._arrange(force=True)
         self._style_curves()
 
     def _rebuild_watch_curves(self):
@@ -826,7 +920,7 @@ class TrainingPlots(QWidget):
         elif not self._watch_curves and index >= 0:
             self._tabs.removeTab(index)
         self._style_curves()
-        self._arrange()
+        self._arrange(force=True)
 
     def _update_legends(self):
         """The per-batch cost curve is in the legend only at batch resolution."""
@@ -837,7 +931,7 @@ class TrainingPlots(QWidget):
         legend.addItem(self._train_cost, "training")
         legend.addItem(self._val_cost, "validation")
         self._batch_cost.setVisible(self._resolution == "batch")
-        self._arrange()
+        self._arrange(force=True)
 
     def _force_redraw(self):
         self._touch()
