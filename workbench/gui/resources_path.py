@@ -1,10 +1,14 @@
-"""Where the repository's ``resources/`` folder (icons, presets) lives."""
+"""Where the ``resources/`` folder (icons, presets, example sessions) lives: beside the package in
+a source checkout (and an editable install), inside it as ``workbench/resources`` in an installed
+wheel."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
-RESOURCES = Path(__file__).resolve().parents[2] / "resources"
+_PACKAGE = Path(__file__).resolve().parents[1]
+_CHECKOUT = _PACKAGE.parent / "resources"
+RESOURCES = _CHECKOUT if (_CHECKOUT / "presets").is_dir() else _PACKAGE / "resources"
 
 
 def resource_path(*parts: str) -> Path:
