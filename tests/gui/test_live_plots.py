@@ -7,7 +7,7 @@ import time
 
 import pytest
 
-from PySide6.QtCore import QPointF, Qt
+from PySide6.QtCore import QEvent, QObject, QPointF, Qt
 from PySide6.QtGui import QImage
 from PySide6.QtWidgets import QApplication
 import pyqtgraph as pg
@@ -370,3 +370,32 @@ def test_legends_sit_beside_the_titles_above_the_curves(plots, qtbot, width):
         assert not title.sceneBoundingRect().intersects(box)    # nor over its title
     if width != 640:                                             # the title shortens to make room
         assert plots._speed_title.text.startswith("Learning speed ‖δˡ‖ =") == (width > 640)
+
+
+def test_new_data_is_painted_once_and_the_canvas_keeps_its_size(plots, qtbot):
+    """Fitting the axes before the paint (not inside it) and a readout that does not shrink back
+    keep each redraw to one paint of the canvas (each paint holds the interpreter lock)."""
+    paints = []
+
+    class CountPaints(QObject):
+        def eventFilter(self, obj, event):
+            if event.type() == QEvent.Type.Paint:
+                paints.append(1)
+            return False
+
+    counter = CountPaints()
+    plots._glw.viewport().installEventFilter(counter)
+    plots.auto_refresh = False
+    feed(plots, epochs=2)
+    plots.refresh()
+    qtbot.wait(100)
+    size = plots._glw.size()
+    for e in range(3, 6):
+        paints.clear()
+        for s in range((e - 1) * PER_EPOCH + 1, e * PER_EPOCH + 1):
+            plots.add_batch(batch(s))
+        plots.add_epoch(epoch_rec(e))
+        plots.refresh()
+        qtbot.wait(100)
+        assert len(paints) == 1
+    assert plots._glw.size() == size

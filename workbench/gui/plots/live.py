@@ -466,7 +466,7 @@ class TrainingPlots(QWidget):
         self._readout.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self._readout.setToolTip("Values at the mouse pointer (or the latest values). "
                                  "Click a legend entry to hide or show its curve.")
-        self._readout.setMinimumHeight(2 * self.fontMetrics().lineSpacing() + 4)
+        self._readout.setMinimumHeight(3 * self.fontMetrics().lineSpacing() + 4)
 
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
@@ -602,6 +602,7 @@ class TrainingPlots(QWidget):
         """
         if n_layers < 1:
             raise ValueError("A network has at least one weight layer.")
+        self._readout.setMinimumHeight(3 * self.fontMetrics().lineSpacing() + 4)
         self._n_layers = int(n_layers)
         self._classification = bool(classification)
         self._batches = _Table(_B_FIXED + self._n_layers)
@@ -954,6 +955,15 @@ class TrainingPlots(QWidget):
         started = time.perf_counter()
         with gui_priority():
             self._redraw_curves()
+            # Fit the axes to the new data now: done inside the paint (pyqtgraph's default), the
+            # range change asks for a second paint of the whole canvas straight after the first.
+            # Linked x ranges make one fit change the others: repeat until the ranges settle.
+            for canvas, plots in ((self._glw, self._curve_plots), (self._watch_glw, [self.watch_plot])):
+                if canvas.isVisible():
+                    for _ in range(4):
+                        canvas.scene().prepareForPaint()
+                        if not any(plot.vb._autoRangeNeedsUpdate for plot in plots):
+                            break
         # Painting costs about as much again: keep the GUI thread mostly free on huge histories.
         spent_ms = 1000 * (time.perf_counter() - started)
         self._timer.setInterval(int(min(500, max(REFRESH_MS, 6 * spent_ms))))
@@ -1078,6 +1088,15 @@ class TrainingPlots(QWidget):
         doc.setHtml(self._readout.text())
         return doc.toPlainText()
 
+    def _keep_readout_height(self):
+        """The readout grows to the lines its text wraps to but does not shrink back until the next
+        reset: each change of its height would resize, relayout and repaint the whole plot canvas."""
+        label = self._readout
+        if label.width() > 0:
+            need = label.heightForWidth(label.width())
+            if need > label.minimumHeight():
+                label.setMinimumHeight(need)
+
     def _update_readout(self):
         b, e = self._batches, self._epochs
         if b.n == 0 and e.n == 0:
@@ -1116,6 +1135,7 @@ class TrainingPlots(QWidget):
                                                  for n, c, v in zip(names, colours, d[_E_FIXED:_E_FIXED + self._n_layers])))
             lines.append(f"{prefix if not lines else ''}{what}: " + " &nbsp; ".join(parts))
         self._readout.setText("<br>".join(lines))
+        self._keep_readout_height()
 
     # ------------------------------------------------------------------ export
     def export_png(self, path: str):
