@@ -353,3 +353,17 @@ def test_follow_weights_from_the_diagram_before_and_during_a_run(qtbot, window, 
     assert window.plots._tabs.count() == 1
     assert window.open_session(path)
     assert window.plots.watch() == [(0, 1, 1), (1, 0, 0)] and diagram.followed() == [(0, 1, 1), (1, 0, 0)]
+
+
+def test_a_session_names_the_weights_it_follows(qtbot, window, tmp_path):
+    import json
+
+    path = tmp_path / "followed.wbsession"
+    assert window.save_to(str(path))
+    doc = json.loads(path.read_text())
+    doc.update(watch=[[1, 0, 0]], history=None)
+    path.write_text(json.dumps(doc))
+    assert window.open_session(str(path))
+    assert window.plots.watch() == [(1, 0, 0)] and window.diagram.followed() == [(1, 0, 0)]
+    assert window.plots._tabs.count() == 2
+    assert window.current_session().watch == [(1, 0, 0)]

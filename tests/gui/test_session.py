@@ -35,6 +35,18 @@ def test_round_trip_with_weights(tmp_path):
     assert not list(tmp_path.glob("*.tmp")) and len(list(tmp_path.iterdir())) == 1
 
 
+def test_followed_weights_round_trip(tmp_path):
+    path = tmp_path / "w.wbsession"
+    original = _session()
+    original.watch = [(0, 1, 2), (1, 2, 0)]
+    save_session(str(path), original)
+    assert load_session(str(path)).watch == [(0, 1, 2), (1, 2, 0)]
+    doc = json.loads(path.read_text())
+    del doc["watch"]                                 # sessions written before following existed
+    path.write_text(json.dumps(doc))
+    assert load_session(str(path)).watch == []
+
+
 def test_without_weights(tmp_path):
     path = tmp_path / "b.wbsession"
     save_session(str(path), _session(), include_weights=False)
@@ -67,6 +79,10 @@ def _good_doc(tmp_path):
     (lambda d: d["weights"].update(data="!!!not base64!!!"), "base64"),
     (lambda d: d["weights"].update(data=base64.b64encode(b"PK garbage").decode()), "unusable"),
     (lambda d: d["architecture"].update(sizes=[2, 4, 1]), "stored weights are for a 2-3-1"),
+    (lambda d: d.update(watch=[[0, 1]]), "'watch'"),
+    (lambda d: d.update(watch=[[0, -1, 0]]), "'watch'"),
+    (lambda d: d.update(watch="0,1,2"), "'watch'"),
+    (lambda d: d.update(watch=[[1, 2, 0], [1, 3, 0]]), "weight .1, 3, 0. is not in the 2-3-1 network"),
 ])
 def test_bad_documents_are_explained(tmp_path, mutate, message):
     doc = _good_doc(tmp_path)

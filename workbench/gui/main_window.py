@@ -885,7 +885,11 @@ class MainWindow(QMainWindow):
             self._reset_plots(keep_watch=False)
             if session.history:
                 self.plots.load_history(session.history)
-            self.diagram.set_followed(self.plots.watch())
+            sizes = self.designer.architecture()["sizes"]
+            watch = [w for w in session.watch if _weight_exists(w, sizes)]
+            if watch != self.plots.watch():
+                self.plots.set_watch(watch)
+            self.diagram.set_followed(watch)
             if resolution in ("batch", "epoch"):
                 self.plots.set_resolution(resolution)
             self.net = session.network
@@ -907,7 +911,7 @@ class MainWindow(QMainWindow):
         return Session(name=self.session_name, architecture=self.designer.architecture(),
                        hyperparameters=hp, data=self.data_panel.spec(), history=self.plots.history(),
                        epochs_trained=self.epochs_trained, steps_trained=self.steps_trained,
-                       network=self.net)
+                       network=self.net, watch=self.plots.watch())
 
     def save(self) -> bool:
         if self.session_path is None:

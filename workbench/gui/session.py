@@ -14,6 +14,7 @@ A session is one UTF-8 JSON object::
       "history": {...} | null,                        # TrainingPlots.history()
       "epochs_trained": 12,                           # epochs behind the saved weights
       "steps_trained": 2400,                          # batches behind the saved weights
+      "watch": [[0, 3, 1]],                           # followed weights W[layer][i, j], 0-based
       "weights": {"encoding": "npz-base64", "data": "UEsDB..."} | null
     }
 
@@ -55,6 +56,7 @@ class Session:
     epochs_trained: int = 0
     steps_trained: int = 0
     network: object | None = None      # workbench.core.Network or None
+    watch: list = field(default_factory=list)   # followed weights, (layer, i, j) each
 
     def to_json(self, include_weights: bool = True) -> dict:
         from workbench.core import weights_to_bytes
@@ -73,6 +75,7 @@ class Session:
             "history": _finite_json(self.history),
             "epochs_trained": int(self.epochs_trained),
             "steps_trained": int(self.steps_trained),
+            "watch": [[int(v) for v in w] for w in self.watch],
             "weights": weights,
         }
 
@@ -169,6 +172,17 @@ def session_from_json(doc, where: str = "the session") -> Session:
         if not isinstance(value, int) or isinstance(value, bool) or value < 0:
             raise SessionError(f"{where}: '{key}' must be a whole number ≥ 0.")
 
+    watch = doc.get("watch", [])
+    if not isinstance(watch, list) or not all(
+            isinstance(w, list) and len(w) == 3
+            and all(isinstance(v, int) and not isinstance(v, bool) and v >= 0 for v in w) for w in watch):
+        raise SessionError(f"{where}: 'watch' must be a list of [layer, i, j] weight indices (whole numbers ≥ 0).")
+    sizes = arch["sizes"] if arch is not None else None
+    for layer, i, j in watch:
+        if sizes is not None and not (layer < len(sizes) - 1 and i < sizes[layer] and j < sizes[layer + 1]):
+            raise SessionError(f"{where}: the followed weight [{layer}, {i}, {j}] is not in the "
+                               f"{'-'.join(map(str, sizes))} network.")
+
     network = None
     weights = doc.get("weights")
     if weights is not None:
@@ -191,7 +205,7 @@ def session_from_json(doc, where: str = "the session") -> Session:
                 f"but the architecture is {_describe(arch)}.")
     return Session(name=name.strip(), architecture=arch, hyperparameters=hp, data=data,
                    history=history, epochs_trained=epochs, steps_trained=steps,
-                   network=network)
+                   network=network, watch=[tuple(w) for w in watch])
 
 
 def _describe(arch: dict) -> str:

@@ -1116,7 +1116,9 @@ class TrainingPlots(QWidget):
                          f"batch cost <b>{_fmt(d[_BCOST])}</b> &nbsp; ‖δ‖ {speed}")
             if self._watch_curves and bi < self._watched.n:
                 w = self._watched.data[:, bi]
-                lines[-1] += " &nbsp; ∂C/∂w " + "  ".join(_fmt(v) for v in w)
+                lines[-1] += " &nbsp; ∂C/∂w " + "  ".join(
+                    f"<span style='color:{WATCH_COLOURS[k % len(WATCH_COLOURS)]}'>■</span> {_fmt(v)}"
+                    for k, v in enumerate(w))
         if ei is not None:
             d = e.data[:, ei]
             epoch = int(d[_EEPOCH])
