@@ -119,6 +119,7 @@ def test_data_summary_and_export(tmp_path):
     (["train", "--data", "xor", "--layer-lr", "1,2,3"], "one learning-rate multiplier per layer"),
     (["train", "--data", "xor", "--validation-split", "1.5"], "--validation-split must be between 0 and 1"),
     (["train", "--data", "xor", "--output-activation", "linear", "--cost", "cross-entropy"], "between 0 and 1"),
+    (["train", "--data", "sine", "--layers", "1,4,1"], "needs targets between 0 and 1"),
     (["train", "--data", "no-such-source"], "no-such-source"),
     (["train", "--data", "xor", "--init-weights", "/nonexistent/w.npz"], "no such file"),
     (["evaluate", "--weights", "/nonexistent/w.npz", "--data", "xor"], "no such file"),

@@ -96,6 +96,7 @@ def test_saturated_outputs_stay_finite(output, cost):
     ([3, 4, 2], ["sigmoid", "swish"], "quadratic", "Unknown activation"),
     ([3, 4, 2], ["sigmoid", "sigmoid"], "hinge", "Unknown cost"),
     ([3], [], "quadratic", "at least an input and an output"),
+    ([3, 4, 1], ["sigmoid", "softmax"], "log-likelihood", "at least 2 neurons"),
 ])
 def test_bad_architectures_are_explained(sizes, activations, cost, phrase):
     assert phrase in check_architecture(sizes, activations, cost)

@@ -304,3 +304,17 @@ def test_followed_weights_can_change_between_batches():
     watch.append((0, 5, 0))
     with pytest.raises(ConfigError, match=r"\(0, 5, 0\)"):
         next_batch()
+
+
+@pytest.mark.parametrize("cost,output", [("cross-entropy", "sigmoid"), ("log-likelihood", "softmax")])
+def test_costs_on_probabilities_refuse_targets_outside_0_1(cost, output):
+    """−y·ln a has no minimum for y < 0 (or y > 1 with cross-entropy): training would run to −∞."""
+    net = Network.create([2, 3, 2], ["tanh", output], cost, rng=np.random.default_rng(0))
+    X = np.zeros((4, 2))
+    Y = np.array([[1.0, 0.0], [0.0, 1.0], [-1.0, 2.0], [0.0, 1.0]])
+    with pytest.raises(ConfigError, match=r"targets between 0 and 1.*range from -1 to 2"):
+        train(net, X, Y, Hyperparameters(epochs=1))
+    with pytest.raises(ConfigError, match="validation"):
+        train(net, X, np.eye(2)[[0, 1, 0, 1]], Hyperparameters(epochs=1), validation=(X, Y * 0 + 5))
+    quadratic = Network.create([2, 3, 2], ["tanh", "linear"], "quadratic", rng=np.random.default_rng(0))
+    assert len(list(train(quadratic, X, Y, Hyperparameters(epochs=1, batch_size=4)))) == 3

@@ -367,3 +367,18 @@ def test_a_session_names_the_weights_it_follows(qtbot, window, tmp_path):
     assert window.plots.watch() == [(1, 0, 0)] and window.diagram.followed() == [(1, 0, 0)]
     assert window.plots._tabs.count() == 2
     assert window.current_session().watch == [(1, 0, 0)]
+
+
+def test_targets_outside_0_1_block_the_cross_entropy_cost(qtbot, window):
+    """The sine data's targets span [-1, 1]: cross-entropy would fall without bound (to −∞)."""
+    window.load_data("sine:points=200")
+    qtbot.waitUntil(lambda: window.dataset is not None and window.dataset.task == "regression", timeout=10_000)
+    window.designer.set_architecture({"sizes": [1, 4, 1], "activations": ["sigmoid", "sigmoid"],
+                                      "cost": "cross-entropy"})
+    assert not window.actions["train"].isEnabled()
+    assert "between 0 and 1" in window.training_panel.message_text()
+    assert "quadratic" in window.actions["train"].toolTip()
+    assert not window.start_training()
+    window.designer.set_architecture({"sizes": [1, 4, 1], "activations": ["sigmoid", "tanh"],
+                                      "cost": "quadratic"})
+    assert window.actions["train"].isEnabled() and window.training_panel.message_text() == ""

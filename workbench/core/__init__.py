@@ -4,7 +4,7 @@ Nothing here imports Qt; the command line, the tests and the window all drive th
 """
 
 from .activations import ACTIVATIONS, HIDDEN_ACTIVATIONS
-from .costs import COSTS
+from .costs import COSTS, target_error
 from .errors import ConfigError, WeightFileError
 from .gradcheck import gradient_check, numerical_gradients
 from .network import BIAS_INITIALIZERS, DTYPES, INITIALIZERS, Network, check_architecture
@@ -15,7 +15,7 @@ from .training import BatchRecord, Diverged, EpochRecord, Hyperparameters, full_
 
 __all__ = [
     "ACTIVATIONS", "HIDDEN_ACTIVATIONS", "COSTS", "INITIALIZERS", "BIAS_INITIALIZERS", "OPTIMIZERS", "DTYPES",
-    "ConfigError", "WeightFileError", "Network", "check_architecture", "Hyperparameters", "train",
+    "ConfigError", "WeightFileError", "Network", "check_architecture", "target_error", "Hyperparameters", "train",
     "BatchRecord", "EpochRecord", "Diverged", "full_bias_gradient", "gradient_check", "numerical_gradients",
     "save_weights", "load_weights", "weights_to_bytes", "export_json", "export_csv", "atomic_write",
 ]

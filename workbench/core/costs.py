@@ -96,6 +96,16 @@ class LogLikelihood(Cost):
 COSTS: dict[str, Cost] = {cls.name: cls() for cls in (Quadratic, CrossEntropy, LogLikelihood)}
 
 
+def target_error(cost: str, y_min: float, y_max: float, targets: str = "this data's targets") -> str | None:
+    """A sentence explaining why ``targets`` ranging from ``y_min`` to ``y_max`` do not suit ``cost``,
+    or None.  Cross-entropy and log-likelihood compare outputs in [0, 1] with targets in [0, 1]:
+    outside it their value has no minimum and training drives it to −∞."""
+    if cost == "quadratic" or (0.0 <= y_min and y_max <= 1.0):
+        return None
+    return (f"The {cost} cost needs targets between 0 and 1, but {targets} range from "
+            f"{y_min:.3g} to {y_max:.3g}; use the quadratic cost, with a tanh or linear output layer.")
+
+
 def pairing_error(activation: str, cost: str) -> str | None:
     """A sentence explaining why ``cost`` cannot follow an ``activation`` output, or None."""
     allowed = COSTS[cost].activations

@@ -62,6 +62,8 @@ def check_architecture(sizes, activations, cost) -> str | None:
             return f"Hidden layer {index + 1} uses {name}, which is only allowed on the output layer."
     if cost not in COSTS:
         return f"Unknown cost {cost!r}; choose one of {', '.join(COSTS)}."
+    if activations[-1] == "softmax" and sizes[-1] < 2:
+        return "A softmax output layer needs at least 2 neurons: with one, its output is always 1."
     return pairing_error(activations[-1], cost)
 
 

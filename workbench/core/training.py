@@ -14,6 +14,7 @@ from dataclasses import asdict, dataclass, field
 
 import numpy as np
 
+from .costs import target_error
 from .errors import ConfigError
 from .network import Network
 from .optimizers import OPTIMIZERS, Optimizer
@@ -136,6 +137,9 @@ def _check_data(net: Network, X, Y, what: str):
         raise ConfigError(f"The {what} set has {len(X)} inputs but {len(Y)} targets.")
     if len(X) == 0:
         raise ConfigError(f"The {what} set is empty.")
+    problem = target_error(net.cost, float(Y.min()), float(Y.max()), f"the {what} targets")
+    if problem:
+        raise ConfigError(problem)
     return X.astype(net.dtype, copy=False), Y.astype(net.dtype, copy=False)
 
 

@@ -111,6 +111,7 @@ class MainWindow(QMainWindow):
         self._loading = False
         self._quiet_loads = 0       # programmatic data loads in flight: they do not mark the session modified
         self.last_outcome = ""
+        self._target_range = None   # (dataset, min, max) of its training targets
 
         self.plots = TrainingPlots()
         self.designer = NetworkDesigner(self.undo_stack)
@@ -365,7 +366,20 @@ class MainWindow(QMainWindow):
         if sizes[-1] != self.dataset.n_outputs:
             return (f"The output layer has {sizes[-1]} neurons but the data has "
                     f"{self.dataset.n_outputs} targets.")
+        problem = self._target_error(self.designer.architecture()["cost"])
+        if problem:
+            return problem
         return self.training_panel.validation_error()
+
+    def _target_error(self, cost: str) -> str | None:
+        """Whether the training targets suit ``cost`` (their range is computed once per data set)."""
+        from workbench.core import target_error
+
+        ds = self.dataset
+        if self._target_range is None or self._target_range[0] is not ds:
+            y = ds.train.Y
+            self._target_range = (ds, float(y.min()), float(y.max()))
+        return target_error(cost, *self._target_range[1:])
 
     def _update_actions(self):
         acts = self.actions
