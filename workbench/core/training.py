@@ -76,7 +76,7 @@ def _finite_number(x) -> bool:
     return isinstance(x, (int, float, np.integer, np.floating)) and not isinstance(x, bool) and math.isfinite(x)
 
 
-@dataclass
+@dataclass(slots=True)
 class BatchRecord:
     """Metrics of one mini-batch, measured on the weights before its update."""
 
@@ -93,7 +93,7 @@ class BatchRecord:
     watched: list[float] = field(default_factory=list)
 
 
-@dataclass
+@dataclass(slots=True)
 class EpochRecord:
     """Summary of one epoch; epoch 0 describes the initial weights."""
 
