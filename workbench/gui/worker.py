@@ -193,7 +193,9 @@ class TrainingThread(PythonThread):
         self._attention = True
 
     def drain(self, limit: int | None = None) -> list:
-        """Remove and return the records produced since the last call (oldest first)."""
+        """Remove and return the records produced since the last call (oldest first).
+
+        BatchRecords come without their ``bias_gradients`` (None): those arrive with ``snapshot()``."""
         records = self._records
         n = len(records) if limit is None else min(limit, len(records))
         popleft = records.popleft
@@ -260,7 +262,7 @@ class TrainingThread(PythonThread):
         clock = time.perf_counter
         snapshot_every = 1.0 / SNAPSHOT_HZ
         next_snapshot = 0.0
-        last_batch = None
+        last_grads = None        # ∂C/∂b of the latest batch, for snapshots
         count = 0
         wall0, cpu0 = clock(), time.thread_time()
         _precise_sleeps()
@@ -277,6 +279,10 @@ class TrainingThread(PythonThread):
                 sleep = time.sleep
                 next_yield = clock() + YIELD_EVERY_S
                 for rec in gen:
+                    if type(rec) is BatchRecord:
+                        # The GUI takes ∂C/∂b from snapshots: records waiting for it stay light
+                        # (freeing their arrays on the GUI thread cost the worker 3 %).
+                        last_grads, rec.bias_gradients = rec.bias_gradients, None
                     append(rec)
                     count += 1
                     now = clock()
@@ -288,10 +294,9 @@ class TrainingThread(PythonThread):
                     if len(records) >= MAX_BACKLOG:
                         self._wait_for_drain()
                     if type(rec) is BatchRecord:
-                        last_batch = rec
                         if now >= next_snapshot:
                             next_snapshot = now + snapshot_every
-                            self._take_snapshot(rec.bias_gradients)
+                            self._take_snapshot(last_grads)
                         if not self._attention and self._step is None:
                             continue
                     elif type(rec) is Diverged:
@@ -313,7 +318,7 @@ class TrainingThread(PythonThread):
                             with self._lock:
                                 self._step = None
                             self._resume.clear()
-                            self._take_snapshot(last_batch.bias_gradients if last_batch else None)
+                            self._take_snapshot(last_grads)
                     if not self._resume.is_set():
                         self._wait_while_paused()
                         if self._stop.is_set():
@@ -325,7 +330,7 @@ class TrainingThread(PythonThread):
                     self.outcome = "completed"
             finally:
                 gen.close()
-            self._take_snapshot(last_batch.bias_gradients if last_batch else None)
+            self._take_snapshot(last_grads)
         except Exception:  # noqa: BLE001 - every failure must reach the user
             self.outcome = "failed"
             self.error_message = traceback.format_exc(limit=8)
