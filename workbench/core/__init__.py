@@ -7,7 +7,7 @@ from .activations import ACTIVATIONS, HIDDEN_ACTIVATIONS
 from .costs import COSTS, target_error
 from .errors import ConfigError, WeightFileError
 from .gradcheck import gradient_check, numerical_gradients
-from .network import BIAS_INITIALIZERS, DTYPES, INITIALIZERS, Network, check_architecture
+from .network import BIAS_INITIALIZERS, DTYPES, INITIALIZERS, Network, check_architecture, has_weight
 from .optimizers import OPTIMIZERS
 from .serialization import (atomic_write, export_csv, export_json, load_weights, save_weights,
                             weights_to_bytes)
@@ -15,7 +15,8 @@ from .training import BatchRecord, Diverged, EpochRecord, Hyperparameters, full_
 
 __all__ = [
     "ACTIVATIONS", "HIDDEN_ACTIVATIONS", "COSTS", "INITIALIZERS", "BIAS_INITIALIZERS", "OPTIMIZERS", "DTYPES",
-    "ConfigError", "WeightFileError", "Network", "check_architecture", "target_error", "Hyperparameters", "train",
+    "ConfigError", "WeightFileError", "Network", "check_architecture", "has_weight", "target_error",
+    "Hyperparameters", "train",
     "BatchRecord", "EpochRecord", "Diverged", "full_bias_gradient", "gradient_check", "numerical_gradients",
     "save_weights", "load_weights", "weights_to_bytes", "export_json", "export_csv", "atomic_write",
 ]

@@ -41,6 +41,14 @@ INITIALIZERS = {
 BIAS_INITIALIZERS = ("normal", "zero")
 
 
+def has_weight(sizes, weight) -> bool:
+    """Whether ``weight`` = (layer, i, j) names W[layer][i, j] of a network with layer ``sizes``
+    (input first; a size may be None where it is not known yet, and then nothing there exists)."""
+    layer, i, j = weight
+    return (0 <= layer < len(sizes) - 1 and sizes[layer] is not None and sizes[layer + 1] is not None
+            and 0 <= i < sizes[layer] and 0 <= j < sizes[layer + 1])
+
+
 def check_architecture(sizes, activations, cost) -> str | None:
     """Return None if the stack can be built, else one sentence saying what is wrong.
 

@@ -16,7 +16,7 @@ import numpy as np
 
 from .costs import target_error
 from .errors import ConfigError
-from .network import Network
+from .network import Network, has_weight
 from .optimizers import OPTIMIZERS, Optimizer
 
 
@@ -169,9 +169,9 @@ def train(net: Network, X, Y, hp: Hyperparameters, rng: np.random.Generator | No
     X, Y = _check_data(net, X, Y, "training")
     if validation is not None:
         validation = _check_data(net, *validation, "validation")
-    watch = watch if isinstance(watch, list) else list(watch)
-    _checked_watch(net, watch)
-    return _train(net, X, Y, hp, rng, validation, classification, watch, evaluate_initial)
+    watch_list = watch if isinstance(watch, list) else list(watch)
+    watch = _checked_watch(net, watch_list)      # checked here: a generator's body runs only later
+    return _train(net, X, Y, hp, rng, validation, classification, watch, watch_list, evaluate_initial)
 
 
 def _checked_watch(net: Network, watch) -> list[tuple[int, int, int]]:
@@ -182,7 +182,7 @@ def _checked_watch(net: Network, watch) -> list[tuple[int, int, int]]:
             layer, i, j = (int(v) for v in w)
         except (TypeError, ValueError):
             raise ConfigError(f"Cannot watch {w!r}: a weight is named by (layer, i, j).") from None
-        if not (0 <= layer < net.n_layers and 0 <= i < net.sizes[layer] and 0 <= j < net.sizes[layer + 1]):
+        if not has_weight(net.sizes, (layer, i, j)):
             raise ConfigError(f"Cannot watch weight ({layer}, {i}, {j}): no such weight in {net.sizes}.")
         checked.append((layer, i, j))
     return checked
@@ -205,9 +205,9 @@ def _measure(net, X, Y, validation, classification, delta_norms, seconds, sample
     )
 
 
-def _train(net, X, Y, hp, rng, validation, classification, watch_list, evaluate_initial):
+def _train(net, X, Y, hp, rng, validation, classification, watch, watch_list, evaluate_initial):
     n = len(X)
-    watch, watch_seen = _checked_watch(net, watch_list), list(watch_list)
+    watch_seen = list(watch_list)
     work = _Workspace(net)
     if evaluate_initial:
         with np.errstate(over="ignore", invalid="ignore", divide="ignore"):

@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
 )
 
 from workbench import __version__
+from workbench.core import has_weight
 from workbench.gui import settings
 from workbench.gui.icons import app_icon, icon
 from workbench.gui.panels.training_panel import LIVE_SYMBOLS, TrainingPanel
@@ -58,13 +59,6 @@ def configure_pyqtgraph(palette: QPalette | None = None) -> None:
     # in Qt's raster engine as one stroked path (and painting holds the GIL, see GUI_BUDGET).
     pg.setConfigOptions(background=palette.color(QPalette.ColorRole.Base),
                         foreground=palette.color(QPalette.ColorRole.Text), segmentedLineMode="on")
-
-
-def _weight_exists(weight, sizes) -> bool:
-    """Whether (layer, i, j) names a weight W[layer][i, j] of a network with these layer sizes."""
-    layer, i, j = weight
-    return (0 <= layer < len(sizes) - 1 and sizes[layer] is not None and sizes[layer + 1] is not None
-            and 0 <= i < sizes[layer] and 0 <= j < sizes[layer + 1])
 
 
 def _with_suffix(path: str, suffix: str) -> str:
@@ -470,20 +464,24 @@ class MainWindow(QMainWindow):
             self.plots.add_marker(f"{LIVE_SYMBOLS[name]} {old:g} → {new:g}")
 
     # ======================================================================= followed weights
+    def _current_sizes(self) -> list:
+        """Layer sizes of the network, or of the designer's stack while there is none (None = unknown)."""
+        return list(self.net.sizes) if self.net is not None else self.designer.architecture()["sizes"]
+
     def _reset_plots(self, keep_watch: bool = True):
         """Empty plots for the current network; followed weights that still exist stay followed."""
-        sizes = list(self.net.sizes) if self.net is not None else self.designer.architecture()["sizes"]
-        watch = [w for w in self.plots.watch() if _weight_exists(w, sizes)] if keep_watch else []
+        sizes = self._current_sizes()
+        watch = [w for w in self.plots.watch() if has_weight(sizes, w)] if keep_watch else []
         self.plots.reset(max(1, len(sizes) - 1), self._classification(), watch=watch)
         self.diagram.set_followed(watch)
 
     def follow_weight(self, layer: int, i: int, j: int) -> bool:
         """Plot ∂C/∂W[layer][i, j] after every batch (from the next batch on, also mid-run)."""
-        sizes = list(self.net.sizes) if self.net is not None else self.designer.architecture()["sizes"]
+        sizes = self._current_sizes()
         key = (int(layer), int(i), int(j))
         watch = self.plots.watch()
         message = None
-        if not _weight_exists(key, sizes):
+        if not has_weight(sizes, key):
             message = "That weight does not exist in the current network."
         elif key in watch:
             message = "That weight is already followed."
@@ -900,7 +898,7 @@ class MainWindow(QMainWindow):
             if session.history:
                 self.plots.load_history(session.history)
             sizes = self.designer.architecture()["sizes"]
-            watch = [w for w in session.watch if _weight_exists(w, sizes)]
+            watch = [w for w in session.watch if has_weight(sizes, w)]
             if watch != self.plots.watch():
                 self.plots.set_watch(watch)
             self.diagram.set_followed(watch)

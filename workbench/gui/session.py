@@ -131,7 +131,7 @@ def load_session(path: str) -> Session:
 
 def session_from_json(doc, where: str = "the session") -> Session:
     """Check a parsed session document and build a Session from it."""
-    from workbench.core import WeightFileError, check_architecture, load_weights
+    from workbench.core import WeightFileError, check_architecture, has_weight, load_weights
 
     if not isinstance(doc, dict) or doc.get("format") != FORMAT:
         found = doc.get("format") if isinstance(doc, dict) else type(doc).__name__
@@ -177,11 +177,10 @@ def session_from_json(doc, where: str = "the session") -> Session:
             isinstance(w, list) and len(w) == 3
             and all(isinstance(v, int) and not isinstance(v, bool) and v >= 0 for v in w) for w in watch):
         raise SessionError(f"{where}: 'watch' must be a list of [layer, i, j] weight indices (whole numbers ≥ 0).")
-    sizes = arch["sizes"] if arch is not None else None
-    for layer, i, j in watch:
-        if sizes is not None and not (layer < len(sizes) - 1 and i < sizes[layer] and j < sizes[layer + 1]):
-            raise SessionError(f"{where}: the followed weight [{layer}, {i}, {j}] is not in the "
-                               f"{'-'.join(map(str, sizes))} network.")
+    for weight in watch if arch is not None else ():
+        if not has_weight(arch["sizes"], weight):
+            raise SessionError(f"{where}: the followed weight {weight} is not in the "
+                               f"{'-'.join(map(str, arch['sizes']))} network.")
 
     network = None
     weights = doc.get("weights")

@@ -281,7 +281,7 @@ class TrainingThread(PythonThread):
                 for rec in gen:
                     if type(rec) is BatchRecord:
                         # The GUI takes ∂C/∂b from snapshots: records waiting for it stay light
-                        # (freeing their arrays on the GUI thread cost the worker 3 %).
+                        # (freeing their arrays on the GUI thread cost the worker about 2.5 %).
                         last_grads, rec.bias_gradients = rec.bias_gradients, None
                     append(rec)
                     count += 1

@@ -316,6 +316,7 @@ class TrainingPlots(QWidget):
         self._seen, self._seen_epoch = 0, 0
         self._dirty = False
         self._hover_x: float | None = None
+        self._arranged_width = -1           # canvas width the header rows were last laid out for
         self._batches = _Table(_B_FIXED + 1)
         self._epochs = _Table(_E_FIXED + 2)
         self._batch_log = _LogCache()
@@ -466,7 +467,7 @@ class TrainingPlots(QWidget):
         self._readout.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self._readout.setToolTip("Values at the mouse pointer (or the latest values). "
                                  "Click a legend entry to hide or show its curve.")
-        self._readout.setMinimumHeight(3 * self.fontMetrics().lineSpacing() + 4)
+        self._readout.setMinimumHeight(self._readout_floor())
 
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
@@ -496,8 +497,6 @@ class TrainingPlots(QWidget):
         grid_fg.setAlpha(170)
         for glw in (self._glw, self._watch_glw):
             glw.setBackground(bg)
-        legend_bg = QColor(bg)
-        legend_bg.setAlpha(160)
         for plot in self._curve_plots + [self.watch_plot]:
             for name in ("left", "bottom"):
                 axis = plot.getAxis(name)
@@ -507,7 +506,7 @@ class TrainingPlots(QWidget):
             plot.legend.setLabelTextColor(fg)
             for _, label in plot.legend.items:
                 label.setText(label.text, color=fg)
-        self._titles(fg)
+        self._arrange(force=True)         # titles in the new text colour
         note = QColor(fg)
         note.setAlpha(150)
         self._regression_note.setText(self._regression_note.text, color=note, size="10pt")
@@ -529,18 +528,14 @@ class TrainingPlots(QWidget):
                  ("Learning speed ‖δˡ‖ = ‖∂C/∂bˡ‖ of each layer", "Learning speed ‖δˡ‖", "‖δˡ‖")),
                 (self._watch_title, self._watch_legend, ("Gradient ∂C/∂w of each followed weight", "∂C/∂w")))
 
-    def _titles(self, fg: QColor | None = None):
-        self._title_colour = (fg or self.palette().color(QPalette.ColorRole.Text)).name()
-        self._arrange(force=True)
-
     def _arrange(self, force: bool = False):
         """Each plot's header row: the longest title beside which the legend fits in one row;
         with the shortest title, the legend in two rows if it must."""
         width = self._glw.width()
-        if width == getattr(self, "_arranged_width", None) and not force:
+        if width == self._arranged_width and not force:
             return
         self._arranged_width = width
-        colour = getattr(self, "_title_colour", None) or self.palette().color(QPalette.ColorRole.Text).name()
+        colour = self.palette().color(QPalette.ColorRole.Text).name()
         preferred = Qt.SizeHint.PreferredSize
         for label, legend, titles in self._headers():
             n = len(legend.items)
@@ -602,7 +597,7 @@ class TrainingPlots(QWidget):
         """
         if n_layers < 1:
             raise ValueError("A network has at least one weight layer.")
-        self._readout.setMinimumHeight(3 * self.fontMetrics().lineSpacing() + 4)
+        self._readout.setMinimumHeight(self._readout_floor())
         self._n_layers = int(n_layers)
         self._classification = bool(classification)
         self._batches = _Table(_B_FIXED + self._n_layers)
@@ -647,10 +642,9 @@ class TrainingPlots(QWidget):
         previous = {key: k for k, key in enumerate(self._watch)} if self._watch_curves else {}
         table = _Table(max(1, len(watch)), capacity=t.data.shape[1])
         if watch:
-            table.n = t.n
+            table.n, m = t.n, min(old.n, t.n)
             for k, key in enumerate(watch):
                 if key in previous:
-                    m = min(old.n, t.n)
                     table.data[k, :m] = old.data[previous[key], :m]
         self._watch, self._watch_declared = watch, True
         self._watch_labels = [weight_name(*w, self._n_layers) for w in watch]
@@ -1087,6 +1081,10 @@ class TrainingPlots(QWidget):
         doc = QTextDocument()
         doc.setHtml(self._readout.text())
         return doc.toPlainText()
+
+    def _readout_floor(self) -> int:
+        """Three lines: what the readout usually wraps to, so it seldom grows during a run."""
+        return 3 * self.fontMetrics().lineSpacing() + 4
 
     def _keep_readout_height(self):
         """The readout grows to the lines its text wraps to but does not shrink back until the next

@@ -19,9 +19,8 @@ def layer_name(layer: int, n_layers: int) -> str:
 
 def weight_name(layer: int, i: int, j: int, n_weight_layers: int) -> str:
     """"input #406 → hidden 1 #3" for weight W[layer][i, j] (0-based) of a net with that many weight layers."""
-    source = "input" if layer == 0 else f"hidden {layer}"
-    target = "output" if layer == n_weight_layers - 1 else f"hidden {layer + 1}"
-    return f"{source} #{i + 1} → {target} #{j + 1}"
+    n_layers = n_weight_layers + 1
+    return f"{layer_name(layer, n_layers).lower()} #{i + 1} → {layer_name(layer + 1, n_layers).lower()} #{j + 1}"
 
 
 def summary_line(layer, index, sizes, biases=None) -> str:
