@@ -1,6 +1,7 @@
 """Headless command line: train, evaluate, gradient-check and inspect data with the same core as the window.
 
     python -m workbench train --data mnist --layers 784,30,10 --epochs 30 --save net.npz
+    python -m workbench train --session xor.wbsession --epochs 100 --save-session xor.wbsession
     python -m workbench evaluate --weights net.npz --data mnist
     python -m workbench gradcheck --layers 4,5,3 --activations tanh --output-activation softmax --cost log-likelihood
     python -m workbench data teacher:items=2000 --export teacher.csv
@@ -13,17 +14,30 @@ from __future__ import annotations
 import argparse
 import json
 import math
+import os
 import sys
-import time
+from pathlib import Path
 
 import numpy as np
 
 from .core import (ACTIVATIONS, BIAS_INITIALIZERS, COSTS, DTYPES, HIDDEN_ACTIVATIONS, INITIALIZERS,
                    OPTIMIZERS, BatchRecord, ConfigError, Diverged, EpochRecord, Hyperparameters, Network,
-                   WeightFileError, gradient_check, load_weights, save_weights)
+                   WeightFileError, gradient_check, has_weight, load_weights, save_weights, train)
+from .core.history import HistoryError, RunHistory
+from .core.runsetup import create_network, training_arguments
+from .core.sessionfile import Session, SessionError, load_session, save_session
 from .progress import ProgressBar
 
 EXIT_USAGE = 2
+
+#: Values of options not given on the command line (nor, for train, in the --session file).
+DEFAULTS = {"activations": "sigmoid", "output_activation": "sigmoid", "cost": "cross-entropy",
+            "init": "scaled-normal", "bias_init": "normal", "seed": 0, "dtype": "float32",
+            "optimizer": "sgd", "lr": 0.5, "momentum": 0.9, "batch_size": 10, "epochs": 30, "l2": 0.0,
+            "layer_lr": None, "watch": []}
+#: The window's training-panel values (a session's "hyperparameters") that train reads.
+PANEL_KEYS = ("optimizer", "lr", "momentum", "batch_size", "epochs", "l2", "layer_lr",
+              "init", "bias_init", "seed", "dtype")
 
 
 class UsageError(Exception):
@@ -71,37 +85,40 @@ def _build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     sub.required = True
 
-    def add_architecture(p, data_required=True):
-        p.add_argument("--data", required=data_required, metavar="SPEC",
+    def add_architecture(p):
+        p.add_argument("--data", metavar="SPEC",
                        help="data source, e.g. mnist, xor, teacher:items=2000, csv:PATH (see README)")
         p.add_argument("--target", metavar="COLS", help="CSV target column(s) by name or index, comma-separated")
         p.add_argument("--layers", metavar="SIZES", help="layer sizes including input and output, e.g. 784,30,10")
-        p.add_argument("--activations", metavar="NAMES", default="sigmoid",
+        p.add_argument("--activations", metavar="NAMES",
                        help=f"hidden activation, one name or one per hidden layer ({', '.join(HIDDEN_ACTIVATIONS)})")
-        p.add_argument("--output-activation", default="sigmoid", choices=list(ACTIVATIONS), metavar="NAME",
+        p.add_argument("--output-activation", choices=list(ACTIVATIONS), metavar="NAME",
                        help="output layer activation (default sigmoid)")
-        p.add_argument("--cost", default="cross-entropy", choices=list(COSTS), metavar="NAME",
+        p.add_argument("--cost", choices=list(COSTS), metavar="NAME",
                        help="quadratic, cross-entropy (default) or log-likelihood")
-        p.add_argument("--init", default="scaled-normal", choices=list(INITIALIZERS), metavar="NAME",
+        p.add_argument("--init", choices=list(INITIALIZERS), metavar="NAME",
                        help="weight initialisation: normal, scaled-normal (default), xavier, he")
-        p.add_argument("--bias-init", default="normal", choices=list(BIAS_INITIALIZERS), metavar="NAME")
-        p.add_argument("--seed", type=int, default=0, help="random seed for initialisation and shuffling")
-        p.add_argument("--dtype", default="float32", choices=list(DTYPES))
+        p.add_argument("--bias-init", choices=list(BIAS_INITIALIZERS), metavar="NAME")
+        p.add_argument("--seed", type=int, help="random seed for initialisation and shuffling (default 0)")
+        p.add_argument("--dtype", choices=list(DTYPES), help="float32 (default) or float64")
 
+    # Defaults are None here and resolved by _resolve: for train, a --session file comes first.
     train = sub.add_parser("train", help="train a network")
     add_architecture(train)
-    train.add_argument("--optimizer", default="sgd", choices=list(OPTIMIZERS), metavar="NAME",
+    train.add_argument("--session", metavar="FILE", help="run this session file (.wbsession) headless")
+    train.add_argument("--save-session", metavar="FILE", help="save a session (with weights) for the window")
+    train.add_argument("--optimizer", choices=list(OPTIMIZERS), metavar="NAME",
                        help="sgd (default), momentum or nesterov")
-    train.add_argument("--lr", type=float, default=0.5, help="learning rate η (default 0.5)")
-    train.add_argument("--momentum", type=float, default=0.9, help="momentum α (default 0.9)")
-    train.add_argument("--batch-size", type=_batch_size, default=10, metavar="N",
+    train.add_argument("--lr", type=float, help="learning rate η (default 0.5)")
+    train.add_argument("--momentum", type=float, help="momentum α (default 0.9)")
+    train.add_argument("--batch-size", type=_batch_size, metavar="N",
                        help="mini-batch size; 1 = online, 'full' = whole training set (default 10)")
-    train.add_argument("--epochs", type=int, default=30)
-    train.add_argument("--l2", type=float, default=0.0, help="L2 regularisation λ (default 0)")
+    train.add_argument("--epochs", type=int, help="epochs to run (default 30)")
+    train.add_argument("--l2", type=float, help="L2 regularisation λ (default 0)")
     train.add_argument("--layer-lr", metavar="MULTS", help="per-layer learning-rate multipliers, e.g. 4,2,1")
     train.add_argument("--validation-split", type=float, metavar="F",
                        help="move this fraction of the training set into a validation split")
-    train.add_argument("--watch", action="append", default=[], metavar="L,I,J",
+    train.add_argument("--watch", action="append", metavar="L,I,J",
                        help="follow the gradient of weight W[L][I,J] (repeatable; logged per epoch)")
     train.add_argument("--init-weights", metavar="FILE.npz", help="start from these weights")
     train.add_argument("--save", metavar="FILE.npz", help="save the trained weights")
@@ -115,7 +132,7 @@ def _build_parser() -> argparse.ArgumentParser:
                           help="which split (default: test, else validation, else train)")
 
     check = sub.add_parser("gradcheck", help="compare back-propagation with finite differences")
-    add_architecture(check, data_required=False)
+    add_architecture(check)
     check.add_argument("--weights", metavar="FILE.npz", help="check these weights instead of a new network")
     check.add_argument("--samples", type=int, default=10, help="number of samples to check on (default 10)")
     check.add_argument("--tolerance", type=float, default=1e-6, help="largest relative error allowed")
@@ -167,18 +184,6 @@ def _architecture(args, n_in: int, n_out: int) -> tuple[list[int], list[str]]:
     return sizes, hidden[:n_hidden] + [args.output_activation]
 
 
-def _split_validation(dataset, fraction, rng):
-    if not 0 < fraction < 1:
-        raise UsageError(f"--validation-split must be between 0 and 1, not {fraction}")
-    X, Y = dataset.train.X, dataset.train.Y
-    n_val = int(round(len(X) * fraction))
-    if n_val < 1 or n_val >= len(X):
-        raise UsageError(f"--validation-split {fraction} leaves no training or no validation data ({len(X)} items)")
-    order = rng.permutation(len(X))
-    val, tr = order[:n_val], order[n_val:]
-    return (X[tr], Y[tr]), (X[val], Y[val])
-
-
 def _format_percent(value):
     return "—" if value is None else f"{value * 100:.2f}%"
 
@@ -197,71 +202,235 @@ def _parse_watch(items) -> list[tuple[int, int, int]]:
     return watched
 
 
+# -- resolving options: command line, then --session, then DEFAULTS ---------------------------------------
+def _option(key: str) -> str:
+    return "--" + key.replace("_", "-")
+
+
+def _resolve(args, session: Session | None = None) -> set[str]:
+    """Replace every option left out (None) by the session's value, else by DEFAULTS.
+
+    The session supplies its training-panel values (PANEL_KEYS), its followed weights and its
+    architecture (as --layers/--activations/--output-activation/--cost). Returns the names of the
+    options it supplied.
+    """
+    panel = dict(session.hyperparameters) if session is not None else {}
+    arch = session.architecture if session is not None else None
+    if arch is not None:
+        hidden = arch["activations"][:-1]          # one name when all hidden layers share it
+        panel.update(layers=",".join(map(str, arch["sizes"])), output_activation=arch["activations"][-1],
+                     cost=arch["cost"],
+                     activations=hidden[0] if len(set(hidden)) == 1 else ",".join(hidden) or None)
+    if session is not None:
+        panel["watch"] = list(session.watch)
+    taken = set()
+    for key in [*DEFAULTS, "layers"]:
+        if not hasattr(args, key) or getattr(args, key) is not None:
+            continue
+        if key in panel and (panel[key] is not None or key == "layer_lr"):
+            setattr(args, key, panel[key])
+            taken.add(key)
+        else:
+            setattr(args, key, DEFAULTS.get(key))
+    return taken
+
+
+def _check_options(args, taken: set[str], where: str | None) -> None:
+    """UsageError naming the option (or the session entry) whose value cannot be used."""
+    def name(key):
+        return f"'{key}' in {where}" if key in taken else _option(key)
+
+    def number(v):
+        return isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v)
+
+    for key in ("lr", "momentum", "l2"):
+        value = getattr(args, key)
+        if not number(value) or value < 0 or (key == "lr" and value == 0):
+            raise UsageError(f"{name(key)} must be a {'positive' if key == 'lr' else 'non-negative'} number, "
+                             f"not {value!r}")
+    for key, least in (("epochs", 1), ("seed", 0)):
+        value = getattr(args, key)
+        if not isinstance(value, int) or isinstance(value, bool) or value < least:
+            raise UsageError(f"{name(key)} must be at least {least}, not {value!r}" if isinstance(value, int)
+                             else f"{name(key)} must be a whole number, not {value!r}")
+    for key, choices in (("optimizer", OPTIMIZERS), ("init", INITIALIZERS), ("bias_init", BIAS_INITIALIZERS),
+                         ("dtype", DTYPES)):
+        if getattr(args, key) not in list(choices):
+            raise UsageError(f"{name(key)} must be one of {', '.join(choices)}, not {getattr(args, key)!r}")
+
+
+def _read_session(path: str) -> Session:
+    try:
+        return load_session(path)
+    except SessionError as exc:
+        raise UsageError(str(exc)) from None
+
+
 # -- commands -------------------------------------------------------------------------------------------
 def _cmd_train(args, out, err) -> int:
-    for name in ("lr", "momentum", "l2"):
-        value = getattr(args, name)
-        if not math.isfinite(value) or value < 0 or (name == "lr" and value == 0):
-            raise UsageError(f"--{name} must be a {'positive' if name == 'lr' else 'non-negative'} number, not {value}")
-    if args.epochs < 1:
-        raise UsageError(f"--epochs must be at least 1, not {args.epochs}")
-    dataset = _load_data(args.data, args.target, err)
-    rng = np.random.default_rng(args.seed)
-    if args.init_weights:
-        try:
-            net = load_weights(args.init_weights).astype(args.dtype)
-        except WeightFileError as exc:
-            raise UsageError(str(exc)) from None
-        if net.sizes[0] != dataset.n_inputs or net.sizes[-1] != dataset.n_outputs:
-            raise UsageError(f"{args.init_weights} has layers {net.sizes}, which do not fit the data "
-                             f"({dataset.n_inputs} inputs, {dataset.n_outputs} outputs)")
-        if args.layers and _int_list(args.layers, "--layers") != net.sizes:
-            raise UsageError(f"--layers {args.layers} differs from {args.init_weights}, which has {net.sizes}")
-    else:
-        sizes, activations = _architecture(args, dataset.n_inputs, dataset.n_outputs)
-        try:
-            net = Network.create(sizes, activations, args.cost, init=args.init, bias_init=args.bias_init,
-                                 rng=rng, dtype=args.dtype)
-        except ConfigError as exc:
-            raise UsageError(str(exc)) from None
-    layer_lr = _float_list(args.layer_lr, "--layer-lr") if args.layer_lr else None
+    session = _read_session(args.session) if args.session else None
+    if args.layer_lr is not None:
+        args.layer_lr = _float_list(args.layer_lr, "--layer-lr")
+    if args.watch is not None:
+        args.watch = _parse_watch(args.watch)
+    given = {key for key in [*DEFAULTS, "layers"] if getattr(args, key, None) is not None}
+    taken = _resolve(args, session)
+    _check_options(args, taken, args.session)
+    spec = args.data or (session.data if session is not None else None)
+    if spec is None:
+        raise UsageError("train needs --data SPEC" + (f" ({args.session} names no data)" if session else ""))
+    if args.validation_split is not None and not 0 < args.validation_split < 1:
+        raise UsageError(f"--validation-split must be between 0 and 1, not {args.validation_split}")
+    dataset = _load_data(spec, args.target, err)
+    net, fresh, epoch_off, step_off, history = _starting_point(args, session, given, dataset)
     hp = Hyperparameters(optimizer=args.optimizer, lr=args.lr, momentum=args.momentum,
-                         batch_size=args.batch_size, epochs=args.epochs, l2=args.l2, layer_lr=layer_lr)
+                         batch_size=args.batch_size, epochs=args.epochs, l2=args.l2, layer_lr=args.layer_lr)
     try:
         hp.validate(net.n_layers)
     except ConfigError as exc:
-        raise UsageError(str(exc)) from None
-    if args.validation_split is not None:
-        (X, Y), validation = _split_validation(dataset, args.validation_split, rng)
-    else:
-        X, Y = dataset.train.X, dataset.train.Y
-        validation = (dataset.validation.X, dataset.validation.Y) if dataset.validation is not None else None
-    classification = dataset.task == "classification"
-    watch = _parse_watch(args.watch)
+        from_session = taken & {"optimizer", "momentum", "batch_size", "layer_lr"}
+        raise UsageError(f"{args.session}: {exc}" if from_session else str(exc)) from None
+    if "watch" in taken:       # the session's followed weights that this network lacks are dropped
+        args.watch = [w for w in args.watch if has_weight(net.sizes, w)]
+    watch = list(args.watch)
+    if history is None:
+        history = RunHistory(net.n_layers, dataset.task == "classification", watch)
+    elif history.watch != watch:
+        history.set_watch(watch)
     try:
-        generator = _training_run(net, X, Y, hp, rng, validation, classification, watch)
+        X, Y, kwargs = training_arguments(dataset, seed=args.seed, steps_trained=step_off,
+                                          evaluate_initial=fresh, watch=watch,
+                                          validation_split=args.validation_split)
+        generator = train(net, X, Y, hp, **kwargs)
     except ConfigError as exc:
         raise UsageError(str(exc)) from None
 
-    log = open(args.log, "w", encoding="utf-8") if args.log else None
-    bar = ProgressBar(err)
+    after = f", continuing after {epoch_off} epochs ({step_off} batches)" if step_off or epoch_off else ""
     print(f"Training {net.sizes} ({', '.join(net.activations)}; {net.cost}) on {dataset.name}: "
-          f"{len(X)} training items, batch size {hp.effective_batch_size(len(X))}, {hp.optimizer}, η={hp.lr:g}",
-          file=out, flush=True)
-    status = 0
+          f"{len(X)} training items, batch size {hp.effective_batch_size(len(X))}, {hp.optimizer}, "
+          f"η={hp.lr:g}{after}", file=out, flush=True)
+    status, epochs_done, steps_done = _run(generator, hp, watch, history, epoch_off, step_off, args.log, out, err)
+    if args.save:
+        save_weights(net, args.save)
+        print(f"Saved weights to {args.save}", file=out)
+    if args.save_session:
+        _save_session(args, session, net, dataset.spec, history, max(epoch_off, epochs_done),
+                      steps_done or step_off)
+        print(f"Saved session to {args.save_session}", file=out)
+    return status
+
+
+def _save_session(args, session, net, spec, history, epochs_trained, steps_trained) -> None:
+    """Write --save-session: the resolved options as training-panel values, the weights, the history."""
+    resolution = session.hyperparameters.get("resolution") if session is not None else None
+    resolution = resolution if resolution in ("batch", "epoch") else None
+    hyperparameters = {key: getattr(args, key) for key in PANEL_KEYS}
+    if resolution:
+        hyperparameters["resolution"] = resolution
+    if session is not None and os.path.abspath(args.save_session) == os.path.abspath(args.session):
+        name = session.name       # as the window: saved elsewhere, a session takes the file's name
+    else:
+        name = Path(args.save_session).stem.strip() or "Untitled"
+    saved = Session(name=name, architecture=net.architecture(), hyperparameters=hyperparameters, data=spec,
+                    history=history.to_json(resolution), epochs_trained=epochs_trained,
+                    steps_trained=steps_trained, network=net, watch=list(args.watch))
+    try:
+        save_session(args.save_session, saved, include_weights=True)
+    except SessionError as exc:
+        raise UsageError(str(exc)) from None
+
+
+def _starting_point(args, session, given, dataset):
+    """(network, fresh, epochs trained, batches trained, history or None): the run's start, as the window's.
+
+    The session's weights are continued after its epochs_trained/steps_trained, appending to its
+    history, unless nothing was trained yet (fresh: the initial weights are evaluated first and the
+    history starts empty); without them (or with --init-weights) the run starts afresh.
+    """
+    n_in, n_out = dataset.n_inputs, dataset.n_outputs
+    stored = session.network if session is not None else None
+    history = None
+    if session is not None and session.history is not None:   # checked even when unused, as the window does
+        try:
+            history = RunHistory.from_json(session.history)
+        except HistoryError as exc:
+            raise UsageError(f"{args.session}: {exc}") from None
+    if args.init_weights:
+        if stored is not None:
+            raise UsageError(f"--init-weights cannot be combined with {args.session}, which holds weights")
+        try:
+            net = load_weights(args.init_weights)
+        except WeightFileError as exc:
+            raise UsageError(str(exc)) from None
+        _check_fit(net, n_in, n_out, args.init_weights)
+        if "layers" in given and _int_list(args.layers, "--layers") != net.sizes:
+            raise UsageError(f"--layers {args.layers} differs from {args.init_weights}, which has {net.sizes}")
+        return net.astype(args.dtype), True, 0, 0, None
+    if stored is None:
+        sizes, activations = _architecture(args, n_in, n_out)
+        try:
+            net = create_network({"sizes": sizes, "activations": activations, "cost": args.cost},
+                                 init=args.init, bias_init=args.bias_init, seed=args.seed, dtype=args.dtype)
+        except ConfigError as exc:
+            raise UsageError(str(exc)) from None
+        return net, True, 0, 0, None
+    _check_fit(stored, n_in, n_out, args.session)
+    changed = sorted(given & {"layers", "activations", "output_activation", "cost"})
+    if changed:
+        sizes, activations = _architecture(args, n_in, n_out)
+        if {"sizes": sizes, "activations": activations, "cost": args.cost} != stored.architecture():
+            raise UsageError(f"{', '.join(map(_option, changed))} would change the network whose weights "
+                             f"{args.session} holds ({stored.sizes}, {', '.join(stored.activations)}; "
+                             f"{stored.cost})")
+    net = stored.astype(args.dtype) if stored.dtype.name != args.dtype else stored
+    if history is not None and history.n_layers != net.n_layers:
+        raise UsageError(f"{args.session}: the plot history is for {history.n_layers} weight layers, "
+                         f"the network has {net.n_layers}")
+    if session.epochs_trained == 0 and session.steps_trained == 0 and (history is None or not history.epoch_count):
+        return net, True, 0, 0, None          # nothing trained yet: a fresh start on these weights
+    return net, False, session.epochs_trained, session.steps_trained, history
+
+
+def _check_fit(net, n_in: int, n_out: int, source: str) -> None:
+    if net.sizes[0] != n_in or net.sizes[-1] != n_out:
+        raise UsageError(f"{source} has layers {net.sizes}, which do not fit the data "
+                         f"({n_in} inputs, {n_out} outputs)")
+
+
+def _run(generator, hp, watch, history, epoch_off, step_off, log_path, out, err):
+    """Drive the training generator: progress bar, epoch lines, --log records, the run's history.
+
+    Epochs and steps are counted after the ``epoch_off``/``step_off`` already trained. Returns
+    (exit status, last epoch completed, last step done), the last two 0 where there were none.
+    """
+    log = open(log_path, "w", encoding="utf-8") if log_path else None
+    bar = ProgressBar(err)
+    status, epochs_done, steps_done = 0, 0, 0
+    pending = []
     watched_sum, watched_count = None, 0
+    total = epoch_off + hp.epochs
     try:
         for record in generator:
             if isinstance(record, BatchRecord):
+                pending.append(record)
+                steps_done = step_off + record.step
+                if len(pending) >= 1000:
+                    history.add_batches(pending, epoch_off, step_off)
+                    pending = []
                 if watch:
                     values = np.asarray(record.watched)
                     watched_sum = values if watched_sum is None else watched_sum + values
                     watched_count += 1
                 bar.update((record.epoch - 1 + record.samples_seen / record.n_train) / hp.epochs,
-                           f"epoch {record.epoch}/{hp.epochs} · cost {record.cost:.4f}")
+                           f"epoch {epoch_off + record.epoch}/{total} · cost {record.cost:.4f}")
             elif isinstance(record, EpochRecord):
                 bar.clear()
+                history.add_batches(pending, epoch_off, step_off)
+                history.add_epochs([record], epoch_off)
+                pending = []
+                epochs_done = epoch_off + record.epoch
                 entry = record.as_dict()
+                entry["epoch"] = epochs_done
                 if watch:
                     entry["watched"] = ({f"W{l}[{i},{j}]": float(v / watched_count)
                                          for (l, i, j), v in zip(watch, watched_sum)} if watched_count else None)
@@ -269,9 +438,12 @@ def _cmd_train(args, out, err) -> int:
                 if log:
                     log.write(json.dumps(entry) + "\n")
                     log.flush()
-                print(_epoch_line(record, hp.epochs), file=out, flush=True)
+                print(_epoch_line(record, total, epoch_off), file=out, flush=True)
             elif isinstance(record, Diverged):
                 bar.clear()
+                history.add_batches(pending, epoch_off, step_off)
+                pending = []
+                history.add_marker("diverged")
                 print(record.message, file=err, flush=True)
                 status = 1
     except KeyboardInterrupt:
@@ -279,22 +451,14 @@ def _cmd_train(args, out, err) -> int:
         print("Interrupted; keeping the weights reached so far.", file=err)
         status = 130
     finally:
+        history.add_batches(pending, epoch_off, step_off)
         if log:
             log.close()
-    if args.save:
-        save_weights(net, args.save)
-        print(f"Saved weights to {args.save}", file=out)
-    return status
+    return status, epochs_done, steps_done
 
 
-def _training_run(net, X, Y, hp, rng, validation, classification, watch):
-    from .core import train
-
-    return train(net, X, Y, hp, rng, validation=validation, classification=classification, watch=watch)
-
-
-def _epoch_line(record: EpochRecord, epochs: int) -> str:
-    parts = [f"Epoch {record.epoch}/{epochs}" if record.epoch else "Initial",
+def _epoch_line(record: EpochRecord, epochs: int, offset: int = 0) -> str:
+    parts = [f"Epoch {offset + record.epoch}/{epochs}" if record.epoch else "Initial",
              f"train cost {_format_cost(record.train_cost)}"]
     if record.train_accuracy is not None:
         parts.append(f"accuracy {_format_percent(record.train_accuracy)}")
@@ -348,6 +512,9 @@ def _cmd_evaluate(args, out, err) -> int:
 
 
 def _cmd_gradcheck(args, out, err) -> int:
+    _resolve(args)
+    if args.seed < 0:
+        raise UsageError(f"--seed must be at least 0, not {args.seed}")
     if args.samples < 1:
         raise UsageError(f"--samples must be at least 1, not {args.samples}")
     rng = np.random.default_rng(args.seed)

@@ -325,3 +325,48 @@ def test_classes_seen_in_later_blocks(tmp_path, monkeypatch):
     ds = load_dataset(f"csv:{write(tmp_path, text)},validation=0,shuffle=false")
     assert ds.class_names == ["alpha", "mid", "zeta"]
     assert ds.train.labels.tolist() == [2] * 20 + [0] * 20 + [1] * 20
+
+
+# ---- sniff_table: the one delimiter/header detector (the GUI offers what the loader reads) ------------
+SNIFF_CASES = {
+    # name: (text, delimiter, header, columns); the first two once got other columns from the GUI's
+    # own csv.Sniffer: a comma file named .tsv (forced to tabs) and a ragged semicolon file (Sniffer gave up)
+    "commas.tsv": ("a,b,kind\n1,2,x\n3,4,y\n5,6,x\n", "comma", True, ["a", "b", "kind"]),
+    "ragged.csv": ("a;b;c\n1;2;3\n4;5\n6;7;8\n", "semicolon", True, ["a", "b", "c"]),
+    "mixed.csv": ("name,value;other\n1,2;3\n4,5;6\n", "semicolon", True, ["name,value", "other"]),
+    "spaces.dat": ("x y label\n1 2 a\n3 4 b\n", "whitespace", True, ["x", "y", "label"]),
+    "tabs.txt": ("# comment\n\n1\t2\t3\n4\t5\t6\n", "tab", False, ["column 1", "column 2", "column 3"]),
+}
+
+
+@pytest.mark.parametrize("name", list(SNIFF_CASES))
+def test_sniff_table(tmp_path, name):
+    text, delimiter, header, columns = SNIFF_CASES[name]
+    layout = csvfile.sniff_table(write(tmp_path, text, name))
+    assert layout == (delimiter, header, columns)
+    assert (layout.delimiter, layout.has_header, layout.columns) == (delimiter, header, columns)
+
+
+@pytest.mark.parametrize("name", ["commas.tsv", "spaces.dat", "tabs.txt"])
+def test_sniff_table_agrees_with_the_loader(tmp_path, name):
+    path = write(tmp_path, SNIFF_CASES[name][0], name)
+    layout = csvfile.sniff_table(path)
+    ds = load_dataset(f"csv:{path},validation=0")
+    assert ds.feature_names + ds.target_names == layout.columns
+    assert ds.params["delimiter"] == layout.delimiter and ds.params["header"] == ("yes" if layout.has_header else "no")
+
+
+def test_sniff_table_follows_explicit_choices_and_reports_problems(tmp_path):
+    path = write(tmp_path, "a,b,c\n1,2,3\n")
+    assert csvfile.sniff_table(path, header="no").columns == ["column 1", "column 2", "column 3"]
+    assert csvfile.sniff_table(path, delimiter="semicolon").columns == ["column 1"]   # "1,2,3" is no number
+    with pytest.raises(DataError, match="empty"):
+        csvfile.sniff_table(write(tmp_path, "# only a comment\n\n", "empty.csv"))
+    with pytest.raises(DataError, match="Cannot open"):
+        csvfile.sniff_table(tmp_path / "missing.csv")
+    with pytest.raises(DataError, match="delimiter"):
+        csvfile.sniff_table(path, delimiter="pipe")
+    binary = tmp_path / "binary.csv"
+    binary.write_bytes(b"\xff\xfe\x00\x81" * 10)
+    with pytest.raises(DataError, match="not UTF-8"):
+        csvfile.sniff_table(binary)

@@ -12,6 +12,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import numpy as np
 import pytest
 
+from PySide6.QtCore import QPointF
 from PySide6.QtWidgets import QCheckBox, QComboBox, QDoubleSpinBox, QPushButton, QSpinBox
 
 from workbench.data import GENERATORS
@@ -266,11 +267,172 @@ def test_source_switch_shows_its_form_and_doc(panel):
     assert panel.form().path_edit is not None
 
 
-def test_second_load_while_busy_is_ignored(panel, qtbot):
-    with qtbot.waitSignal(panel.dataset_changed, timeout=10000) as blocker:
-        panel.load_spec("circle:points=100")
-        assert panel.is_busy() and not panel.load_button.isEnabled()
-        panel.load_spec("xor")  # ignored: one load at a time
-    qtbot.waitUntil(lambda: not panel.is_busy(), timeout=5000)
-    assert blocker.args[0].name == "Circle"
-    assert panel.load_button.isEnabled()
+def test_a_second_load_while_busy_is_not_dropped(panel, qtbot):
+    """What the main window does at launch: the default data, then at once a session's data."""
+    log = record(panel)
+    panel.load_spec("teacher:items=20000")
+    assert panel.is_busy() and not panel.load_button.isEnabled()
+    panel.load_spec("xor")                       # wins: the teacher load is cancelled
+    assert log["cancelled"] == ["teacher:items=20000"]
+    assert panel.loading_spec() == "xor" and panel.current_source() == "xor"
+    qtbot.waitUntil(lambda: bool(log["finished"]), timeout=20000)
+    qtbot.waitUntil(lambda: not panel.is_busy(), timeout=20000)
+    assert panel.dataset().name == "XOR" and panel.spec().startswith("xor")
+    assert [ds.name for ds in log["changed"]] == ["XOR"]
+    assert log["finished"] == [("xor", panel.dataset())]
+    assert log["errors"] == [] and panel.load_button.isEnabled()
+
+
+@pytest.fixture
+def blocking_loads(monkeypatch):
+    """Loads of specs starting with "circle" wait (on the loader thread) until the test lets them go."""
+    import workbench.gui.panels.data_panel as data_panel
+
+    release = threading.Event()
+    real = data_panel.load_dataset
+
+    def load_dataset(spec, progress=None, cancel=None):
+        if spec.startswith("circle"):
+            assert release.wait(20), "the test never released the load"
+        return real(spec, progress=progress, cancel=cancel)
+
+    monkeypatch.setattr(data_panel, "load_dataset", load_dataset)
+    yield release
+    release.set()
+
+
+def record(panel):
+    log = {"changed": [], "finished": [], "errors": [], "cancelled": [], "failed": []}
+    panel.dataset_changed.connect(log["changed"].append)
+    panel.load_finished.connect(lambda spec, ds: log["finished"].append((spec, ds)))
+    panel.load_error.connect(lambda spec, message: log["errors"].append((spec, message)))
+    panel.load_cancelled.connect(log["cancelled"].append)
+    panel.load_failed.connect(log["failed"].append)
+    return log
+
+
+def test_the_newest_request_wins_and_stale_results_are_never_applied(panel, qtbot, blocking_loads):
+    log = record(panel)
+    panel.load_spec("circle:points=100")         # runs, blocked
+    panel.load_spec("moons:points=100")          # waits for the circle thread to stop
+    panel.load_spec("xor")                       # replaces the waiting request
+    assert log["cancelled"] == ["circle:points=100", "moons:points=100"]
+    assert panel.is_busy() and panel.loading_spec() == "xor"
+    blocking_loads.set()                          # the circle load completes: its result is dropped
+    qtbot.waitUntil(lambda: not panel.is_busy(), timeout=10000)
+    assert [ds.name for ds in log["changed"]] == ["XOR"]
+    assert [spec for spec, _ in log["finished"]] == ["xor"]
+    assert panel.dataset().name == "XOR" and panel.preview_kind() == "scatter"
+    assert log["errors"] == log["failed"] == []
+
+
+def test_cancel_loading_drops_a_generator_result(panel, qtbot, blocking_loads):
+    log = record(panel)
+    panel.load_spec("circle:points=100")
+    panel.cancel_loading(wait=False)
+    assert log["cancelled"] == ["circle:points=100"] and panel.loading_spec() is None
+    blocking_loads.set()
+    qtbot.waitUntil(lambda: not panel.is_busy(), timeout=10000)
+    assert log["changed"] == [] and log["finished"] == [] and panel.dataset() is None
+    assert "cancelled" in panel.note_label.text() and panel.load_button.isEnabled()
+
+
+def test_failures_name_their_spec(panel, qtbot, tmp_path):
+    log = record(panel)
+    panel.load_spec("no-such-source")
+    assert log["errors"][0][0] == "no-such-source" and "Unknown data source" in log["errors"][0][1]
+    assert log["failed"] == [log["errors"][0][1]]          # load_failed(str) as before
+    spec = f"mnist:{tmp_path / 'nowhere'},download=false"
+    with qtbot.waitSignal(panel.load_error, timeout=10000) as blocker:
+        panel.load_spec(spec)
+    assert blocker.args[0] == spec and blocker.args[1] == log["failed"][-1]
+    close_box(panel)
+
+
+def close_box(panel):
+    box = panel.message_box()
+    if box is not None:
+        box.close()
+
+
+def test_adapt_spec_keeps_the_loaded_mnist_folder(panel, qtbot, tmp_path):
+    folder = write_idx_folder(tmp_path / "my mnist")
+    load(qtbot, panel, f"mnist:{folder},train=20,validation=10,test=10,download=false")
+    local = str(folder.resolve())
+    assert panel.adapt_spec("mnist") == f"mnist:{local},download=false"
+    assert panel.adapt_spec("MNIST,train=20,validation=5,test=5") == \
+        f"mnist:{local},train=20,validation=5,test=5,download=false"
+    assert panel.adapt_spec("mnist,download=true") == f"mnist:{local},download=true"   # the preset decides
+    other = str(tmp_path / "other")
+    assert panel.adapt_spec(f"mnist:{other}") == f"mnist:{other}"           # a folder of its own: kept
+    assert panel.adapt_spec("fashion-mnist") == "fashion-mnist"             # another source
+    assert panel.adapt_spec("xor") == "xor" and panel.adapt_spec("nonsense!") == "nonsense!"
+    ds = load(qtbot, panel, panel.adapt_spec("mnist,train=20,validation=5,test=5"))
+    assert ds.source == local and len(ds.train) == 20     # read from the folder, no download tried
+
+
+def test_adapt_spec_uses_a_folder_typed_but_not_loaded(panel, tmp_path):
+    form = panel.form("fashion-mnist")
+    form.path_edit.setText(str(tmp_path))
+    assert panel.adapt_spec("fashion") == f"fashion-mnist:{tmp_path}"
+    form.fields["download"].setChecked(False)
+    assert panel.adapt_spec("fashion-mnist,test=0") == f"fashion-mnist:{tmp_path},test=0,download=false"
+    assert panel.adapt_spec("mnist") == "mnist"                             # nothing typed there
+
+
+def test_csv_columns_offered_are_the_columns_the_loader_reads(panel, qtbot, tmp_path):
+    # Comma-separated although named .tsv: csv.Sniffer was never asked, the panel split on tabs and
+    # offered one column "column 1" while the loader read a, b and kind.
+    path = tmp_path / "table.tsv"
+    path.write_text("a,b,kind\n" + "".join(f"{i},{i % 3},{'xy'[i % 2]}\n" for i in range(20)))
+    assert csv_columns(str(path)) == ["a", "b", "kind"]
+    panel.set_source("csv")
+    form = panel.form()
+    form.path_edit.setText(str(path))
+    form.refresh_columns()
+    assert form.columns() == ["a", "b", "kind"]
+    ds = load(qtbot, panel)
+    assert ds.feature_names + ds.target_names == form.columns()
+    # The form's own header/delimiter choices change what is offered, as they change what is read.
+    panel.form("csv").set_value(next(p for p in form.info.params if p.name == "header"), "no")
+    assert form.columns() == ["column 1", "column 2", "column 3"]
+
+
+def scene_points(item):
+    vb = item.getViewBox()
+    points = []
+    for data in item.listDataItems():
+        x, y = data.getData()
+        points += [vb.mapViewToScene(QPointF(float(a), float(b))) for a, b in zip(x, y)]
+    return points
+
+
+@pytest.mark.parametrize("spec", ["circle", "moons", "plane"])
+def test_preview_legend_covers_no_point(panel, qtbot, spec):
+    load(qtbot, panel, spec)
+    item = panel.plot.getPlotItem()
+    legend = item.legend
+    assert legend is not None and legend.items
+
+    def legend_clear():
+        rect = legend.sceneBoundingRect().adjusted(-3, -3, 3, 3)     # symbols have a radius
+        return rect.height() > 3 and not any(rect.contains(p) for p in scene_points(item))
+
+    qtbot.waitUntil(legend_clear, timeout=5000)
+    rect = legend.sceneBoundingRect()
+    assert rect.bottom() <= item.getViewBox().sceneBoundingRect().top()     # above the plotting area
+    assert item.sceneBoundingRect().contains(rect)                          # and inside the widget
+
+
+def test_preview_axes_have_no_si_multiplier(panel, qtbot, tmp_path):
+    """Values 0.1-0.8 read as such, not as ticks 100-800 with "(x0.001)" in the axis label."""
+    curve, scatter = tmp_path / "curve.csv", tmp_path / "scatter.csv"
+    curve.write_text("x,y\n" + "".join(f"{0.1 + 0.7 * i / 49:.4f},{0.8 - 0.7 * i / 49:.4f}\n" for i in range(50)))
+    scatter.write_text("u,v,kind\n" + "".join(f"{0.1 + 0.7 * i / 49:.4f},{0.1 + 0.7 * (i * 7 % 50) / 49:.4f},"
+                                              f"{'ab'[i % 2]}\n" for i in range(50)))
+    for path, kind in ((curve, "curve"), (scatter, "scatter")):
+        load(qtbot, panel, f"csv:{path}")
+        assert panel.preview_kind() == kind
+        for name in ("left", "bottom"):
+            axis = panel.plot.getAxis(name)
+            assert axis.autoSIPrefixScale == 1.0 and "(x" not in axis.labelString(), (kind, name)

@@ -4,7 +4,7 @@ import pytest
 from PySide6.QtCore import QModelIndex, QPoint, QPointF, Qt
 from PySide6.QtGui import QDragEnterEvent, QDragMoveEvent, QDropEvent, QUndoStack
 from PySide6.QtWidgets import QApplication
-from PySide6.QtWidgets import QComboBox, QSpinBox
+from PySide6.QtWidgets import QComboBox, QSpinBox, QToolButton
 
 from workbench.core import check_architecture
 from workbench.gui.panels.designer import NetworkDesigner, preset, preset_names
@@ -372,3 +372,96 @@ def test_typing_a_size_is_one_undo_step(designer, stack, qtbot):
     stack.undo()
     stack.undo()
     assert sizes(designer) == [784, 30, 10] and spin.value() == 30
+
+
+def test_zero_size_message_wording(designer):
+    designer.set_architecture({"sizes": [784, 30, 0, 10], "activations": ["relu", "relu", "softmax"],
+                               "cost": "log-likelihood"})
+    assert designer.validation_error() == "Hidden layer 2 has 0 neurons; give it at least 1."
+    assert designer.message_text() == designer.validation_error()
+    assert designer.model.index(2, LAYER).data(Qt.ItemDataRole.BackgroundRole) == ERROR_BACKGROUND
+
+
+def type_size(qtbot, spin, text):
+    spin.setFocus()
+    spin.selectAll()
+    qtbot.keyClicks(spin, text)
+
+
+@pytest.mark.parametrize("typed, reason", [("0", "needs at least 1 neuron"),
+                                           ("5000", "can have at most 4,096 neurons, not 5,000")])
+def test_a_rejected_size_says_why_and_keeps_the_size(designer, stack, qtbot, typed, reason):
+    designer.activateWindow()
+    qtbot.waitActive(designer)
+    spin = editor(designer, 1, NEURONS)
+    before = sizes(designer)[1]
+    type_size(qtbot, spin, typed)
+    kept = sizes(designer)[1]       # what the keystrokes before the bad one committed ("500" of "5000")
+    assert kept == (before if typed == "0" else 500)
+    message = designer.message_text()
+    assert message.startswith("Hidden layer 1 ") and reason in message and f"it keeps {kept}" in message
+    qtbot.keyClick(spin, Qt.Key.Key_Return)                 # Qt restores the kept size...
+    assert spin.value() == kept and sizes(designer)[1] == kept
+    assert designer.message_text() == message               # ...and the reason stays readable
+    assert designer.validation_error() is None              # it does not block training
+    type_size(qtbot, spin, "64")                            # a good size clears it
+    assert sizes(designer)[1] == 64 and designer.message_text() == ""
+
+
+def test_letters_in_a_size_say_why(designer, qtbot):
+    designer.activateWindow()
+    qtbot.waitActive(designer)
+    spin = editor(designer, 1, NEURONS)
+    type_size(qtbot, spin, "x")
+    assert spin.value() == 30 and "whole number of neurons" in designer.message_text()
+
+
+def focused_editor(designer):
+    widget = QApplication.focusWidget()
+    for row in range(designer.model.rowCount()):
+        for col in (NEURONS, ACTIVATION):
+            e = editor(designer, row, col)
+            if e is not None and (e is widget or e.isAncestorOf(widget)):
+                return (row, col)
+    return widget
+
+
+def test_tab_and_shift_tab_leave_the_layer_editors(designer, qtbot):
+    designer.set_architecture({"sizes": [784, 30, 20, 10], "activations": ["relu", "tanh", "softmax"],
+                               "cost": "log-likelihood"})
+    designer.add_layer()                           # an editor created later still sits in row order
+    designer.activateWindow()
+    qtbot.waitActive(designer)
+    combo = editor(designer, 1, ACTIVATION)
+    combo.setFocus()
+    qtbot.keyClick(combo, Qt.Key.Key_Tab)          # was stuck: the focus came back to the same combo
+    assert not combo.hasFocus() and focused_editor(designer) == (2, NEURONS)
+    order = [focused_editor(designer)]
+    for _ in range(5):
+        qtbot.keyClick(QApplication.focusWidget(), Qt.Key.Key_Tab)
+        order.append(focused_editor(designer))
+    add_button = designer.findChildren(QToolButton)[0]
+    assert order == [(2, NEURONS), (2, ACTIVATION), (3, NEURONS), (3, ACTIVATION), (4, ACTIVATION), add_button]
+    back = []
+    for _ in range(8):
+        qtbot.keyClick(QApplication.focusWidget(), Qt.Key.Key_Backtab)
+        back.append(focused_editor(designer))
+    assert back == [(4, ACTIVATION), (3, ACTIVATION), (3, NEURONS), (2, ACTIVATION), (2, NEURONS),
+                    (1, ACTIVATION), (1, NEURONS), designer.view]
+    qtbot.keyClick(designer.view, Qt.Key.Key_Backtab)
+    assert QApplication.focusWidget() is designer._preset_combo
+    assert sizes(designer) == [784, 30, 30, 20, 10]  # navigating changed nothing
+
+
+def test_dark_palette_uses_the_dark_error_colour(designer):
+    from PySide6.QtGui import QColor, QPalette
+
+    from workbench.gui.palette import is_dark
+
+    designer.set_architecture({"sizes": [784, 0, 10], "activations": ["relu", "softmax"], "cost": "log-likelihood"})
+    light = QPalette(QColor("#f0f0f0"))
+    dark = QPalette(QColor("#202020"))
+    assert not is_dark(light) and is_dark(dark) and is_dark(QColor("#202020"))
+    for palette, colour in ((dark, "#ff7b72"), (light, "#b42318")):
+        designer.setPalette(palette)
+        assert designer._message.palette().color(QPalette.ColorRole.WindowText).name() == colour

@@ -76,8 +76,8 @@ def test_build_a_stack_in_the_editor_and_train(qtbot, window):
     assert outcome == "completed"
     assert window.net.sizes == sizes
     assert window.epochs_trained == 30
-    assert window.plots.epoch_count() == 31            # epoch 0 (initial weights) + 30
-    assert window.plots.batch_count() == 30             # XOR trains full-batch: one batch per epoch
+    assert window.experiment.history.epoch_count == 31            # epoch 0 (initial weights) + 30
+    assert window.experiment.history.batch_count == 30             # XOR trains full-batch: one batch per epoch
     assert "save_weights" in _enabled(window)
     assert window.status.state.text() == "Finished"
     assert window.status.progress.value() == 1000
@@ -85,7 +85,7 @@ def test_build_a_stack_in_the_editor_and_train(qtbot, window):
     # Train again: continues from the current weights, epochs keep counting.
     assert _train(qtbot, window, epochs=5) == "completed"
     assert window.epochs_trained == 35
-    assert window.plots.epoch_count() == 36
+    assert window.experiment.history.epoch_count == 36
 
 
 def test_pause_resume_stop(qtbot, window):
@@ -95,18 +95,18 @@ def test_pause_resume_stop(qtbot, window):
     assert not {"train", "reset", "open", "new"} & _enabled(window)
     assert not window.training_panel.epochs.isEnabled()
     assert window.training_panel.lr.isEnabled()               # η stays editable mid-run
-    qtbot.waitUntil(lambda: window.plots.batch_count() > 10, timeout=10_000)
+    qtbot.waitUntil(lambda: window.experiment.history.batch_count > 10, timeout=10_000)
 
     window.actions["pause"].trigger()
     qtbot.waitUntil(lambda: window.status.state.text() == "Paused", timeout=2_000)
     assert window.actions["pause"].text() == "&Resume"
     assert {"step_batch", "step_epoch", "save"} <= _enabled(window)
-    count = window.plots.batch_count()
-    qtbot.waitUntil(lambda: window._thread.pending_records() == 0, timeout=1_000)
-    assert window.plots.batch_count() == count
+    count = window.experiment.history.batch_count
+    qtbot.waitUntil(lambda: window.controller.thread.pending_records() == 0, timeout=1_000)
+    assert window.experiment.history.batch_count == count
 
     window.actions["pause"].trigger()                         # resume
-    qtbot.waitUntil(lambda: window.plots.batch_count() > count + 10, timeout=10_000)
+    qtbot.waitUntil(lambda: window.experiment.history.batch_count > count + 10, timeout=10_000)
     with qtbot.waitSignal(window.training_finished, timeout=2_000) as blocker:
         window.actions["stop"].trigger()
     assert blocker.args == ["stopped"]
@@ -132,9 +132,9 @@ def test_undo_and_redo_wait_for_the_run_to_end(qtbot, window):
 def test_stop_acts_while_paused(qtbot, window):
     window.training_panel.epochs.setValue(LONG)
     window.start_training()
-    qtbot.waitUntil(lambda: window.plots.batch_count() > 0, timeout=10_000)
+    qtbot.waitUntil(lambda: window.experiment.history.batch_count > 0, timeout=10_000)
     window.pause_training()
-    qtbot.waitUntil(lambda: window._thread is not None and window._thread.is_paused(), timeout=2_000)
+    qtbot.waitUntil(lambda: window.controller.thread is not None and window.controller.thread.is_paused(), timeout=2_000)
     with qtbot.waitSignal(window.training_finished, timeout=1_000):
         window.stop_training()
 
@@ -142,11 +142,32 @@ def test_stop_acts_while_paused(qtbot, window):
 def test_step_batch_and_epoch_from_idle(qtbot, window):
     window.actions["step_batch"].trigger()
     qtbot.waitUntil(lambda: window.status.state.text() == "Paused", timeout=10_000)
-    assert window.plots.batch_count() == 1 and window.plots.epoch_count() == 1   # + epoch 0
-    window.actions["step_epoch"].trigger()
-    qtbot.waitUntil(lambda: window.plots.epoch_count() == 2 and window.is_paused(), timeout=10_000)
+    assert window.experiment.history.batch_count == 1 and window.experiment.history.epoch_count == 1   # + epoch 0
+    window.actions["step_epoch"].trigger()     # one epoch's worth: all of epoch 2 (full batch)
+    qtbot.waitUntil(lambda: window.experiment.history.epoch_count == 3 and window.is_paused(), timeout=10_000)
+    assert window.experiment.steps_trained == 2
     with qtbot.waitSignal(window.training_finished, timeout=2_000):
         window.actions["stop"].trigger()
+
+
+def test_step_epoch_mid_epoch_trains_one_epoch_and_resume_trains_the_run(qtbot, window):
+    """Online XOR: 4 batches an epoch.  Step Batch, then Step Epoch, trains 4 more batches (to the
+    same place in epoch 2), the status bar counts the run's epochs, and Resume trains the run out."""
+    window.training_panel.set_values({"batch_size": 1, "epochs": 3})
+    window.actions["step_batch"].trigger()
+    qtbot.waitUntil(lambda: window.status.state.text() == "Paused", timeout=10_000)
+    assert window.experiment.steps_trained == 1
+    window.actions["step_epoch"].trigger()
+    qtbot.waitUntil(lambda: window.experiment.steps_trained == 5 and window.status.state.text() == "Paused",
+                    timeout=10_000)
+    window.clock.draw_now()
+    assert window.experiment.history.epoch_count == 2              # epoch 0 and epoch 1
+    assert window.status.position.text().startswith("Epoch 2 / 3")
+    assert window.actions["train"].isEnabled()                     # Train continues a paused run
+    with qtbot.waitSignal(window.training_finished, timeout=10_000):
+        window.actions["train"].trigger()
+    assert window.last_outcome == "completed" and window.experiment.epochs_trained == 3
+    assert window.status.progress.value() == 1000
 
 
 def test_live_hyperparameter_change_is_applied_and_marked(qtbot, window):
@@ -155,9 +176,9 @@ def test_live_hyperparameter_change_is_applied_and_marked(qtbot, window):
     qtbot.waitUntil(lambda: window.is_paused(), timeout=10_000)
     window.training_panel.lr.setValue(0.1)
     window.training_panel.l2.setValue(0.5)
-    texts = [text for _x, text in window.plots.markers()]
+    texts = [text for _x, text in window.experiment.history.markers]
     assert "η 0.5 → 0.1" in texts and "λ 0 → 0.5" in texts
-    thread = window._thread
+    thread = window.controller.thread
     window.step("batch")
     qtbot.waitUntil(lambda: thread.hp.lr == 0.1 and window.is_paused(), timeout=10_000)
     assert thread.hp.l2 == 0.5
@@ -233,8 +254,8 @@ def test_close_during_training_stops_the_thread(qtbot):
     qtbot.waitUntil(lambda: w.dataset is not None, timeout=10_000)
     w.training_panel.epochs.setValue(LONG)
     w.start_training()
-    thread = w._thread
-    qtbot.waitUntil(lambda: w.plots.batch_count() > 5, timeout=10_000)
+    thread = w.controller.thread
+    qtbot.waitUntil(lambda: w.experiment.history.batch_count > 5, timeout=10_000)
     assert w.close()
     assert thread.isFinished() and not w.is_training()
 
@@ -261,7 +282,7 @@ def test_spontaneous_close_while_training_asks(qtbot, window, monkeypatch):
                         staticmethod(lambda *a, **k: answers.pop(0)))
     window.training_panel.epochs.setValue(LONG)
     window.start_training()
-    qtbot.waitUntil(lambda: window.plots.batch_count() > 0, timeout=10_000)
+    qtbot.waitUntil(lambda: window.experiment.history.batch_count > 0, timeout=10_000)
 
     answers.append(QMessageBox.StandardButton.Cancel)
     event = _SpontaneousClose()
@@ -326,33 +347,35 @@ def test_follow_weights_from_the_diagram_before_and_during_a_run(qtbot, window, 
     assert diagram.follow_button.isEnabled() and diagram.follow_source.maximum() == 2
     diagram.follow_source.setValue(2)
     diagram.follow_button.click()
-    assert window.plots.watch() == [(0, 1, 1)] and diagram.followed() == [(0, 1, 1)]
+    assert window.experiment.watch == [(0, 1, 1)] and diagram.followed() == [(0, 1, 1)]
     diagram.follow_button.click()                                # twice: still once
-    assert window.plots.watch() == [(0, 1, 1)]
+    assert window.experiment.watch == [(0, 1, 1)]
 
     window.training_panel.epochs.setValue(LONG)
     window.step("batch")
     qtbot.waitUntil(lambda: window.is_paused(), timeout=10_000)
-    window._drain_now()
-    (gradient,) = window.plots.history()["batches"]["watched"]
+    window.controller.drain()
+    (gradient,) = window.experiment.history.to_json()["batches"]["watched"]
     assert len(gradient) == 1 and gradient[0] is not None and gradient[0] != 0.0
 
     window.resume_training()
     diagram.select_neuron(2, 0)
     diagram.follow_source.setValue(1)
     diagram.follow_button.click()                                # mid-run: from the next batch on
-    assert window.plots.watch() == [(0, 1, 1), (1, 0, 0)]
-    qtbot.waitUntil(lambda: window.plots.history()["batches"]["watched"][1][-1] is not None, timeout=10_000)
+    assert window.experiment.watch == [(0, 1, 1), (1, 0, 0)]
+    qtbot.waitUntil(lambda: window.experiment.history.to_json()["batches"]["watched"][1][-1] is not None, timeout=10_000)
     with qtbot.waitSignal(window.training_finished, timeout=2_000):
         window.stop_training()
 
     path = str(tmp_path / "followed.wbsession")
     assert window.save_to(path)
     diagram.unfollow_button.click()
-    assert window.plots.watch() == [] and diagram.followed() == []
-    assert window.plots._tabs.count() == 1
+    assert window.experiment.watch == [] and diagram.followed() == []
+    followed = window.views["followed"]
+    followed.refresh()
+    assert followed.curves == [] and not followed.empty_label.isHidden()
     assert window.open_session(path)
-    assert window.plots.watch() == [(0, 1, 1), (1, 0, 0)] and diagram.followed() == [(0, 1, 1), (1, 0, 0)]
+    assert window.experiment.watch == [(0, 1, 1), (1, 0, 0)] and diagram.followed() == [(0, 1, 1), (1, 0, 0)]
 
 
 def test_a_session_names_the_weights_it_follows(qtbot, window, tmp_path):
@@ -364,8 +387,11 @@ def test_a_session_names_the_weights_it_follows(qtbot, window, tmp_path):
     doc.update(watch=[[1, 0, 0]], history=None)
     path.write_text(json.dumps(doc))
     assert window.open_session(str(path))
-    assert window.plots.watch() == [(1, 0, 0)] and window.diagram.followed() == [(1, 0, 0)]
-    assert window.plots._tabs.count() == 2
+    assert window.experiment.watch == [(1, 0, 0)] and window.diagram.followed() == [(1, 0, 0)]
+    followed = window.views["followed"]
+    followed.refresh()
+    assert [c.name() for c in followed.curves] == window.experiment.history.watch_labels
+    assert len(followed.curves) == 1 and followed.empty_label.isHidden()
     assert window.current_session().watch == [(1, 0, 0)]
 
 

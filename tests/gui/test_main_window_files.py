@@ -54,7 +54,7 @@ def test_session_round_trip(qtbot, window, tmp_path, monkeypatch):
     window.designer.add_layer()
     window.training_panel.set_values({"lr": 0.7, "seed": 3, "dtype": "float64", "l2": 0.25})
     _train(qtbot, window, epochs=12)
-    window.plots.add_marker("note")
+    window.experiment.add_marker("note")
     assert window.isWindowModified()
     _save_dialog(monkeypatch, tmp_path / "mine")          # suffix added
     assert window.save()
@@ -70,8 +70,8 @@ def test_session_round_trip(qtbot, window, tmp_path, monkeypatch):
     assert other.designer.architecture() == window.designer.architecture()
     assert other.training_panel.values() == window.training_panel.values()
     assert other.epochs_trained == 12 and other.steps_trained == window.steps_trained
-    assert other.plots.epoch_count() == window.plots.epoch_count()
-    assert other.plots.batch_count() == window.plots.batch_count()
+    assert other.experiment.history.epoch_count == window.experiment.history.epoch_count
+    assert other.experiment.history.batch_count == window.experiment.history.batch_count
     for a, b in zip(other.net.weights, window.net.weights):
         np.testing.assert_array_equal(a, b)
     assert other.net.dtype == np.float64
@@ -163,7 +163,7 @@ def test_recent_files_drop_missing_ones(qtbot, window, tmp_path, messages):
         settings.add_recent_file(str(tmp_path / f"s{i}.wbsession"))
     settings.add_recent_file(gone)
     assert len(settings.recent_files()) == settings.MAX_RECENT
-    window._fill_recent_menu()
+    window.files.fill_recent_menu()
     titles = [a.text() for a in window.recent_menu.actions()]
     assert titles[0] == "&1  gone.wbsession" and "Clear List" in titles
     assert not window.open_recent(gone)

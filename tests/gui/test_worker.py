@@ -97,8 +97,24 @@ def test_step_batch_and_step_epoch(qtbot):
     with qtbot.waitSignal(thread.paused_changed, timeout=10_000, check_params_cb=lambda p: p):
         thread.step("epoch")
     records = thread.drain()
-    assert isinstance(records[-1], EpochRecord) and records[-1].epoch == 1
-    assert sum(isinstance(r, BatchRecord) for r in records) == 6    # the rest of epoch 1
+    # One epoch's worth (8 batches of 8 from 64 items): from after batch 2 of epoch 1 to the same
+    # place in epoch 2, with epoch 1's summary on the way.
+    assert sum(isinstance(r, BatchRecord) for r in records) == 8
+    assert [r.epoch for r in records if isinstance(r, EpochRecord)] == [1]
+    assert (records[-1].epoch, records[-1].batch) == (2, 2)
+    with qtbot.waitSignal(thread.finished, timeout=2_000):
+        thread.stop()
+
+
+def test_step_epoch_at_an_epoch_boundary_ends_after_the_summary(qtbot):
+    thread = _thread(epochs=None, batch_size=64, step="epoch")      # one batch an epoch
+    with qtbot.waitSignal(thread.paused_changed, timeout=10_000, check_params_cb=lambda p: p):
+        thread.start()
+    assert [type(r) for r in thread.drain()] == [EpochRecord, BatchRecord, EpochRecord]
+    with qtbot.waitSignal(thread.paused_changed, timeout=10_000, check_params_cb=lambda p: p):
+        thread.step("epoch")
+    records = thread.drain()
+    assert [type(r) for r in records] == [BatchRecord, EpochRecord] and records[-1].epoch == 2
     with qtbot.waitSignal(thread.finished, timeout=2_000):
         thread.stop()
 

@@ -1,6 +1,7 @@
 """CSV / TSV import: delimiter and header detection, target columns by name or number, class labels
 taken from strings or integer codes, streaming parse into float32 arrays (no text copy of the file
-is kept in memory).
+is kept in memory). ``sniff_table`` is the program's one delimiter/header detector: the GUI offers
+the columns it finds, and the loader reads the same ones.
 
 Rows and columns in messages are 1-based, as in a spreadsheet: "row 7" is line 7 of the file.
 """
@@ -13,7 +14,7 @@ import re
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
+from typing import Callable, NamedTuple
 
 import numpy as np
 
@@ -46,6 +47,14 @@ PARAMS = [
           choices=("auto", "yes", "no")),
     Param("delimiter", "auto", "choice", "field separator", choices=("auto", *DELIMITERS)),
 ]
+
+
+class TableLayout(NamedTuple):
+    """What ``sniff_table`` detected: the layout the loader will read."""
+
+    delimiter: str            # "comma", "tab", "semicolon" or "whitespace" (a key of DELIMITERS)
+    has_header: bool
+    columns: list[str]        # header names, or "column N" (1-based) without a header
 
 
 @dataclass
@@ -320,23 +329,19 @@ def load_csv(path_text: str | None, p: dict, progress: Callable | None = None,
     """Load ``csv:PATH`` with resolved parameters ``p`` (see ``PARAMS``)."""
     if not path_text:
         raise DataError("csv needs a file: csv:PATH (for example csv:data/iris.csv,target=species).")
-    path = Path(path_text).expanduser()
-    try:
-        size = os.path.getsize(path)
-        handle = open(path, "r", encoding="utf-8-sig", newline="")
-    except OSError as exc:
-        raise DataError(f"Cannot open {path}: {exc.strerror or exc}.") from None
+    path, size, handle = _open(path_text)
     try:
         with handle:
             return _load(path, handle, size, p, progress, cancel)
     except UnicodeDecodeError as exc:
-        raise DataError(f"{path} is not UTF-8 text (byte {exc.start:,} cannot be decoded); "
-                        "is it a CSV file?") from None
+        raise _not_utf8(path, exc) from None
     except MemoryError:
         raise DataError(f"{path} is too large for the available memory.") from None
 
 
-def _load(path: Path, handle, size: int, p: dict, progress, cancel) -> Dataset:
+def _read_head(path: Path, handle):
+    """The first block with content: (lines read, 1-based number of its first line, content lines,
+    their line numbers); DataError when the file holds no data rows."""
     lines = handle.readlines(SNIFF_BYTES)
     lineno = 1
     content, numbers = _content(lines, lineno)
@@ -346,6 +351,46 @@ def _load(path: Path, handle, size: int, p: dict, progress, cancel) -> Dataset:
         content, numbers = _content(lines, lineno)
     if not content:
         raise DataError(f"{path} is empty (no data rows).")
+    return lines, lineno, content, numbers
+
+
+def _open(path_text) -> tuple[Path, int, object]:
+    path = Path(path_text).expanduser()
+    try:
+        size = os.path.getsize(path)
+        handle = open(path, "r", encoding="utf-8-sig", newline="")
+    except OSError as exc:
+        raise DataError(f"Cannot open {path}: {exc.strerror or exc}.") from None
+    return path, size, handle
+
+
+def _not_utf8(path: Path, exc: UnicodeDecodeError) -> DataError:
+    return DataError(f"{path} is not UTF-8 text (byte {exc.start:,} cannot be decoded); is it a CSV file?")
+
+
+def sniff_table(path_text, delimiter: str = "auto", header: str = "auto") -> TableLayout:
+    """Detect the delimiter, the header row and the column names of a CSV/TSV file exactly as
+    ``load_csv`` does (the same first lines, the same rules): the one detector of the program.
+
+    ``delimiter`` ("auto" or a key of ``DELIMITERS``) and ``header`` ("auto", "yes", "no") are the
+    spec's choices. Raises ``DataError`` when the file cannot be read or holds no data rows.
+    """
+    if delimiter != "auto" and delimiter not in DELIMITERS:
+        raise DataError(f"Unknown delimiter '{delimiter}'; choose auto, {', '.join(DELIMITERS)}.")
+    if header not in ("auto", "yes", "no"):
+        raise DataError(f"Unknown header choice '{header}'; choose auto, yes or no.")
+    path, _size, handle = _open(path_text)
+    try:
+        with handle:
+            _lines, _lineno, content, _numbers = _read_head(path, handle)
+    except UnicodeDecodeError as exc:
+        raise _not_utf8(path, exc) from None
+    layout = _sniff(path, content, delimiter, header)
+    return TableLayout(layout.delimiter, layout.header, list(layout.names))
+
+
+def _load(path: Path, handle, size: int, p: dict, progress, cancel) -> Dataset:
+    lines, lineno, content, numbers = _read_head(path, handle)
     layout = _sniff(path, content, p["delimiter"], p["header"])
     if layout.n_columns < 2:
         raise DataError(f"{path} has a single column (with delimiter '{layout.delimiter}'); it needs at "

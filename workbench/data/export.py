@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import csv
-import os
-import tempfile
 from pathlib import Path
 from typing import Callable
 
 import numpy as np
 
+from ..core.serialization import atomic_write
 from .dataset import SPLIT_NAMES, Dataset
 from .errors import DataError
 
@@ -25,7 +24,8 @@ def export_csv(dataset: Dataset, path: str | Path, split: str | None = None,
     regression one numeric column per output. ``split`` is ``"train"``, ``"validation"`` or
     ``"test"``; ``None`` writes every split in that order. Numbers use the shortest text that reads
     back as the same float32. The file is written to a temporary file in the same folder and renamed
-    over ``path`` only when complete. ``progress(rows_done, rows_total, message)`` is optional.
+    over ``path`` only when complete (``atomic_write``: it keeps the permissions of the file it
+    replaces, or follows the umask). ``progress(rows_done, rows_total, message)`` is optional.
     """
     if split is None:
         parts = [s for s in SPLIT_NAMES if s in dataset.splits]
@@ -35,44 +35,38 @@ def export_csv(dataset: Dataset, path: str | Path, split: str | None = None,
         available = ", ".join(dataset.splits)
         raise DataError(f"{dataset.name} has no '{split}' split (it has {available}).")
     path = Path(path).expanduser()
-    folder = path.parent if str(path.parent) else Path(".")
     total = sum(len(dataset.splits[s]) for s in parts)
     classification = dataset.is_classification
     header = list(dataset.feature_names) + (dataset.target_names[:1] if classification
                                             else list(dataset.target_names))
     names = np.asarray(dataset.class_names, dtype=object) if classification else None
-    try:
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=folder)
-    except OSError as exc:
-        raise DataError(f"Cannot write {path}: {exc.strerror or exc}.") from None
     written = 0
+
+    def write(out):
+        nonlocal written
+        writer = csv.writer(out, lineterminator="\n")
+        writer.writerow(header)
+        for name in parts:
+            s = dataset.splits[name]
+            for a in range(0, len(s), ROWS_PER_CHUNK):
+                b = min(a + ROWS_PER_CHUNK, len(s))
+                rows = _text(s.X[a:b]).tolist()
+                targets = names[s.labels[a:b]].tolist() if classification else _text(s.Y[a:b]).tolist()
+                if classification:
+                    for row, label in zip(rows, targets):
+                        row.append(label)
+                else:
+                    for row, values in zip(rows, targets):
+                        row.extend(values)
+                writer.writerows(rows)
+                written += b - a
+                if progress is not None:
+                    progress(written, total, f"Writing {path.name}")
+
     try:
-        with os.fdopen(fd, "w", newline="", encoding="utf-8") as out:
-            writer = csv.writer(out, lineterminator="\n")
-            writer.writerow(header)
-            for name in parts:
-                s = dataset.splits[name]
-                for a in range(0, len(s), ROWS_PER_CHUNK):
-                    b = min(a + ROWS_PER_CHUNK, len(s))
-                    rows = _text(s.X[a:b]).tolist()
-                    targets = names[s.labels[a:b]].tolist() if classification else _text(s.Y[a:b]).tolist()
-                    if classification:
-                        for row, label in zip(rows, targets):
-                            row.append(label)
-                    else:
-                        for row, values in zip(rows, targets):
-                            row.extend(values)
-                    writer.writerows(rows)
-                    written += b - a
-                    if progress is not None:
-                        progress(written, total, f"Writing {path.name}")
-        os.replace(tmp, path)
+        atomic_write(path, write, mode="w")
     except OSError as exc:
-        _remove(tmp)
         raise DataError(f"Cannot write {path}: {exc.strerror or exc}.") from None
-    except BaseException:
-        _remove(tmp)
-        raise
     return written
 
 
@@ -88,9 +82,3 @@ def _trim(text: np.ndarray) -> np.ndarray:
         text[ends] = np.char.rstrip(np.char.rstrip(text[ends], "0"), ".")
     return text
 
-
-def _remove(path: str) -> None:
-    try:
-        os.unlink(path)
-    except FileNotFoundError:
-        pass

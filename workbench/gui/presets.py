@@ -47,6 +47,28 @@ def preset(name: str, folder: Path | None = None) -> dict:
     return data
 
 
+def data_source(spec: str) -> str:
+    """The source named by a data spec: "mnist" for "mnist:~/digits,train=1000"."""
+    return spec.split(",")[0].split(":")[0].strip().lower()
+
+
+def matching_preset(spec: str, architecture: dict | None = None, folder: Path | None = None) -> dict | None:
+    """The preset made for the data source of ``spec`` (preferring one with ``architecture``'s
+    layer sizes), or None when no preset uses that source."""
+    source = data_source(spec)
+    found = []
+    for name in preset_names(folder):
+        try:
+            p = preset(name, folder)
+        except PresetError:
+            continue
+        if p.get("data") and data_source(p["data"]) == source:
+            found.append(p)
+    sizes = (architecture or {}).get("sizes")
+    found.sort(key=lambda p: p["sizes"] != sizes)
+    return found[0] if found else None
+
+
 def _display_key(path: Path) -> str:
     try:
         return str(json.loads(path.read_text(encoding="utf-8")).get("name", path.stem)).casefold()

@@ -134,6 +134,7 @@ class TrainingThread(PythonThread):
         self.net = net
         self.hp = hp
         self._X, self._Y = X, Y
+        self._n_train = len(X)
         self._kwargs = dict(train_kwargs or {})
         self._watch = self._kwargs["watch"] = list(self._kwargs.get("watch", ()))  # changed between batches
         self._records: deque = deque()
@@ -147,6 +148,7 @@ class TrainingThread(PythonThread):
         if not start_paused or step is not None:
             self._resume.set()
         self._step = step
+        self._step_base = 0 if step is not None else None   # samples of this run when the step began
         self._attention = True        # the only thing the hot loop looks at
         self._is_paused = False
         self.outcome = "running"
@@ -174,11 +176,13 @@ class TrainingThread(PythonThread):
         self._attention = True
 
     def step(self, unit: str) -> None:
-        """Run exactly one more batch (``unit="batch"``) or epoch (``"epoch"``), then pause."""
+        """Train one more batch (``unit="batch"``) or one epoch's worth of samples (``"epoch"``:
+        from the middle of an epoch, to the same place in the next), then pause."""
         if unit not in ("batch", "epoch"):
             raise ValueError(f"step unit must be 'batch' or 'epoch', not {unit!r}")
         with self._lock:
             self._step = unit
+            self._step_base = None
         self._resume.set()
         self._attention = True
 
@@ -246,6 +250,29 @@ class TrainingThread(PythonThread):
         if not self._stop.is_set():
             self.paused_changed.emit(False)
 
+    def _step_done(self, rec, trained: int, before: int) -> bool:
+        """Whether the step asked for ends with ``rec`` (the step is then cleared).  ``trained`` /
+        ``before``: samples of this run trained after the latest batch / the one before it.  An
+        epoch step ends one epoch's worth of samples after it began (from the middle of an epoch,
+        at the same place in the next); on an epoch's end, after that epoch's summary."""
+        from workbench.core import BatchRecord, EpochRecord
+
+        with self._lock:
+            unit = self._step
+            if self._step_base is None:
+                self._step_base = before if type(rec) is BatchRecord else trained
+            if unit == "batch":
+                done = type(rec) is BatchRecord
+            else:
+                reached = trained >= self._step_base + self._n_train
+                if type(rec) is BatchRecord:
+                    done = reached and rec.samples_seen < rec.n_train
+                else:
+                    done = type(rec) is EpochRecord and rec.epoch >= 1 and reached
+            if done:
+                self._step = self._step_base = None
+            return done
+
     def _wait_for_drain(self) -> None:
         """Block (GIL released) until the GUI has collected the backlog, or stop is asked."""
         drained = self._drained
@@ -264,6 +291,7 @@ class TrainingThread(PythonThread):
         next_snapshot = 0.0
         last_grads = None        # ∂C/∂b of the latest batch, for snapshots
         count = 0
+        trained = before = 0     # samples of this run trained up to the latest / the previous batch
         wall0, cpu0 = clock(), time.thread_time()
         _precise_sleeps()
         try:
@@ -294,6 +322,7 @@ class TrainingThread(PythonThread):
                     if len(records) >= MAX_BACKLOG:
                         self._wait_for_drain()
                     if type(rec) is BatchRecord:
+                        before, trained = trained, (rec.epoch - 1) * rec.n_train + rec.samples_seen
                         if now >= next_snapshot:
                             next_snapshot = now + snapshot_every
                             self._take_snapshot(last_grads)
@@ -309,16 +338,9 @@ class TrainingThread(PythonThread):
                     if self._stop.is_set():
                         self.outcome = "stopped"
                         break
-                    if self._step is not None:
-                        with self._lock:
-                            unit = self._step
-                        done = (unit == "batch" and type(rec) is BatchRecord) or (
-                            unit == "epoch" and type(rec) is EpochRecord and rec.epoch >= 1)
-                        if done:
-                            with self._lock:
-                                self._step = None
-                            self._resume.clear()
-                            self._take_snapshot(last_grads)
+                    if self._step is not None and self._step_done(rec, trained, before):
+                        self._resume.clear()
+                        self._take_snapshot(last_grads)
                     if not self._resume.is_set():
                         self._wait_while_paused()
                         if self._stop.is_set():

@@ -3,159 +3,51 @@
 Every source and its parameters come from ``workbench.data.DATASET_SPECS`` (so a new generator
 appears here by itself). Loading runs on a QThread; downloads show a QProgressDialog whose Cancel
 button reaches the data layer's ``cancel`` callable. Errors appear inline (red) and in a message box.
+
+One load runs at a time and the newest request wins: ``load_spec`` while a load runs cancels it
+(nothing it produces is applied) and loads the new spec as soon as the old thread has stopped.
+Every request ends with exactly one of ``load_finished(spec, dataset)``, ``load_error(spec, message)``
+or ``load_cancelled(spec)``, where ``spec`` is the text given to ``load_spec``.
 """
 
 from __future__ import annotations
 
-import csv
 import html
-import io
 import threading
-from pathlib import Path
 
-from PySide6.QtCore import QRectF, QSize, Qt, Signal
-from PySide6.QtGui import QImage, QPainter, QPalette
-from PySide6.QtWidgets import (QCheckBox, QComboBox, QDoubleSpinBox, QFileDialog, QFormLayout, QFrame,
-                               QGroupBox, QHBoxLayout, QHeaderView, QLabel, QLineEdit, QMessageBox,
-                               QProgressDialog, QPushButton, QScrollArea, QSizePolicy, QSpinBox, QStackedWidget,
-                               QTableWidget, QTableWidgetItem, QToolButton, QVBoxLayout, QWidget)
-import numpy as np
-import pyqtgraph as pg
+from PySide6.QtCore import QCoreApplication, Qt, Signal
+from PySide6.QtGui import QPalette
+from PySide6.QtWidgets import (QComboBox, QFrame, QGroupBox, QHBoxLayout, QLabel, QMessageBox, QProgressDialog,
+                               QPushButton, QScrollArea, QSizePolicy, QStackedWidget, QVBoxLayout, QWidget)
 
-from workbench.data import (DATASET_SPECS, DataError, DownloadCancelled, Param, canonical_source,
-                            format_spec, load_dataset, parse_spec)
-from workbench.data.params import format_value
+from workbench.data import (DATASET_SPECS, DataError, DownloadCancelled, canonical_source, format_spec,
+                            load_dataset, parse_spec)
+from workbench.gui.panels.data_form import SourceForm, csv_columns
+from workbench.gui.panels.data_preview import DataPreview, ImageGrid
 from workbench.gui.threads import PythonThread
 
-__all__ = ["DataPanel", "ImageGrid"]
+__all__ = ["DataPanel", "ImageGrid", "csv_columns"]
 
-CLASS_COLOURS = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f",
-                 "#bcbd22", "#17becf"]
 SPLIT_TITLES = {"train": "Training", "validation": "Validation", "test": "Test"}
-PREVIEW_IMAGES = 32      # 8 columns × 4 rows
-PREVIEW_POINTS = 2000    # scatter / curve preview
-PREVIEW_ROWS = 12        # table head
-CSV_FILTER = "CSV / TSV files (*.csv *.tsv *.txt *.dat);;All files (*)"
-
-
-def _humanise(name: str) -> str:
-    return name.replace("_", " ").replace("-", " ").capitalize()
-
-
-def csv_columns(path: str) -> list[str]:
-    """Column names of a CSV/TSV file from its first lines (header or "column N"); [] if unreadable."""
-    try:
-        with open(path, "r", encoding="utf-8-sig", newline="") as f:
-            lines = [ln for ln in f.readlines(64 * 1024) if ln.strip() and not ln.lstrip().startswith("#")]
-    except (OSError, UnicodeDecodeError):
-        return []
-    if not lines:
-        return []
-    sample = "".join(lines[:50])
-    if Path(path).suffix.lower() == ".tsv":
-        delimiter = "\t"
-    else:
-        try:
-            delimiter = csv.Sniffer().sniff(sample, delimiters=",\t;").delimiter
-        except csv.Error:
-            delimiter = None
-    if delimiter is None:
-        rows = [ln.split() for ln in lines[:50]]
-    else:
-        rows = list(csv.reader(io.StringIO(sample), delimiter=delimiter))
-    rows = [r for r in rows if r]
-    if not rows:
-        return []
-
-    def number(text):
-        try:
-            float(text)
-        except ValueError:
-            return False
-        return True
-
-    first = rows[0]
-    header = not any(number(c) for c in first) if len(rows) == 1 else any(
-        not number(c) and all(number(r[j]) for r in rows[1:] if j < len(r)) for j, c in enumerate(first))
-    if header:
-        return [c.strip() or f"column {j + 1}" for j, c in enumerate(first)]
-    return [f"column {j + 1}" for j in range(len(first))]
-
-
-class ImageGrid(QWidget):
-    """A grid of small grey images with a caption under each, scaled to the widget's width.
-
-    ``set_images(images, captions)``: images (n, h, w) floats in [0, 1]; captions n strings.
-    """
-
-    def __init__(self, columns: int = 8, parent=None):
-        super().__init__(parent)
-        self._columns = columns
-        self._images: list[QImage] = []
-        self._captions: list[str] = []
-        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
-
-    def set_images(self, images: np.ndarray, captions: list[str]):
-        self._images = []
-        for img in images:
-            data = np.ascontiguousarray(np.clip(img * 255.0, 0, 255).astype(np.uint8))
-            h, w = data.shape
-            self._images.append(QImage(data.data, w, h, w, QImage.Format.Format_Grayscale8).copy())
-        self._captions = list(captions)
-        self.updateGeometry()
-        self.update()
-
-    def count(self) -> int:
-        return len(self._images)
-
-    def captions(self) -> list[str]:
-        return list(self._captions)
-
-    def _cell(self, width: int) -> tuple[float, float]:
-        cols = max(1, min(self._columns, len(self._images) or 1))
-        side = min(72.0, max(24.0, width / cols - 4))
-        return side, side + self.fontMetrics().height() + 2
-
-    def hasHeightForWidth(self) -> bool:
-        return True
-
-    def heightForWidth(self, width: int) -> int:
-        side, cell_h = self._cell(width)
-        rows = -(-len(self._images) // self._columns) if self._images else 0
-        return int(rows * (cell_h + 4))
-
-    def sizeHint(self) -> QSize:
-        return QSize(320, self.heightForWidth(320))
-
-    def minimumSizeHint(self) -> QSize:
-        return QSize(160, self.heightForWidth(160))
-
-    def paintEvent(self, event):
-        painter = QPainter(self)
-        side, cell_h = self._cell(self.width())
-        fm = self.fontMetrics()
-        text_colour = self.palette().color(QPalette.ColorRole.WindowText)
-        for k, (image, caption) in enumerate(zip(self._images, self._captions)):
-            r, c = divmod(k, self._columns)
-            x, y = c * (side + 4) + 2, r * (cell_h + 4) + 2
-            painter.drawImage(QRectF(x, y, side, side), image)
-            painter.setPen(text_colour)
-            text = fm.elidedText(caption, Qt.TextElideMode.ElideRight, int(side + 4))
-            painter.drawText(QRectF(x - 2, y + side, side + 4, fm.height() + 2),
-                             Qt.AlignmentFlag.AlignCenter, text)
-        painter.end()
+CANCELLED_NOTE = "Loading was cancelled. Nothing was changed; press Load to try again."
 
 
 class _Loader(PythonThread):
-    """Runs ``load_dataset(spec)`` off the GUI thread; ``cancel()`` is polled by downloads."""
+    """Runs ``load_dataset(spec)`` off the GUI thread; ``cancel()`` is polled by downloads.
 
-    loaded = Signal(object)                 # Dataset
-    failed = Signal(str, bool)              # message, cancelled
-    progressed = Signal(object, object, str)  # done bytes, total bytes or None, message
+    Its signals carry the loader itself, so the panel can tell a current result from a stale one.
+    ``dropped`` (set on the GUI thread) means the request was cancelled or superseded and already
+    reported: nothing this loader still emits is applied.
+    """
+
+    loaded = Signal(object, object)                   # loader, Dataset
+    failed = Signal(object, str, bool)                # loader, message, cancelled
+    progressed = Signal(object, object, object, str)  # loader, done bytes, total bytes or None, message
 
     def __init__(self, spec: str, parent=None):
         super().__init__(parent)
         self.spec = spec
+        self.dropped = False
         self._cancel = threading.Event()
 
     def cancel(self):
@@ -165,220 +57,53 @@ class _Loader(PythonThread):
         try:
             ds = load_dataset(self.spec, progress=self._progress, cancel=self._cancel.is_set)
         except DownloadCancelled as exc:
-            self.failed.emit(str(exc) or "The download was cancelled.", True)
+            self.failed.emit(self, str(exc) or "The download was cancelled.", True)
         except DataError as exc:
-            self.failed.emit(str(exc), False)
+            self.failed.emit(self, str(exc), False)
         except MemoryError:
-            self.failed.emit("There is not enough memory for this data set; choose fewer items.", False)
+            self.failed.emit(self, "There is not enough memory for this data set; choose fewer items.", False)
         except OSError as exc:
-            self.failed.emit(f"Could not read the data: {exc}", False)
+            self.failed.emit(self, f"Could not read the data: {exc}", False)
+        except Exception as exc:   # a bug in a loader must still end the request
+            self.failed.emit(self, f"Could not load the data ({type(exc).__name__}: {exc}).", False)
         else:
-            self.loaded.emit(ds)
+            self.loaded.emit(self, ds)
 
     def _progress(self, done, total, message):
-        self.progressed.emit(done, total, message)
-
-
-class _SourceForm(QWidget):
-    """Parameter form of one source: a field per ``Param`` (spin box, check box, combo or line edit)."""
-
-    def __init__(self, info, parent=None):
-        super().__init__(parent)
-        self.info = info
-        self.fields: dict[str, QWidget] = {}
-        self.path_edit: QLineEdit | None = None
-        form = QFormLayout(self)
-        form.setContentsMargins(0, 0, 0, 0)
-        form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
-        if info.path is not None:
-            self.path_edit = QLineEdit()
-            browse = QToolButton()
-            browse.setText("Browse…")
-            if info.path == "folder":
-                self.path_edit.setPlaceholderText("automatic: the cache folder, or download")
-                self.path_edit.setToolTip("A folder holding the four IDX files (train-images-idx3-ubyte.gz, "
-                                          "train-labels-idx1-ubyte.gz, t10k-images-idx3-ubyte.gz, "
-                                          "t10k-labels-idx1-ubyte.gz), gzipped or not. Leave empty to use "
-                                          "the cache folder or download the files.")
-                browse.setToolTip("Choose a folder of IDX files")
-                browse.clicked.connect(self._choose_folder)
-                label = "Folder:"
-            else:
-                self.path_edit.setPlaceholderText("choose a .csv or .tsv file")
-                self.path_edit.setToolTip("A table of numbers, one row per example; the delimiter and the "
-                                          "header row are detected.")
-                browse.setToolTip("Choose a CSV or TSV file")
-                browse.clicked.connect(self._choose_file)
-                self.path_edit.editingFinished.connect(self.refresh_columns)
-                label = "File:"
-            row = QHBoxLayout()
-            row.addWidget(self.path_edit, 1)
-            row.addWidget(browse)
-            form.addRow(label, row)
-        for p in info.params:
-            widget = self._field(p)
-            widget.setObjectName(p.name)
-            tip = f"{p.doc[:1].upper()}{p.doc[1:]}.\nAllowed: {p.describe()}; default {format_value(p.default) or '(empty)'}."
-            widget.setToolTip(tip)
-            self.fields[p.name] = widget
-            form.addRow(_humanise(p.name) + ":", widget)
-
-    def _field(self, p: Param) -> QWidget:
-        if self.info.name == "csv" and p.name == "target":
-            combo = QComboBox()
-            combo.setEditable(True)
-            combo.addItem("last column", "-1")
-            return combo
-        if p.kind == "bool":
-            box = QCheckBox()
-            box.setChecked(bool(p.default))
-            return box
-        if p.kind == "choice":
-            combo = QComboBox()
-            for choice in p.choices or ():
-                combo.addItem(format_value(choice), choice)
-            combo.setCurrentIndex(max(0, combo.findData(p.default)))
-            return combo
-        if p.kind == "int":
-            spin = QSpinBox()
-            spin.setRange(int(p.min) if p.min is not None else -2**31 + 1,
-                          int(p.max) if p.max is not None else 2**31 - 1)
-            spin.setValue(int(p.default))
-            spin.setGroupSeparatorShown(True)
-            spin.setAccelerated(True)
-            return spin
-        if p.kind == "float":
-            spin = QDoubleSpinBox()
-            spin.setDecimals(3)
-            spin.setRange(p.min if p.min is not None else -1e9, p.max if p.max is not None else 1e9)
-            spin.setSingleStep(0.05 if (p.max is not None and p.max <= 1) else 0.1)
-            spin.setValue(float(p.default))
-            return spin
-        edit = QLineEdit(format_value(p.default))
-        if p.kind == "sizes":
-            edit.setPlaceholderText("e.g. 10-10-10")
-        return edit
-
-    # ---- values
-    def value(self, p: Param):
-        w = self.fields[p.name]
-        if isinstance(w, QCheckBox):
-            return w.isChecked()
-        if isinstance(w, QComboBox):
-            if w.isEditable():
-                index = w.findText(w.currentText())
-                data = w.itemData(index) if index >= 0 else None
-                return str(data) if data is not None else w.currentText().strip()
-            return w.currentData()
-        if isinstance(w, (QSpinBox, QDoubleSpinBox)):
-            return w.value()
-        return w.text().strip()
-
-    def set_value(self, p: Param, value):
-        w = self.fields[p.name]
-        if isinstance(w, QCheckBox):
-            w.setChecked(bool(value))
-        elif isinstance(w, QComboBox):
-            if w.isEditable():
-                index = w.findData(str(value))
-                if index < 0:
-                    index = w.findText(str(value))
-                if index >= 0:
-                    w.setCurrentIndex(index)
-                else:
-                    w.setEditText(str(value))
-            else:
-                w.setCurrentIndex(max(0, w.findData(value)))
-        elif isinstance(w, (QSpinBox, QDoubleSpinBox)):
-            w.setValue(value)
-        else:
-            w.setText(format_value(value))
-
-    def path(self) -> str | None:
-        if self.path_edit is None:
-            return None
-        return self.path_edit.text().strip() or None
-
-    def spec(self) -> str:
-        """The spec of the form's current values (parameters at their default are left out)."""
-        values = {}
-        for p in self.info.params:
-            v = self.value(p)
-            if p.kind == "sizes" and isinstance(v, str):
-                try:
-                    v = p.parse(v)
-                except DataError:
-                    pass
-            if v != p.default and not (p.kind == "str" and format_value(v) == format_value(p.default)):
-                values[p.name] = v
-        return format_spec(self.info.name, self.path(), values)
-
-    def load_values(self, path: str | None, raw: dict):
-        """Set the fields from a parsed spec (unknown keys are left for the data layer to report)."""
-        if self.path_edit is not None:
-            self.path_edit.setText(path or "")
-            if self.info.path == "file":
-                self.refresh_columns()
-        for p in self.info.params:
-            value = p.default
-            if p.name in raw:
-                try:
-                    value = p.parse(raw[p.name])
-                except DataError:
-                    value = p.default
-            self.set_value(p, value)
-
-    # ---- path choosers
-    def _choose_folder(self):
-        folder = QFileDialog.getExistingDirectory(self, f"Folder of {self.info.title} IDX files",
-                                                  self.path_edit.text() or str(Path.home()))
-        if folder:
-            self.path_edit.setText(folder)
-
-    def _choose_file(self):
-        path, _ = QFileDialog.getOpenFileName(self, "Open a CSV or TSV file",
-                                              self.path_edit.text() or str(Path.home()), CSV_FILTER)
-        if path:
-            self.path_edit.setText(path)
-            self.refresh_columns()
-
-    def refresh_columns(self):
-        """Fill the CSV target choice from the file's header."""
-        combo = self.fields.get("target")
-        if not isinstance(combo, QComboBox) or self.path_edit is None:
-            return
-        current = self.value(next(p for p in self.info.params if p.name == "target"))
-        combo.blockSignals(True)
-        combo.clear()
-        combo.addItem("last column", "-1")
-        path = self.path()
-        for name in csv_columns(path) if path else []:
-            combo.addItem(name, name)
-        index = combo.findData(current)
-        combo.setCurrentIndex(index if index >= 0 else 0)
-        combo.blockSignals(False)
+        self.progressed.emit(self, done, total, message)
 
 
 class DataPanel(QWidget):
     """Choose, load and preview a data set.
 
-    Signals: ``dataset_changed(Dataset)`` after a successful load; ``load_failed(str)`` with the
-    message (also shown inline and in a message box; a cancelled download only inline);
-    ``busy_changed(bool)`` while loading.
+    Signals:
+
+    * ``dataset_changed(Dataset)`` after a successful load (only the newest request's data);
+    * ``load_failed(str)`` with the message of a failed load (also shown inline and in a message
+      box); a cancelled or superseded load emits nothing here;
+    * ``load_finished(str spec, Dataset)``, ``load_error(str spec, str message)`` and
+      ``load_cancelled(str spec)``: exactly one of them ends every ``load_spec``/``load`` request,
+      ``spec`` being the text that was requested (``Dataset.spec`` is the resolved, exact one);
+    * ``busy_changed(bool)`` while loading.
     """
 
     dataset_changed = Signal(object)
     load_failed = Signal(str)
+    load_finished = Signal(str, object)
+    load_error = Signal(str, str)
+    load_cancelled = Signal(str)
     busy_changed = Signal(bool)
 
     def __init__(self, parent=None, show_message_boxes: bool = True):
         super().__init__(parent)
         self._dataset = None
         self._loader: _Loader | None = None
+        self._pending: str | None = None       # requested while a superseded load still runs
+        self._busy = False
         self._progress: QProgressDialog | None = None
         self._message_box: QMessageBox | None = None
         self._show_message_boxes = show_message_boxes
-        self._forms: dict[str, _SourceForm] = {}
+        self._forms: dict[str, SourceForm] = {}
         self._build_ui()
         self._on_source_changed()
 
@@ -397,7 +122,7 @@ class DataPanel(QWidget):
             previous_group = info.group
             self.source_combo.addItem(info.title, info.name)
             self.source_combo.setItemData(self.source_combo.count() - 1, info.doc, Qt.ItemDataRole.ToolTipRole)
-            form = _SourceForm(info)
+            form = SourceForm(info)
             self._forms[info.name] = form
             self._stack.addWidget(form)
         self.source_combo.currentIndexChanged.connect(self._on_source_changed)
@@ -436,22 +161,8 @@ class DataPanel(QWidget):
         self.summary_label.setWordWrap(True)
         self.summary_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
 
-        self.image_grid = ImageGrid(8)
-        self.plot = pg.PlotWidget()
-        self.plot.setMinimumHeight(180)
-        self.plot.showGrid(x=True, y=True, alpha=0.15)
-        self.table = QTableWidget()
-        self.table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
-        self.table.verticalHeader().setVisible(False)
-        self.table.verticalHeader().setDefaultSectionSize(self.fontMetrics().height() + 6)
-        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        self._empty_preview = QLabel("The preview appears here after loading.")
-        self._empty_preview.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self._empty_preview.setForegroundRole(QPalette.ColorRole.PlaceholderText)
-        self.preview = QStackedWidget()
-        for w in (self._empty_preview, self.image_grid, self.plot, self.table):
-            self.preview.addWidget(w)
-        self._set_preview("empty", self._empty_preview)
+        self.preview = DataPreview()
+        self.image_grid, self.plot, self.table = self.preview.image_grid, self.preview.plot, self.preview.table
 
         data_box = QGroupBox("Loaded data")
         dl = QVBoxLayout(data_box)
@@ -472,28 +183,12 @@ class DataPanel(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(scroll)
-        self._apply_plot_theme()
-
-    def _apply_plot_theme(self):
-        pal = self.palette()
-        self.plot.setBackground(pal.color(QPalette.ColorRole.Base))
-        fg = pal.color(QPalette.ColorRole.Text)
-        for name in ("left", "bottom"):
-            axis = self.plot.getAxis(name)
-            axis.setPen(fg)
-            axis.setTextPen(fg)
-
-    def changeEvent(self, event):
-        from PySide6.QtCore import QEvent
-        if event.type() == QEvent.Type.PaletteChange:
-            self._apply_plot_theme()
-        super().changeEvent(event)
 
     # ------------------------------------------------------------------ source choice
     def current_source(self) -> str:
         return self.source_combo.currentData()
 
-    def form(self, source: str | None = None) -> _SourceForm:
+    def form(self, source: str | None = None) -> SourceForm:
         """The parameter form of ``source`` (default: the selected one)."""
         return self._forms[source or self.current_source()]
 
@@ -524,7 +219,16 @@ class DataPanel(QWidget):
         return self._dataset
 
     def is_busy(self) -> bool:
-        return self._loader is not None
+        """True while a load runs or waits to start."""
+        return self._loader is not None or self._pending is not None
+
+    def loading_spec(self) -> str | None:
+        """The request that will end the current loading (the newest one), or None when idle."""
+        if self._pending is not None:
+            return self._pending
+        if self._loader is not None and not self._loader.dropped:
+            return self._loader.spec
+        return None
 
     def load(self):
         """Load what the form describes."""
@@ -533,33 +237,77 @@ class DataPanel(QWidget):
     def load_spec(self, spec: str):
         """Select the source of ``spec``, fill its form and load it off the GUI thread.
 
-        Emits ``dataset_changed`` when done, or shows the error inline and in a message box.
+        A load still running is cancelled (its result is never applied; ``load_cancelled`` reports
+        it) and ``spec`` starts once its thread has stopped. Emits ``dataset_changed`` and
+        ``load_finished`` when done, or shows the error inline and in a message box and emits
+        ``load_failed`` and ``load_error``; a spec that cannot be parsed fails at once and leaves
+        a running load alone.
         """
-        if self._loader is not None:
-            return
         try:
             source, path, raw = parse_spec(spec)
             source = canonical_source(source)
         except DataError as exc:
-            self._fail(str(exc), False)
+            self._report_error(spec, str(exc))
             return
         self.source_combo.blockSignals(True)
         self.set_source(source)
         self.source_combo.blockSignals(False)
         self._on_source_changed()
         self.form(source).load_values(path, raw)
-        self._start(spec)
+        self._clear_messages()
+        if self._loader is None:
+            self._start(spec)
+            return
+        if self._pending is not None:           # never started: replaced by this one
+            replaced, self._pending = self._pending, None
+            self.load_cancelled.emit(replaced)
+        self._pending = spec
+        if not self._loader.dropped:
+            self._drop(self._loader)
+
+    def adapt_spec(self, spec: str) -> str:
+        """``spec`` (e.g. a preset's data) made to use the user's local copy: when it names a source
+        that reads a folder or file (mnist, fashion-mnist, csv) without giving one, the folder/file
+        of that source's form (the loaded data's, or what the user typed) is added, and so is
+        ``download=false`` when the user unchecked Download. Other specs come back unchanged."""
+        try:
+            source, path, raw = parse_spec(spec)
+            source = canonical_source(source)
+        except DataError:
+            return spec
+        form = self._forms.get(source)
+        if form is None or form.info.path is None or path is not None:
+            return spec
+        local = form.path()
+        if self._dataset is not None and self._dataset.spec:
+            try:
+                loaded_source, loaded_path, _ = parse_spec(self._dataset.spec)
+                if canonical_source(loaded_source) == source and loaded_path:
+                    local = loaded_path
+            except DataError:
+                pass
+        params = dict(raw)
+        download = next((p for p in form.info.params if p.name == "download"), None)
+        if download is not None and "download" not in params and form.value(download) is False:
+            params["download"] = False
+        if local is None and params == raw:
+            return spec
+        return format_spec(source, local, params)
 
     def cancel_loading(self, wait: bool = True):
-        """Ask a running load to stop (downloads stop at the next block) and optionally wait for it."""
+        """Cancel the running load and any waiting request (nothing they produce is applied;
+        downloads stop at the next block) and optionally wait for the thread to stop."""
+        if self._pending is not None:
+            pending, self._pending = self._pending, None
+            self.load_cancelled.emit(pending)
         loader = self._loader
         if loader is None:
             return
-        loader.cancel()
+        if not loader.dropped:
+            self._drop(loader, note=True)
         if wait:
             loader.wait()
-            # Deliver the queued result so the panel is idle afterwards.
-            from PySide6.QtCore import QCoreApplication
+            # Deliver the queued signals (the thread's finished) so the panel is idle afterwards.
             QCoreApplication.sendPostedEvents(self)
             QCoreApplication.processEvents()
 
@@ -569,33 +317,53 @@ class DataPanel(QWidget):
 
     # ------------------------------------------------------------------ loading
     def _start(self, spec: str):
-        self._clear_messages()
-        self._loader = _Loader(spec, self)
-        self._loader.loaded.connect(self._on_loaded)
-        self._loader.failed.connect(self._fail)
-        self._loader.progressed.connect(self._on_progress)
-        self._loader.finished.connect(self._on_thread_finished)
+        loader = _Loader(spec, self)
+        loader.loaded.connect(self._on_loaded)
+        loader.failed.connect(self._on_failed)
+        loader.progressed.connect(self._on_progress)
+        loader.finished.connect(self._on_thread_finished)
+        self._loader = loader
         self._set_busy(True)
-        self._loader.start()
+        loader.start()
+
+    def _drop(self, loader: _Loader, note: bool = False):
+        """End ``loader``'s request now as cancelled; whatever it still reports is ignored."""
+        loader.dropped = True
+        loader.cancel()
+        self._close_progress()
+        if note:
+            self.note_label.setText(CANCELLED_NOTE)
+            self.note_label.show()
+            self.error_label.hide()
+        self.load_cancelled.emit(loader.spec)
 
     def _set_busy(self, busy: bool):
         self.load_button.setEnabled(not busy)
         self.load_button.setText("Loading…" if busy else "Load")
         self.source_combo.setEnabled(not busy)
         self._stack.setEnabled(not busy)
-        self.busy_changed.emit(busy)
+        if busy != self._busy:
+            self._busy = busy
+            self.busy_changed.emit(busy)
 
     def _on_thread_finished(self):
         loader = self.sender()
         if loader is self._loader:
             self._loader = None
-            self._close_progress()
-            self._set_busy(False)
+            if self._pending is not None:
+                spec, self._pending = self._pending, None
+                self._start(spec)
+            else:
+                self._close_progress()
+                self._set_busy(False)
         if loader is not None:
             loader.deleteLater()
 
-    def _on_progress(self, done, total, message):
-        if self._loader is None:
+    def _current(self, loader) -> bool:
+        return loader is self._loader and not loader.dropped
+
+    def _on_progress(self, loader, done, total, message):
+        if not self._current(loader):
             return
         if self._progress is None:
             dialog = QProgressDialog(message, "Cancel", 0, 1000, self)
@@ -616,10 +384,8 @@ class DataPanel(QWidget):
             dialog.setRange(0, 0)
 
     def _on_cancel_clicked(self):
-        if self._loader is not None:
-            self._loader.cancel()
-            if self._progress is not None:
-                self._progress.setLabelText("Cancelling…")
+        if self._loader is not None and not self._loader.dropped:
+            self._drop(self._loader, note=True)
 
     def progress_dialog(self) -> QProgressDialog | None:
         return self._progress
@@ -631,26 +397,43 @@ class DataPanel(QWidget):
             self._progress.deleteLater()
             self._progress = None
 
-    def _on_loaded(self, ds):
+    def _on_loaded(self, loader, ds):
+        if not self._current(loader):
+            return
+        loader.dropped = True                   # reported: nothing more from it counts
+        self._close_progress()
         self._dataset = ds
         self._show_summary(ds)
-        self._show_preview(ds)
+        self.preview.show_dataset(ds)
         self.dataset_changed.emit(ds)
+        self.load_finished.emit(loader.spec, ds)
 
-    def _fail(self, message: str, cancelled: bool):
+    def _on_failed(self, loader, message: str, cancelled: bool):
+        if not self._current(loader):
+            return
+        loader.dropped = True
         self._close_progress()
         if cancelled:
             self.note_label.setText(f"{message} Nothing was changed; press Load to try again.")
             self.note_label.show()
             self.error_label.hide()
+            self.load_cancelled.emit(loader.spec)
             return
+        self._report_error(loader.spec, message)
+
+    def _report_error(self, spec: str, message: str):
+        try:
+            is_csv = canonical_source(parse_spec(spec)[0]) == "csv"
+        except DataError:
+            is_csv = False
         hint = ""
-        if "\n" not in message and "csv" in (self.current_source() or ""):
+        if is_csv and "\n" not in message:
             hint = "\nCorrect the file or the options above, then press Load again."
         self.error_label.setText(message + hint)
         self.error_label.show()
         self.note_label.hide()
         self.load_failed.emit(message)
+        self.load_error.emit(spec, message)
         if self._show_message_boxes:
             box = QMessageBox(QMessageBox.Icon.Warning, "Could not load the data", message + hint,
                               QMessageBox.StandardButton.Ok, self)
@@ -690,105 +473,4 @@ class DataPanel(QWidget):
 
     def preview_kind(self) -> str:
         """"empty", "images", "scatter", "curve" or "table"."""
-        return self._preview_kind
-
-    def _show_preview(self, ds):
-        train = ds.train
-        self.plot.clear()
-        legend = self.plot.getPlotItem().legend
-        if legend is not None:
-            legend.scene().removeItem(legend) if legend.scene() else None
-            self.plot.getPlotItem().legend = None
-        if ds.input_shape is not None and len(ds.input_shape) == 2:
-            n = min(PREVIEW_IMAGES, len(train))
-            images = train.X[:n].reshape((n,) + tuple(ds.input_shape))
-            captions = [self._label_text(ds, train, i) for i in range(n)]
-            self.image_grid.set_images(images, captions)
-            self._set_preview("images", self.image_grid)
-        elif ds.n_inputs == 2:
-            self._scatter(ds, train)
-            self._set_preview("scatter", self.plot)
-        elif ds.n_inputs == 1 and ds.task == "regression":
-            n = min(PREVIEW_POINTS, len(train))
-            x = train.X[:n, 0]
-            order = np.argsort(x, kind="stable")
-            self._add_legend()
-            self.plot.plot(x[order], train.Y[:n, 0][order], pen=None, symbol="o", symbolSize=4,
-                           symbolPen=None, symbolBrush=pg.mkBrush(CLASS_COLOURS[0]), name="training examples")
-            self.plot.setLabel("bottom", ds.feature_names[0])
-            self.plot.setLabel("left", ds.target_names[0] if ds.target_names else "y")
-            self.plot.autoRange()
-            self._set_preview("curve", self.plot)
-        else:
-            self._table(ds, train)
-            self._set_preview("table", self.table)
-
-    def _add_legend(self):
-        pal = self.palette()
-        bg = pal.color(QPalette.ColorRole.Base)
-        bg.setAlpha(190)
-        return self.plot.addLegend(offset=(-8, 8), labelTextSize="8pt", brush=bg,
-                                   labelTextColor=pal.color(QPalette.ColorRole.Text))
-
-    def _set_preview(self, kind, widget):
-        self._preview_kind = kind
-        for i in range(self.preview.count()):
-            page = self.preview.widget(i)
-            policy = QSizePolicy.Policy.Expanding if page is widget else QSizePolicy.Policy.Ignored
-            page.setSizePolicy(policy, policy)
-        self.preview.setCurrentWidget(widget)
-
-    @staticmethod
-    def _label_text(ds, split, i) -> str:
-        if split.labels is not None and ds.class_names:
-            return ds.class_names[int(split.labels[i])]
-        return ", ".join(f"{v:.3g}" for v in split.Y[i])
-
-    def _scatter(self, ds, train):
-        n = min(PREVIEW_POINTS, len(train))
-        X = train.X[:n]
-        self._add_legend()
-        if train.labels is not None:
-            for k, name in enumerate(ds.class_names or []):
-                mask = train.labels[:n] == k
-                colour = CLASS_COLOURS[k % len(CLASS_COLOURS)]
-                self.plot.plot(X[mask, 0], X[mask, 1], pen=None, symbol="o", symbolSize=5, symbolPen=None,
-                               symbolBrush=pg.mkBrush(colour), name=f"class {name}" if name.isdigit() else name)
-        else:
-            y = train.Y[:n, 0]
-            lo, hi = float(np.nanmin(y)), float(np.nanmax(y))
-            t = (y - lo) / (hi - lo) if hi > lo else np.zeros_like(y)
-            cmap = pg.colormap.get("viridis")
-            brushes = [pg.mkBrush(c) for c in cmap.map(t, mode=pg.ColorMap.QCOLOR)]
-            self.plot.addItem(pg.ScatterPlotItem(X[:, 0], X[:, 1], pen=None, size=5, brush=brushes,
-                                                 name=f"colour = {ds.target_names[0] if ds.target_names else 'y'}"))
-        self.plot.setLabel("bottom", ds.feature_names[0])
-        self.plot.setLabel("left", ds.feature_names[1])
-        self.plot.getPlotItem().setAspectLocked(False)
-        self.plot.autoRange()
-
-    def _table(self, ds, train):
-        n = min(PREVIEW_ROWS, len(train))
-        features = list(ds.feature_names)
-        shown = features[:20]
-        if train.labels is not None:
-            targets = ["class"]
-        else:
-            targets = list(ds.target_names) if ds.target_names else [f"y{k + 1}" for k in range(ds.n_outputs)]
-        headers = shown + (["…"] if len(features) > len(shown) else []) + targets
-        self.table.clear()
-        self.table.setColumnCount(len(headers))
-        self.table.setRowCount(n)
-        self.table.setHorizontalHeaderLabels(headers)
-        for i in range(n):
-            values = [f"{v:.4g}" for v in train.X[i, :len(shown)]]
-            if len(features) > len(shown):
-                values.append("…")
-            if train.labels is not None:
-                values.append(self._label_text(ds, train, i))
-            else:
-                values += [f"{v:.4g}" for v in train.Y[i, :len(targets)]]
-            for j, text in enumerate(values):
-                item = QTableWidgetItem(text)
-                item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-                self.table.setItem(i, j, item)
+        return self.preview.kind()

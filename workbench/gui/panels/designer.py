@@ -9,6 +9,7 @@ from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QHBoxLayout, QHeade
 
 from workbench.core import ACTIVATIONS, COSTS
 from workbench.gui import presets as _presets
+from workbench.gui.palette import is_dark
 from workbench.gui.panels.layer_editors import LayerDelegate, LayerView
 from workbench.gui.panels.layer_stack import (ACTIVATION, COST_NAMES, DEFAULT_HIDDEN, LAYER, NEURONS,
                                               InsertLayer, LayerStackModel, MoveLayer, RemoveLayer,
@@ -52,6 +53,8 @@ class NetworkDesigner(QWidget):
         self.view.setModel(self.model)
         self._delegate = LayerDelegate(self.model, self.view)
         self.view.setItemDelegate(self._delegate)
+        self._input_note = ""      # why typed text was not taken (shown in the message line)
+        self._delegate.input_problem.connect(self._on_input_problem)
         self.view.setRootIsDecorated(False)
         self.view.setItemsExpandable(False)
         self.view.setUniformRowHeights(True)
@@ -194,6 +197,10 @@ class NetworkDesigner(QWidget):
         problem = self.model.problem
         return problem.text if problem else None
 
+    def message_text(self) -> str:
+        """The message line as shown: why typed text was not taken, else the stack's problem ('' if none)."""
+        return self._message.text() if not self._message.isHidden() else ""
+
     def preset_names(self) -> list[str]:
         return preset_names()
 
@@ -311,9 +318,33 @@ class NetworkDesigner(QWidget):
 
     def _open_all_editors(self) -> None:
         self._open_editors(0, self.model.rowCount() - 1)
+        self._update_tab_order()
+
+    def _editors(self) -> list[QWidget]:
+        """The persistent editors in row order (neurons, then activation)."""
+        editors = []
+        for row in range(self.model.rowCount()):
+            for col in (NEURONS, ACTIVATION):
+                widget = self.view.indexWidget(self.model.index(row, col))
+                if widget is not None:
+                    editors.append(widget)
+        return editors
+
+    def _update_tab_order(self) -> None:
+        """Tab: preset → layer list → its editors top to bottom → the buttons below (Shift+Tab back).
+        Editors are created as rows appear, so Qt appends them to the tab chain in creation order."""
+        previous = self.view
+        for editor in self._editors():
+            QWidget.setTabOrder(previous, editor)
+            previous = editor
+
+    def _on_input_problem(self, text: str) -> None:
+        self._input_note = text
+        self._show_problem(self.model.problem)
 
     def _on_edited(self) -> None:
         model = self.model
+        self._input_note = ""
         model.problem = validate(model.architecture(), model.data_in, model.data_out)
         model._refresh()
         self._cost_combo.blockSignals(True)
@@ -325,28 +356,30 @@ class NetworkDesigner(QWidget):
         count = parameter_count(sizes)
         self._summary.setText(f"[{shown}] · " + (f"{count:,} weights and biases" if count is not None
                                                    else "parameters counted once data is loaded"))
+        self._update_tab_order()
         self._update_actions()
         self.changed.emit()
 
     def _show_problem(self, problem) -> None:
-        error = problem is not None and problem.kind == "error"
+        """The message line: a note on rejected typing first (it answers the last key), else the problem."""
+        text = self._input_note or (problem.text if problem is not None else "")
+        error = bool(self._input_note) or (problem is not None and problem.kind == "error")
         style = self.style()
-        if problem is None:
+        if not text:
             self._message_icon.clear()
             self._message.clear()
         else:
             icon = QStyle.StandardPixmap.SP_MessageBoxWarning if error else QStyle.StandardPixmap.SP_MessageBoxInformation
             size = self.fontMetrics().height()
             self._message_icon.setPixmap(style.standardIcon(icon).pixmap(size, size))
-            self._message.setText(problem.text)
+            self._message.setText(text)
         palette = self._message.palette()
-        dark = self.palette().color(QPalette.ColorRole.Window).lightness() < 128
-        colour = ("#ff7b72" if dark else "#b42318") if error else self.palette().color(
+        colour = ("#ff7b72" if is_dark(self.palette()) else "#b42318") if error else self.palette().color(
             QPalette.ColorRole.PlaceholderText).name()
         palette.setColor(QPalette.ColorRole.WindowText, colour)
         self._message.setPalette(palette)
-        self._message_icon.setVisible(problem is not None)
-        self._message.setVisible(problem is not None)
+        self._message_icon.setVisible(bool(text))
+        self._message.setVisible(bool(text))
         self._fit_button.setVisible(bool(problem and problem.mismatch))
         self._cost_warning.setVisible(bool(problem and problem.cost))
         if problem and problem.cost:

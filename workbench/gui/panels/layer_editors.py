@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QEvent, QSize, Qt
-from PySide6.QtGui import QKeySequence, QPainter, QPalette
+from PySide6.QtCore import QEvent, QPersistentModelIndex, QSize, Qt, Signal
+from PySide6.QtGui import QKeySequence, QPainter, QPalette, QValidator
 from PySide6.QtWidgets import QComboBox, QSpinBox, QStyledItemDelegate, QTreeView
 
 from workbench.core import HIDDEN_ACTIVATIONS
@@ -19,7 +19,54 @@ def _passes_undo_shortcuts(widget, event) -> bool:
     return False
 
 
+def _is_focus_key(event) -> bool:
+    """Tab or Shift+Tab without Ctrl/Alt: plain focus navigation."""
+    return (event.type() == QEvent.Type.KeyPress and event.key() in (Qt.Key.Key_Tab, Qt.Key.Key_Backtab)
+            and not event.modifiers() & (Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.AltModifier))
+
+
 class SpinBox(QSpinBox):
+    """The neuron-count editor. Text it cannot take (0, more than ``MAX_NEURONS``, letters) is not
+    dropped silently: ``input_problem`` says why, and the layer keeps its last size; the sentence
+    is "" again once the text is fine. ``subject`` names the layer ("Hidden layer 2")."""
+
+    input_problem = Signal(str)
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.subject = lambda: "This layer"
+        self._problem = ""
+
+    def problem(self) -> str:
+        return self._problem
+
+    def validate(self, text, pos):
+        result = super().validate(text, pos)
+        state = result[0] if isinstance(result, tuple) else result
+        typed = text.strip()
+        problem = ""
+        if typed:
+            try:
+                number = int(typed)
+            except ValueError:
+                number = None
+            low, high = self.minimum(), self.maximum()
+            if number is None:
+                if state == QValidator.State.Invalid:
+                    problem = f"{self.subject()}: type a whole number of neurons, {low} to {high:,}."
+            elif number > high:
+                problem = f"{self.subject()} can have at most {high:,} neurons, not {number:,}; it keeps {self.value():,}."
+                state = QValidator.State.Intermediate    # stays on screen until Enter or focus-out restore
+            elif number < low:
+                problem = (f"{self.subject()} needs at least {low} neuron{'' if low == 1 else 's'}; "
+                           f"it keeps {self.value():,}.")
+        if not problem and typed == self.textFromValue(self.value()):
+            problem = self._problem    # Qt restoring the kept size (Enter, focus out): the reason stays
+        if problem != self._problem:
+            self._problem = problem
+            self.input_problem.emit(problem)
+        return (state, text, pos)
+
     def set_value_quietly(self, value: int) -> None:
         """Show ``value`` without emitting valueChanged (no undo command) and without a selection."""
         self.blockSignals(True)
@@ -56,9 +103,22 @@ class LayerDelegate(QStyledItemDelegate):
         self._editor_height = None
         self._combo_width = 0
 
+    input_problem = Signal(str)   # a sentence on why typed text was not taken ("" when it is fine)
+
+    def eventFilter(self, editor, event):
+        # Tab/Shift+Tab move the focus along the window's tab order (the designer keeps the editors
+        # there in row order) instead of "edit the next cell", which, with persistent editors,
+        # handed the focus back to the same combo box.
+        if _is_focus_key(event):
+            return False
+        return super().eventFilter(editor, event)
+
     def createEditor(self, parent, option, index):
         if index.column() == NEURONS:
             spin = SpinBox(parent)
+            where = QPersistentModelIndex(index)
+            spin.subject = lambda: f"Hidden layer {where.row()}"
+            spin.input_problem.connect(self.input_problem)
             spin.setRange(1, MAX_NEURONS)
             spin.setAccelerated(True)
             spin.setToolTip(f"Number of neurons, 1 to {MAX_NEURONS}")

@@ -47,6 +47,10 @@ def validate(arch: dict, data_in: int | None, data_out: int | None) -> Problem |
     sizes, acts, cost = list(arch["sizes"]), list(arch["activations"]), arch["cost"]
     last = len(sizes) - 1
     placeholder = [1 if size is None else size for size in sizes]
+    for row in range(1, last):
+        size = sizes[row]
+        if not isinstance(size, int) or isinstance(size, bool) or size < 1:
+            return Problem(f"Hidden layer {row} has {size} neurons; give it at least 1.", (row,))
     rows = tuple(i for i in range(1, last) if not isinstance(sizes[i], int) or sizes[i] < 1)
     rows += tuple(i + 1 for i, name in enumerate(acts[:-1]) if name in ACTIVATIONS and ACTIVATIONS[name].output_only)
     problem = check_architecture(placeholder, acts, cost)

@@ -136,6 +136,7 @@ class TrainingPanel(QWidget):
         self.layer_box.setToolTip("Each weight layer learns with η × its multiplier.")
         self._layer_grid = QGridLayout(self.layer_box)
         self.layer_spins: list[FloatSpinBox] = []
+        self.layer_labels: list[QLabel] = []
 
         # -- message + buttons ------------------------------------------------------------------------
         self.message = QLabel()
@@ -199,11 +200,16 @@ class TrainingPanel(QWidget):
         if names == self._layer_names:
             return
         old = [spin.value() for spin in self.layer_spins]
+        # Take the old label/field pairs out now: deleteLater alone leaves them drawn (and
+        # findable) at their old places until the event loop runs, under the new ones.
         while self._layer_grid.count():
-            item = self._layer_grid.takeAt(0)
-            if item.widget():
-                item.widget().deleteLater()
+            widget = self._layer_grid.takeAt(0).widget()
+            if widget is not None:
+                widget.hide()
+                widget.setParent(None)
+                widget.deleteLater()
         self.layer_spins = []
+        self.layer_labels = []
         for index, name in enumerate(names):
             spin = FloatSpinBox(0.0, 1000.0, decimals=4)
             spin.setValue(old[index] if index < len(old) and len(old) == len(names) else 1.0)
@@ -211,16 +217,23 @@ class TrainingPanel(QWidget):
             spin.valueChanged.connect(self._on_edit)
             spin.setEnabled(not self._running)
             label = QLabel(name)
+            label.setBuddy(spin)
             row, col = divmod(index, 2)
             self._layer_grid.addWidget(label, row, col * 2)
             self._layer_grid.addWidget(spin, row, col * 2 + 1)
             self.layer_spins.append(spin)
+            self.layer_labels.append(label)
         self._layer_names = names
         self._refresh()
         if hasattr(self, "_scroll"):
             self._fit_width()
 
+    def layer_names(self) -> list[str]:
+        """The weight layers the multiplier fields stand for, in order."""
+        return list(self._layer_names)
+
     def set_layer_count(self, n_layers: int) -> None:
+        """``n_layers`` weight layers: "hidden 1" … "hidden n-1" and "output"."""
         self.set_layer_names([f"hidden {i + 1}" for i in range(n_layers - 1)] + ["output"])
 
     # -- values -------------------------------------------------------------------------------------------

@@ -1,0 +1,325 @@
+"""The window's one model: the data set, the network, its settings, history, run and document state.
+
+``Experiment`` is a QObject without widgets or dialogs.  Panels write through its setters; views
+and panels subscribe to its signals and read its attributes.  Nothing else in the window keeps a
+copy of this state.
+
+Signals (all emitted on the GUI thread):
+
+- ``data_changed``: ``dataset`` / ``data_spec`` replaced (the dataset may be None);
+- ``architecture_changed``: ``architecture`` (sizes, activations, cost) replaced;
+- ``network_changed``: ``net`` created, replaced, restored or dropped (it may be None);
+- ``parameters_changed``: newer weights are available (``parameters()``), e.g. mid-run;
+- ``hyperparameters_changed``: the training settings changed;
+- ``history_reset`` / ``history_appended``: ``history`` started over / grew;
+- ``watch_changed``: the followed weights changed;
+- ``run_state_changed(str)``: ``run_state`` is now "idle", "running", "paused" or "stopping";
+- ``epoch_finished(int)``: a run finished that epoch (numbered across runs);
+- ``document_changed``: name, path or modified flag changed;
+- ``message(str)``: a short note for the status bar;
+- ``view_requested(str)``: a view asks the window to bring the view of that name to the front.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QObject, Signal
+from PySide6.QtGui import QUndoCommand, QUndoStack
+
+from workbench.core import has_weight
+from workbench.core.history import RunHistory
+
+MAX_FOLLOWED = 8          # weights whose gradients can be followed at once (one colour each)
+SHELF_SIZE = 4            # trained networks kept for an architecture edit that is undone
+
+
+class _Trained:
+    """A network with the epochs, steps and history behind it (moved out and back by undo)."""
+
+    __slots__ = ("net", "epochs", "steps", "history", "architecture")
+
+    def __init__(self, net, epochs: int, steps: int, history: RunHistory, architecture: dict | None = None):
+        self.net, self.epochs, self.steps, self.history = net, epochs, steps, history
+        self.architecture = architecture if architecture is not None else net.architecture()
+
+
+def _architecture_key(arch: dict) -> tuple:
+    return tuple(arch["sizes"]), tuple(arch["activations"]), arch["cost"]
+
+
+class _SwapTrained(QUndoCommand):
+    """Undoable replacement of the trained state (Reset Weights, Load Weights)."""
+
+    def __init__(self, experiment: "Experiment", new: _Trained, text: str):
+        super().__init__(text)
+        self._experiment, self._other = experiment, new
+
+    def redo(self):
+        self._other = self._experiment._swap_trained(self._other)
+
+    def undo(self):
+        self._other = self._experiment._swap_trained(self._other)
+
+
+class Experiment(QObject):
+    data_changed = Signal()
+    architecture_changed = Signal()
+    network_changed = Signal()
+    parameters_changed = Signal()
+    hyperparameters_changed = Signal()
+    history_reset = Signal()
+    history_appended = Signal()
+    watch_changed = Signal()
+    run_state_changed = Signal(str)
+    epoch_finished = Signal(int)
+    document_changed = Signal()
+    message = Signal(str)
+    view_requested = Signal(str)
+
+    def __init__(self, undo_stack: QUndoStack | None = None, parent=None):
+        super().__init__(parent)
+        self.undo_stack = undo_stack if undo_stack is not None else QUndoStack(self)
+        self.dataset = None
+        self.data_spec: str | None = None
+        self.architecture: dict = {"sizes": [None, None], "activations": ["sigmoid"], "cost": "cross-entropy"}
+        self.hyperparameters: dict = {}
+        self.net = None
+        self.epochs_trained = 0
+        self.steps_trained = 0
+        self.history = RunHistory()
+        self.plot_resolution = "batch"
+        self.run_state = "idle"
+        self.path: str | None = None
+        self.name = "Untitled"
+        self._dirty = False
+        self._snapshot = None              # (weights, biases, bias_gradients) newer than ``net``'s
+        self._shelf: dict[tuple, _Trained] = {}
+        self._target_range = None          # (dataset, min, max) of its training targets
+        self.problems: dict[str, str | None] = {}   # panel -> why its values cannot be used
+        self.undo_stack.cleanChanged.connect(self._on_clean_changed)
+
+    def _on_clean_changed(self, _clean: bool) -> None:
+        self.document_changed.emit()
+
+    # ------------------------------------------------------------------ derived state
+    @property
+    def classification(self) -> bool:
+        return self.dataset is None or self.dataset.task == "classification"
+
+    @property
+    def n_layers(self) -> int:
+        """Weight layers of the network (or of the designed stack while there is none)."""
+        return max(1, len(self.sizes()) - 1)
+
+    def sizes(self) -> list:
+        return list(self.net.sizes) if self.net is not None else list(self.architecture["sizes"])
+
+    @property
+    def watch(self) -> list[tuple[int, int, int]]:
+        return self.history.watch
+
+    def is_training(self) -> bool:
+        return self.run_state != "idle"
+
+    def is_modified(self) -> bool:
+        return self._dirty or not self.undo_stack.isClean()
+
+    def parameters(self):
+        """(weights, biases, bias_gradients or None) to show: the latest mid-run snapshot, else the
+        network's own arrays (not copies: read them, never write), else None."""
+        if self._snapshot is not None:
+            return self._snapshot
+        if self.net is None:
+            return None
+        return self.net.weights, self.net.biases, None
+
+    def target_error(self, cost: str) -> str | None:
+        """Whether the training targets suit ``cost`` (their range is computed once per data set)."""
+        from workbench.core import target_error
+
+        ds = self.dataset
+        if ds is None or ds.train is None or len(ds.train) == 0:
+            return None
+        if self._target_range is None or self._target_range[0] is not ds:
+            y = ds.train.Y
+            self._target_range = (ds, float(y.min()), float(y.max()))
+        return target_error(cost, *self._target_range[1:])
+
+    def set_problem(self, source: str, text: str | None) -> None:
+        """A panel ("architecture", "training") says why its values cannot be used (None: they can)."""
+        self.problems[source] = text
+
+    def blocking_reason(self) -> str | None:
+        """Why a run cannot start now (one sentence), or None."""
+        ds = self.dataset
+        if ds is None:
+            return "Choose a data set in the Data panel first."
+        if ds.train is None or len(ds.train) == 0:
+            return "The data set has no training samples."
+        if self.problems.get("architecture"):
+            return self.problems["architecture"]
+        sizes = self.architecture["sizes"]
+        if sizes[0] != ds.n_inputs:
+            return f"The input layer has {sizes[0]} neurons but the data has {ds.n_inputs} inputs."
+        if sizes[-1] != ds.n_outputs:
+            return f"The output layer has {sizes[-1]} neurons but the data has {ds.n_outputs} targets."
+        return self.target_error(self.architecture["cost"]) or self.problems.get("training")
+
+    # ------------------------------------------------------------------ document
+    def set_modified(self, modified: bool = True) -> None:
+        self._dirty = modified
+        if not modified:
+            self.undo_stack.setClean()
+        self.document_changed.emit()
+
+    def set_document(self, name: str | None = None, path: str | None = None) -> None:
+        if name is not None:
+            self.name = name
+        self.path = path
+        self.document_changed.emit()
+
+    # ------------------------------------------------------------------ setters used by the panels
+    def set_dataset(self, dataset, spec: str | None, *, modifies: bool = True) -> None:
+        self.dataset = dataset
+        self.data_spec = spec
+        if modifies:
+            self._dirty = True
+        self.data_changed.emit()
+        self.document_changed.emit()
+        self._reset_history_if_untrained()
+
+    def set_architecture(self, arch: dict) -> None:
+        """The designer's stack changed.  A trained network of another architecture is put on a
+        shelf (so undoing the edit brings its weights and history back) and dropped."""
+        arch = {"sizes": list(arch["sizes"]), "activations": list(arch["activations"]), "cost": arch["cost"]}
+        if arch == self.architecture:
+            return
+        self.architecture = arch
+        if self.net is not None and self.net.architecture() != arch:
+            key = _architecture_key(self.net.architecture())
+            self._shelf.pop(key, None)
+            self._shelf[key] = _Trained(self.net, self.epochs_trained, self.steps_trained, self.history)
+            while len(self._shelf) > SHELF_SIZE:
+                self._shelf.pop(next(iter(self._shelf)))
+            self._install(None, 0, 0, None)
+        elif self.net is None and None not in arch["sizes"]:
+            shelved = self._shelf.pop(_architecture_key(arch), None)
+            if shelved is not None:
+                self._install(shelved.net, shelved.epochs, shelved.steps, shelved.history)
+        self.architecture_changed.emit()
+        if self.net is None:
+            self._reset_history_if_untrained()
+
+    def set_hyperparameters(self, values: dict, *, modifies: bool = True) -> None:
+        self.hyperparameters = dict(values)
+        if modifies:
+            self._dirty = True
+            self.document_changed.emit()
+        self.hyperparameters_changed.emit()
+
+    def set_resolution(self, mode: str) -> None:
+        if mode not in ("batch", "epoch"):
+            raise ValueError(f"Unknown plot resolution {mode!r}; use 'batch' or 'epoch'.")
+        self.plot_resolution = mode
+
+    # ------------------------------------------------------------------ network
+    def _install(self, net, epochs: int, steps: int, history: RunHistory | None) -> None:
+        """Make ``net`` (or None) current with that training behind it; ``history`` None = a fresh one."""
+        self.net = net
+        self.epochs_trained, self.steps_trained = epochs, steps
+        self._snapshot = None
+        watch = [w for w in self.history.watch if has_weight(self.sizes(), w)]
+        if history is None:
+            history = RunHistory(self.n_layers, self.classification, watch)
+        self.history = history
+        self.network_changed.emit()
+        self.history_reset.emit()
+        self.watch_changed.emit()
+
+    def _swap_trained(self, other: _Trained) -> _Trained:
+        current = _Trained(self.net, self.epochs_trained, self.steps_trained, self.history,
+                           dict(self.architecture))
+        if other.architecture != self.architecture:
+            self.architecture = dict(other.architecture)
+            self.architecture_changed.emit()
+        self._install(other.net, other.epochs, other.steps, other.history)
+        return current
+
+    def replace_network(self, net, text: str, *, marker: str | None = None) -> None:
+        """Undoably put ``net`` (untrained: a fresh history) in place of the current one."""
+        history = RunHistory(max(1, len(net.sizes) - 1), self.classification,
+                             [w for w in self.history.watch if has_weight(net.sizes, w)])
+        if marker:
+            history.add_marker(marker)
+        self.undo_stack.push(_SwapTrained(self, _Trained(net, 0, 0, history), text))
+
+    def adopt_network(self, net, epochs: int = 0, steps: int = 0, history: RunHistory | None = None) -> None:
+        """Make ``net`` current without an undo step (new runs, opened sessions)."""
+        self._install(net, epochs, steps, history)
+
+    def drop_network(self) -> None:
+        self._shelf.clear()
+        self._install(None, 0, 0, None)
+
+    def set_snapshot(self, weights, biases, bias_gradients) -> None:
+        """Mid-run copies of the parameters (from the training thread), for the views."""
+        self._snapshot = (weights, biases, bias_gradients)
+        self.parameters_changed.emit()
+
+    def clear_snapshot(self) -> None:
+        self._snapshot = None
+        self.parameters_changed.emit()
+
+    # ------------------------------------------------------------------ history
+    def reset_history(self) -> None:
+        watch = [w for w in self.history.watch if has_weight(self.sizes(), w)]
+        self.history.reset(self.n_layers, self.classification, watch)
+        self.history_reset.emit()
+
+    def _reset_history_if_untrained(self) -> None:
+        """An empty history follows the current shape (layer count, classification)."""
+        h = self.history
+        if self.net is None and (h.n_layers != self.n_layers or h.classification != self.classification
+                                 or h.batch_count or h.epoch_count):
+            self.reset_history()
+
+    def notify_appended(self) -> None:
+        self.history_appended.emit()
+
+    def add_marker(self, text: str) -> None:
+        self.history.add_marker(text)
+        self.history_appended.emit()
+
+    # ------------------------------------------------------------------ followed weights
+    def follow_weight(self, layer: int, i: int, j: int) -> str | None:
+        """Follow ∂C/∂W[layer][i, j]; returns why not (a sentence) or None."""
+        key = (int(layer), int(i), int(j))
+        watch = self.history.watch
+        if not has_weight(self.sizes(), key):
+            return "That weight does not exist in the current network."
+        if key in watch:
+            return "That weight is already followed."
+        if len(watch) >= MAX_FOLLOWED:
+            return f"At most {MAX_FOLLOWED} weights can be followed; stop following some first."
+        self.set_watch(watch + [key])
+        return None
+
+    def set_watch(self, watch) -> None:
+        watch = [tuple(int(v) for v in w) for w in watch]
+        self.history.set_watch(watch)
+        self._dirty = True
+        self.watch_changed.emit()
+        self.history_appended.emit()
+        self.document_changed.emit()
+
+    # ------------------------------------------------------------------ run state
+    def set_run_state(self, state: str) -> None:
+        if state != self.run_state:
+            self.run_state = state
+            self.run_state_changed.emit(state)
+
+    def run_finished(self) -> None:
+        """A run ended: the network's own arrays are the newest parameters again."""
+        self._snapshot = None
+        self._dirty = True
+        self.parameters_changed.emit()
+        self.document_changed.emit()

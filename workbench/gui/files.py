@@ -1,0 +1,295 @@
+"""The window's file work: new, open, save, recent sessions, weights, exports, presets.
+
+``FileActions`` reads and writes the Experiment and sets the panels through the window's public
+methods (``quietly()``, ``show_session_values()``, ``load_data()``); its dialogs are parented to
+the window.  Every file is written atomically and follows the user's umask.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from PySide6.QtCore import QObject
+from PySide6.QtWidgets import QFileDialog, QMessageBox
+
+from workbench.core import has_weight
+from workbench.core.history import HistoryError, RunHistory
+from workbench.gui import settings
+from workbench.gui.session import SUFFIX, Session, SessionError, load_session, save_session
+
+DEFAULT_PRESET = "xor-2-2-1"
+SESSION_FILTER = f"Workbench sessions (*{SUFFIX})"
+WEIGHTS_FILTER = "Weight files (*.npz)"
+EXPORTS = {  # kind: (what, suffix, filter)
+    "json": ("weights", ".json", "JSON files (*.json)"),
+    "csv": ("weights", ".csv", "CSV files (*.csv)"),
+    "png": ("view", ".png", "PNG images (*.png)"),
+    "history": ("history", ".csv", "CSV files (*.csv)"),
+}
+
+
+def with_suffix(path: str, suffix: str) -> str:
+    return path if path.lower().endswith(suffix) else path + suffix
+
+
+def describe(arch: dict) -> str:
+    return f"{'-'.join(map(str, arch['sizes']))} ({', '.join(arch['activations'])}; {arch['cost']} cost)"
+
+
+class FileActions(QObject):
+    def __init__(self, window):
+        super().__init__(window)
+        self.window = window
+        self.experiment = window.experiment
+
+    # ------------------------------------------------------------------ helpers
+    def _dialog_dir(self) -> str:
+        folder = settings.value("files/last_dir")
+        return folder if folder and os.path.isdir(folder) else os.path.expanduser("~")
+
+    def _remember(self, path: str, recent: bool = False):
+        if recent:
+            settings.add_recent_file(path)
+        settings.set_value("files/last_dir", os.path.dirname(os.path.abspath(path)))
+
+    def ask_to_save(self, what: str) -> bool:
+        """Save / Discard / Cancel when there are unsaved changes; False on Cancel."""
+        if not self.experiment.is_modified():
+            return True
+        answer = QMessageBox.question(
+            self.window, "Unsaved changes",
+            f"The session “{self.experiment.name}” has unsaved changes. Save them before {what}?",
+            QMessageBox.StandardButton.Save | QMessageBox.StandardButton.Discard
+            | QMessageBox.StandardButton.Cancel, QMessageBox.StandardButton.Save)
+        if answer == QMessageBox.StandardButton.Cancel:
+            return False
+        return self.save() if answer == QMessageBox.StandardButton.Save else True
+
+    # ------------------------------------------------------------------ sessions
+    def new_session(self, ask: bool = True) -> None:
+        """The default experiment: the XOR preset on the XOR data, fresh weights, no history."""
+        exp = self.experiment
+        if exp.is_training() or (ask and not self.ask_to_save("starting a new session")):
+            return
+        from workbench.gui.presets import PresetError, preset
+
+        try:
+            p = preset(DEFAULT_PRESET)
+        except PresetError:
+            p = {"data": "xor", "hyperparameters": {}}
+        from workbench.gui.panels.training_panel import DEFAULTS
+
+        architecture = {k: p[k] for k in ("sizes", "activations", "cost")} if "sizes" in p else None
+        self.apply_session(Session(name="Untitled", architecture=architecture, data=p.get("data"),
+                                   hyperparameters={**DEFAULTS, **p.get("hyperparameters", {})}))
+        exp.set_document("Untitled", None)
+        exp.set_modified(False)
+        self.window.status.clear("Ready")
+
+    def apply_preset(self, name: str) -> None:
+        """After the designer took preset ``name``: also its data set and hyperparameters."""
+        from workbench.gui.presets import PresetError, preset
+
+        try:
+            p = preset(name)
+        except PresetError as exc:
+            QMessageBox.warning(self.window, "Cannot load the preset", str(exc))
+            return
+        spec = p.get("data")
+        if spec:
+            spec = self.window.data_panel.adapt_spec(spec)
+            if spec != self.window.data_panel.spec():
+                self.window.load_data(spec)
+        try:
+            self.window.training_panel.set_values(p.get("hyperparameters") or {})
+        except ValueError as exc:
+            QMessageBox.warning(self.window, "Preset hyperparameters ignored", f"{p['name']}: {exc}")
+        self.window._sync_panels()
+        self.experiment.set_modified(True)
+
+    def open_dialog(self) -> None:
+        if self.experiment.is_training() or not self.ask_to_save("opening another session"):
+            return
+        path, _ = QFileDialog.getOpenFileName(self.window, "Open session", self._dialog_dir(), SESSION_FILTER)
+        if path:
+            self.open_session(path)
+
+    def open_session(self, path: str, ask: bool = False) -> bool:
+        """Load ``path``; on error show why and keep the current session."""
+        exp = self.experiment
+        if exp.is_training() or (ask and not self.ask_to_save("opening another session")):
+            return False
+        try:
+            session = load_session(path)
+            history = RunHistory.from_json(session.history) if session.history else None
+        except (SessionError, HistoryError) as exc:
+            QMessageBox.warning(self.window, "Cannot open the session", f"{exc}")
+            return False
+        try:
+            self.apply_session(session, history)
+        except (ValueError, KeyError) as exc:
+            QMessageBox.warning(self.window, "Cannot open the session", f"{path}: {exc}")
+            return False
+        exp.set_document(session.name, os.path.abspath(path))
+        exp.set_modified(False)
+        self._remember(path, recent=True)
+        return True
+
+    def apply_session(self, session: Session, history: RunHistory | None = None) -> None:
+        """Every part of ``session`` into the panels and the Experiment (no undo steps)."""
+        exp = self.experiment
+        window = self.window
+        hp = dict(session.hyperparameters)
+        resolution = hp.pop("resolution", None)
+        if history is None and session.history:
+            history = RunHistory.from_json(session.history)
+        with window.quietly():
+            exp.undo_stack.clear()
+            exp.drop_network()
+            if session.data:
+                window.load_data(session.data)
+            window.show_session_values(session.architecture, hp)
+            if resolution in ("batch", "epoch"):
+                exp.set_resolution(resolution)
+            sizes = list(session.network.sizes) if session.network is not None else exp.architecture["sizes"]
+            if history is None:
+                history = RunHistory(max(1, len(sizes) - 1), exp.classification)
+            watch = [w for w in session.watch if has_weight(sizes, w)]
+            if watch != history.watch:
+                history.set_watch(watch)
+            exp.adopt_network(session.network, session.epochs_trained, session.steps_trained, history)
+            exp.undo_stack.clear()
+        exp.set_document(session.name, None)
+
+    def current_session(self) -> Session:
+        exp = self.experiment
+        hp = dict(exp.hyperparameters)
+        hp["resolution"] = exp.plot_resolution
+        return Session(name=exp.name, architecture=dict(exp.architecture), hyperparameters=hp,
+                       data=exp.data_spec, history=exp.history.to_json(exp.plot_resolution),
+                       epochs_trained=exp.epochs_trained, steps_trained=exp.steps_trained,
+                       network=exp.net, watch=exp.watch)
+
+    def save(self) -> bool:
+        exp = self.experiment
+        return self.save_as() if exp.path is None else self.save_to(exp.path)
+
+    def save_as(self) -> bool:
+        exp = self.experiment
+        start = exp.path or os.path.join(self._dialog_dir(), f"{exp.name}{SUFFIX}")
+        path, _ = QFileDialog.getSaveFileName(self.window, "Save session as", start, SESSION_FILTER)
+        return bool(path) and self.save_to(with_suffix(path, SUFFIX))
+
+    def save_to(self, path: str) -> bool:
+        exp = self.experiment
+        if exp.run_state in ("running", "stopping"):
+            return False
+        name = exp.name if exp.path and os.path.abspath(path) == exp.path else Path(path).stem
+        exp.set_document(name, exp.path)
+        try:
+            save_session(path, self.current_session(), include_weights=settings.value("session/save_weights"))
+        except (SessionError, OSError) as exc:
+            QMessageBox.warning(self.window, "Cannot save the session", str(exc))
+            return False
+        exp.set_document(name, os.path.abspath(path))
+        exp.set_modified(False)
+        self._remember(path, recent=True)
+        self.window.statusBar().showMessage(f"Saved {path}", 5000)
+        return True
+
+    # ------------------------------------------------------------------ recent files
+    def fill_recent_menu(self) -> None:
+        menu = self.window.recent_menu
+        menu.clear()
+        files = settings.recent_files()
+        for index, path in enumerate(files):
+            action = menu.addAction(f"&{index + 1}  {Path(path).name}")
+            action.setToolTip(path)
+            action.setStatusTip(path)
+            action.triggered.connect(lambda _=False, p=path: self.open_recent(p))
+        if not files:
+            menu.addAction("No recent sessions").setEnabled(False)
+        else:
+            menu.addSeparator()
+            menu.addAction("Clear List", lambda: settings.set_value("files/recent", []))
+
+    def open_recent(self, path: str) -> bool:
+        if not os.path.isfile(path):
+            settings.remove_recent_file(path)
+            QMessageBox.information(self.window, "File not found",
+                                    f"{path} no longer exists; it was removed from the recent files.")
+            return False
+        return self.open_session(path, ask=True)
+
+    # ------------------------------------------------------------------ weights
+    def load_weights_dialog(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(self.window, "Load weights", self._dialog_dir(), WEIGHTS_FILTER)
+        if path:
+            self._remember(path)
+            self.load_weights(path)
+
+    def load_weights(self, path: str) -> bool:
+        """Load a .npz (undoably); if its architecture differs from the designer's, offer to adopt it."""
+        exp = self.experiment
+        if exp.is_training():
+            return False
+        from workbench.core import WeightFileError, load_weights
+
+        try:
+            net = load_weights(path)
+        except WeightFileError as exc:
+            QMessageBox.warning(self.window, "Cannot load the weights", str(exc))
+            return False
+        theirs, current = net.architecture(), exp.architecture
+        if theirs != current:
+            answer = QMessageBox.question(
+                self.window, "Different network",
+                f"The file holds a {describe(theirs)} network, but the designer has {describe(current)}."
+                "\n\nAdopt the file's architecture?",
+                QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.Cancel, QMessageBox.StandardButton.Yes)
+            if answer != QMessageBox.StandardButton.Yes:
+                return False
+            ds = exp.dataset
+            if ds is not None and (theirs["sizes"][0] != ds.n_inputs or theirs["sizes"][-1] != ds.n_outputs):
+                QMessageBox.warning(self.window, "Cannot load the weights",
+                                    f"The file's {describe(theirs)} network does not fit the data set "
+                                    f"({ds.n_inputs} inputs, {ds.n_outputs} outputs).")
+                return False
+        exp.replace_network(net, f"Load weights from {Path(path).name}", marker=f"weights from {Path(path).name}")
+        self.window.statusBar().showMessage(f"Loaded weights from {path}", 5000)
+        return True
+
+    def save_weights_dialog(self) -> None:
+        if self.experiment.net is not None:
+            self.export_dialog("npz")
+
+    def export_dialog(self, kind: str) -> bool:
+        """Ask for a file name and write the weights (npz, json, csv), the view in front (png) or
+        the history (csv)."""
+        from workbench.core import export_csv, export_json, save_weights
+
+        exp = self.experiment
+        if kind == "npz":
+            what, suffix, filter_ = "weights", ".npz", WEIGHTS_FILTER
+        else:
+            what, suffix, filter_ = EXPORTS[kind]
+        if what == "weights" and exp.net is None:
+            return False
+        default = f"{exp.name}{suffix}" if kind == "npz" else f"{exp.name}-{what}{suffix}"
+        title = "Save weights" if kind == "npz" else f"Export {what} as {suffix[1:].upper()}"
+        path, _ = QFileDialog.getSaveFileName(self.window, title, os.path.join(self._dialog_dir(), default), filter_)
+        if not path:
+            return False
+        self._remember(path)
+        path = with_suffix(path, suffix)
+        writers = {"npz": lambda p: save_weights(exp.net, p), "json": lambda p: export_json(exp.net, p),
+                   "csv": lambda p: export_csv(exp.net, p), "png": self.window.export_view_png,
+                   "history": exp.history.write_csv}
+        try:
+            writers[kind](path)
+        except (OSError, ValueError) as exc:
+            QMessageBox.warning(self.window, "Export failed", f"Cannot write {path}: {exc}")
+            return False
+        self.window.statusBar().showMessage(f"Wrote {path}", 5000)
+        return True

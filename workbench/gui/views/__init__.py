@@ -1,0 +1,16 @@
+"""The window's views, in the order of the View menu.  Adding a view: one file in this folder with
+a ``View`` subclass (see ``base.py``), and one line in ``VIEWS``."""
+
+from workbench.gui.views.curves import CurvesView
+from workbench.gui.views.diagram import DiagramView
+from workbench.gui.views.followed import FollowedWeightsView
+
+VIEWS = [
+    CurvesView,
+    FollowedWeightsView,
+    DiagramView,
+]
+
+
+def view_names() -> list[str]:
+    return [view.name for view in VIEWS]

@@ -1,0 +1,410 @@
+"""Training curves: cost, accuracy and the learning speed ‖δˡ‖ = ‖∂C/∂bˡ‖ of every layer.
+
+Drawn from the Experiment's ``RunHistory``.  The x axis is in epochs: a batch sits where it starts
+(``epoch - 1 + samples before it / n_train``), the summary of epoch ``e`` at ``x = e`` (epoch 0 =
+the initial weights).  Regression data has no accuracy: its plot is taken out of the layout.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import QEvent, Qt
+from PySide6.QtGui import QColor, QPalette, QTextDocument
+from PySide6.QtWidgets import (QCheckBox, QComboBox, QGridLayout, QHBoxLayout, QLabel, QSizePolicy,
+                               QVBoxLayout, QWidget)
+
+from workbench.core.history import layer_names
+from workbench.gui.plots.colours import TRAIN_COLOUR, VALIDATION_COLOUR, is_dark, layer_colours
+from workbench.gui.views.base import View
+from workbench.gui.views.markers import MarkerLines
+from workbench.gui.views.plotkit import (LeaveFilter, LogAxis, PlotCanvas, PreMappedCurve, add_plot,
+                                         arrange_header, fit_before_paint, fmt, grid_axes, set_finite,
+                                         style_plot, theme_plot)
+from workbench.gui.worker import gui_priority
+
+EMPTY_TEXT = "Press Train to see the cost, accuracy and learning speed of each layer"
+SYMBOLS_UP_TO = 60          # epoch curves carry symbols while they have at most this many points
+SPEED_TITLES = ("Learning speed ‖δˡ‖ = ‖∂C/∂bˡ‖ of each layer", "Learning speed ‖δˡ‖", "‖δˡ‖ per layer")
+ROW_STRETCH = {"cost": 3, "accuracy": 2, "speed": 4}   # the learning speed is what this app is for
+
+
+class CurvesView(View):
+    name = "curves"
+    title = "Training curves"
+    area = "centre"
+    tooltip = "Cost, accuracy and the learning speed of every layer, per batch or per epoch"
+
+    def __init__(self, experiment, parent=None):
+        super().__init__(experiment, parent)
+        self._generation = None
+        self._n_layers = 0
+        self._classification = None
+        self._hover_x: float | None = None
+        self._arranged_width = -1
+        self._symbols = None
+        self._build()
+        self._apply_theme()
+        for signal in (experiment.history_reset, experiment.history_appended):
+            signal.connect(self.mark_dirty)
+
+    # ------------------------------------------------------------------ construction
+    def _build(self):
+        self.resolution_combo = QComboBox()
+        self.resolution_combo.addItem("Per batch", "batch")
+        self.resolution_combo.addItem("Per epoch", "epoch")
+        self.resolution_combo.setToolTip(
+            "Per batch: the cost and ‖δˡ‖ of every mini-batch (noisy, live within an epoch).\n"
+            "Per epoch: the summary after each epoch, measured on the whole training set.")
+        self.resolution_combo.currentIndexChanged.connect(
+            lambda _: self.set_resolution(self.resolution_combo.currentData()))
+        self.log_cost = QCheckBox("Log cost axis")
+        self.log_cost.setToolTip("Draw the cost on a logarithmic axis, to see slow progress late in training.")
+        self.log_cost.toggled.connect(self._on_log_cost)
+        bar = QHBoxLayout()
+        bar.setContentsMargins(0, 0, 0, 0)
+        label = QLabel("&Resolution:")
+        label.setBuddy(self.resolution_combo)
+        bar.addWidget(label)
+        bar.addWidget(self.resolution_combo)
+        bar.addSpacing(12)
+        bar.addWidget(self.log_cost)
+        bar.addStretch(1)
+
+        self.canvas = PlotCanvas()
+        self.canvas.setMinimumSize(260, 240)
+        self.canvas.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        self.canvas.ci.setContentsMargins(2, 2, 8, 2)
+        self.canvas.ci.setSpacing(2)
+        self.cost_plot, self.cost_title, self.cost_legend = add_plot(self.canvas, 0, grid_axes())
+        self.accuracy_plot, self.accuracy_title, self.accuracy_legend = add_plot(self.canvas, 1, grid_axes())
+        self.speed_plot, self.speed_title, self.speed_legend = add_plot(self.canvas, 2, grid_axes(LogAxis("left")))
+        self.plots = [self.cost_plot, self.accuracy_plot, self.speed_plot]
+        for plot, left in zip(self.plots, ("cost", "accuracy (%)", "‖δˡ‖ (log)")):
+            style_plot(plot, left=left, bottom=None)
+        layout = self.canvas.ci.layout
+        for row, key in enumerate(("cost", "accuracy", "speed")):
+            layout.setRowStretchFactor(2 * row + 1, ROW_STRETCH[key])
+        self.accuracy_plot.setXLink(self.cost_plot)
+        self.speed_plot.setXLink(self.cost_plot)
+        self.speed_plot.setLabel("bottom", "epoch")
+        self.speed_plot.setLogMode(x=False, y=True)
+        self.speed_plot.vb.setToolTip("Learning speed of each layer: the length of ∂C/∂bˡ, the gradient of the "
+                                      "cost with respect to the layer's biases.\nIn deep sigmoid networks the "
+                                      "early layers learn much more slowly (the vanishing gradient).")
+        for plot in (self.cost_plot, self.accuracy_plot):
+            plot.getAxis("bottom").setStyle(showValues=False)   # x is shared: values under the last plot
+
+        self.batch_cost = pg.PlotDataItem(name="training, per batch")
+        self.train_cost = pg.PlotDataItem(name="training")
+        self.val_cost = pg.PlotDataItem(name="validation")
+        self.train_acc = pg.PlotDataItem(name="training")
+        self.val_acc = pg.PlotDataItem(name="validation")
+        for item in (self.batch_cost, self.train_cost, self.val_cost):
+            self.cost_plot.addItem(item)
+        for item in (self.train_acc, self.val_acc):
+            self.accuracy_plot.addItem(item)
+        self.speed_curves: list[pg.PlotDataItem] = []
+        self.markers = MarkerLines(self.plots, labelled=[self.cost_plot])
+
+        self.crosshairs = []
+        for plot in self.plots:
+            line = pg.InfiniteLine(angle=90, movable=False)
+            line.setZValue(20)
+            line.hide()
+            plot.addItem(line, ignoreBounds=True)
+            self.crosshairs.append(line)
+        self.canvas.scene().sigMouseMoved.connect(self._on_mouse_moved)
+        self._leave_filter = LeaveFilter(self._on_mouse_left, self)
+        self.canvas.viewport().installEventFilter(self._leave_filter)
+
+        self.empty_label = QLabel(EMPTY_TEXT)
+        self.empty_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.empty_label.setWordWrap(True)
+        self.empty_label.setAttribute(Qt.WidgetAttribute.WA_TransparentForMouseEvents)
+        self.empty_label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Ignored)
+        stack = QWidget()
+        grid = QGridLayout(stack)
+        grid.setContentsMargins(0, 0, 0, 0)
+        grid.addWidget(self.canvas, 0, 0)
+        grid.addWidget(self.empty_label, 0, 0, Qt.AlignmentFlag.AlignCenter)
+
+        self.readout = QLabel()
+        self.readout.setTextFormat(Qt.TextFormat.RichText)
+        self.readout.setWordWrap(True)
+        self.readout.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.readout.setToolTip("Values at the mouse pointer (or the latest values). "
+                                "Click a legend entry to hide or show its curve.")
+        self.readout.setMinimumHeight(self._readout_floor())
+
+        column = QVBoxLayout(self)
+        column.setContentsMargins(4, 4, 4, 4)
+        column.setSpacing(4)
+        column.addLayout(bar)
+        column.addWidget(stack, 1)
+        column.addWidget(self.readout)
+
+    # ------------------------------------------------------------------ theme and layout
+    def _apply_theme(self):
+        pal = self.palette()
+        fg = pal.color(QPalette.ColorRole.Text)
+        self.canvas.setBackground(pal.color(QPalette.ColorRole.Base))
+        for plot in self.plots:
+            theme_plot(plot, pal)
+        faint = QColor(fg)
+        faint.setAlpha(110)
+        self.empty_label.setStyleSheet(
+            f"color: {faint.name(QColor.NameFormat.HexArgb)}; font-size: 12pt; padding: 10px;")
+        cross = QColor(fg)
+        cross.setAlpha(120)
+        for line in self.crosshairs:
+            line.setPen(pg.mkPen(cross, width=1))
+        self.markers.restyle(pal)
+        self._arrange(force=True)
+        self._style_curves()
+
+    def _headers(self):
+        return ((self.cost_title, self.cost_legend, ("Cost",)),
+                (self.accuracy_title, self.accuracy_legend, ("Accuracy",)),
+                (self.speed_title, self.speed_legend, SPEED_TITLES))
+
+    def _arrange(self, force: bool = False):
+        width = self.canvas.width()
+        if width == self._arranged_width and not force:
+            return
+        self._arranged_width = width
+        colour = self.palette().color(QPalette.ColorRole.Text).name()
+        for label, legend, titles in self._headers():
+            arrange_header(label, legend, titles, width, colour, force)
+
+    def resizeEvent(self, event):  # noqa: N802 - Qt override
+        super().resizeEvent(event)
+        self._arrange()
+
+    def changeEvent(self, event):  # noqa: N802 - Qt override
+        if event.type() == QEvent.Type.PaletteChange:
+            self._apply_theme()
+        super().changeEvent(event)
+
+    def _style_curves(self):
+        dark = is_dark(self.palette())
+        batch_colour = QColor(TRAIN_COLOUR)
+        batch_colour.setAlpha(170 if dark else 110)
+        self.batch_cost.setPen(pg.mkPen(batch_colour, width=1))
+        history = self.experiment.history
+        self._symbols = len(history.epoch_number()) <= SYMBOLS_UP_TO
+        background = self.palette().color(QPalette.ColorRole.Base)
+        # Validation: wider line and hollow rings under the training curve, so both stay visible
+        # where they coincide (e.g. XOR, whose validation split repeats the four patterns).
+        for curve, colour, validation in ((self.train_cost, TRAIN_COLOUR, False),
+                                          (self.val_cost, VALIDATION_COLOUR, True),
+                                          (self.train_acc, TRAIN_COLOUR, False),
+                                          (self.val_acc, VALIDATION_COLOUR, True)):
+            curve.setPen(pg.mkPen(colour, width=3.5 if validation else 1.8))
+            curve.setZValue(1 if validation else 2)
+            curve.setSymbol("o" if self._symbols else None)
+            curve.setSymbolSize(8 if validation else 5)
+            curve.setSymbolPen(pg.mkPen(colour, width=1.5))
+            curve.setSymbolBrush(pg.mkBrush(background if validation else colour))
+        batch = self.resolution() == "batch"
+        for i, (curve, colour) in enumerate(zip(self.speed_curves, layer_colours(len(self.speed_curves), dark))):
+            style = Qt.PenStyle.DashLine if i == len(self.speed_curves) - 1 else Qt.PenStyle.SolidLine
+            # One-pixel lines at batch resolution: thousands of noisy segments, and Qt's raster
+            # engine fills wider lines as polygons (a frame took twice as long at width 1.5).
+            curve.setPen(pg.mkPen(colour, width=1 if batch else 1.5, style=style))
+
+    # ------------------------------------------------------------------ settings
+    def resolution(self) -> str:
+        return self.experiment.plot_resolution
+
+    def set_resolution(self, mode: str) -> None:
+        """``"batch"``: per-batch cost and ‖δˡ‖; ``"epoch"``: the epoch summaries."""
+        self.experiment.set_resolution(mode)
+        self._sync_resolution()
+        for plot in self.plots:
+            plot.enableAutoRange()
+        self.mark_dirty()
+
+    def _sync_resolution(self):
+        mode = self.resolution()
+        if self.resolution_combo.currentData() != mode:
+            self.resolution_combo.blockSignals(True)
+            self.resolution_combo.setCurrentIndex(self.resolution_combo.findData(mode))
+            self.resolution_combo.blockSignals(False)
+        legend = self.cost_legend
+        legend.clear()
+        if mode == "batch":
+            legend.addItem(self.batch_cost, self.batch_cost.name())
+        legend.addItem(self.train_cost, "training")
+        legend.addItem(self.val_cost, "validation")
+        self.batch_cost.setVisible(mode == "batch")
+        self._arrange(force=True)
+        self._style_curves()
+
+    def _on_log_cost(self, on: bool):
+        self.cost_plot.setLogMode(x=False, y=on)
+        self.cost_plot.enableAutoRange()
+        self.markers.relabel()
+        self.mark_dirty()
+
+    # ------------------------------------------------------------------ drawing
+    def _rebuild(self, history):
+        """A new history (reset, loaded, another network): curves for its layers, axes refitted."""
+        self._generation = history.generation
+        if history.n_layers != self._n_layers:
+            for curve in self.speed_curves:
+                self.speed_plot.removeItem(curve)
+            self.speed_curves = []
+            for i, name in enumerate(layer_names(history.n_layers)):
+                curve = PreMappedCurve(name=name, on_log_change=self.mark_dirty)
+                curve.setZValue(10 + history.n_layers - i)     # early (slow) layers drawn on top
+                self.speed_plot.addItem(curve)
+                self.speed_curves.append(curve)
+            self._n_layers = history.n_layers
+        if history.classification != self._classification:
+            self._classification = history.classification
+            shown = history.classification
+            for item in (self.accuracy_plot, self.accuracy_title, self.accuracy_legend):
+                item.setVisible(shown)
+                item.setMaximumHeight(1e6 if shown else 0)
+            self.canvas.ci.layout.setRowStretchFactor(3, ROW_STRETCH["accuracy"] if shown else 0)
+        self.markers.clear()
+        self.readout.setMinimumHeight(self._readout_floor())
+        for plot in self.plots:
+            plot.enableAutoRange()
+        self._sync_resolution()
+
+    def draw(self):
+        history = self.experiment.history
+        with gui_priority():
+            if history.generation != self._generation:
+                self._rebuild(history)
+            elif (len(history.epoch_number()) <= SYMBOLS_UP_TO) != self._symbols:
+                self._style_curves()
+            self._draw_curves(history)
+            self.markers.update(history.markers)
+            fit_before_paint(self.canvas, self.plots)
+
+    def _draw_curves(self, h):
+        self.empty_label.setVisible(h.batch_points == 0 and len(h.epoch_number()) == 0)
+        ex = h.epoch_number()
+        positive = self.log_cost.isChecked()
+        # A NaN epoch summary only ends a diverged run; symbols cannot take it.
+        set_finite(self.train_cost, ex, h.train_cost(), positive)
+        set_finite(self.val_cost, ex, h.val_cost(), positive)
+        if h.classification:
+            set_finite(self.train_acc, ex, 100 * h.train_accuracy())
+            set_finite(self.val_acc, ex, 100 * h.val_accuracy())
+        else:
+            self.train_acc.setData([], [])
+            self.val_acc.setData([], [])
+        if self.resolution() == "batch":
+            bx = h.batch_x()
+            self.batch_cost.setData(bx, h.batch_cost())
+            speed_x, raw, logged = bx, h.batch_delta_norms, h.log10_batch_delta_norms
+        else:
+            self.batch_cost.setData([], [])
+            speed_x, raw, logged = ex, h.epoch_delta_norms, h.log10_epoch_delta_norms
+        # In log mode the curves take the history's incrementally cached log10 (pyqtgraph would
+        # take log10 of the whole history at every redraw).
+        values = {}
+        for l, curve in enumerate(self.speed_curves):
+            source = logged if curve.y_log else raw
+            if source not in values:
+                values[source] = source()
+            curve.setData(speed_x, values[source][l])
+        self._update_readout()
+
+    # ------------------------------------------------------------------ hover readout
+    def _on_mouse_moved(self, pos):
+        for plot in self.plots:
+            if plot.isVisible() and plot.vb.sceneBoundingRect().contains(pos):
+                self._hover_x = plot.vb.mapSceneToView(pos).x()
+                for line in self.crosshairs:
+                    line.setPos(self._hover_x)
+                    line.show()
+                self._update_readout()
+                return
+        self._on_mouse_left()
+
+    def _on_mouse_left(self):
+        if self._hover_x is None:
+            return
+        self._hover_x = None
+        for line in self.crosshairs:
+            line.hide()
+        self._update_readout()
+
+    @staticmethod
+    def _nearest(xs: np.ndarray, x: float | None) -> int | None:
+        if len(xs) == 0:
+            return None
+        if x is None:
+            return len(xs) - 1
+        i = int(np.searchsorted(xs, x))
+        if i >= len(xs):
+            return len(xs) - 1
+        if i > 0 and abs(xs[i - 1] - x) <= abs(xs[i] - x):
+            return i - 1
+        return i
+
+    def readout_text(self) -> str:
+        """Plain text of the values under the plots (at the pointer, or the latest values)."""
+        doc = QTextDocument()
+        doc.setHtml(self.readout.text())
+        return doc.toPlainText()
+
+    def _readout_floor(self) -> int:
+        """Three lines: what the readout usually wraps to, so it seldom grows during a run."""
+        return 3 * self.fontMetrics().lineSpacing() + 4
+
+    def _update_readout(self):
+        h = self.experiment.history
+        if h.batch_points == 0 and len(h.epoch_number()) == 0:
+            self.readout.setText("")
+            return
+        names = layer_names(h.n_layers)
+        colours = [c.name() for c in layer_colours(h.n_layers, is_dark(self.palette()))]
+        prefix = "" if self._hover_x is not None else "Latest — "
+        lines = []
+
+        def speeds(values):
+            return "  ".join(f"<span style='color:{c}'>{n}</span> {fmt(v)}" for n, c, v in zip(names, colours, values))
+
+        if self.resolution() == "batch" and h.batch_points:
+            i = self._nearest(h.batch_x(), self._hover_x)
+            lines.append(f"{prefix}epoch {int(h.batch_epoch()[i])}, batch {int(h.batch_index()[i])} "
+                         f"(step {int(h.batch_step()[i])}): batch cost <b>{fmt(h.batch_cost()[i])}</b>"
+                         f" &nbsp; ‖δ‖ {speeds(h.batch_delta_norms()[:, i])}")
+        e = self._nearest(h.epoch_number(), self._hover_x)
+        if e is not None:
+            epoch = int(h.epoch_number()[e])
+            what = "initial weights" if epoch == 0 else f"after epoch {epoch}"
+
+            def pair(train, val, percent=False):
+                text = f"<span style='color:{TRAIN_COLOUR}'>train</span> <b>{fmt(train, percent)}</b>"
+                if math.isfinite(val):
+                    text += f" <span style='color:{VALIDATION_COLOUR}'>validation</span> <b>{fmt(val, percent)}</b>"
+                return text
+
+            parts = ["cost " + pair(h.train_cost()[e], h.val_cost()[e])]
+            if h.classification:
+                parts.append("accuracy " + pair(h.train_accuracy()[e], h.val_accuracy()[e], True))
+            if self.resolution() == "epoch":
+                parts.append("‖δ‖ " + speeds(h.epoch_delta_norms()[:, e]))
+            lines.append(f"{prefix if not lines else ''}{what}: " + " &nbsp; ".join(parts))
+        self.readout.setText("<br>".join(lines))
+        # The readout grows to the lines its text wraps to but does not shrink back until the next
+        # reset: each change of its height would resize, relayout and repaint the whole canvas.
+        if self.readout.width() > 0:
+            need = self.readout.heightForWidth(self.readout.width())
+            if need > self.readout.minimumHeight():
+                self.readout.setMinimumHeight(need)
+
+    # ------------------------------------------------------------------ export
+    def export_widget(self) -> QWidget:
+        """What File → Export → Plots as PNG grabs when this view is in front."""
+        self._on_mouse_left()
+        return self.canvas

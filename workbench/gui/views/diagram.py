@@ -1,0 +1,58 @@
+"""The network diagram: neurons and weights coloured by sign and thickened by magnitude, updated
+while training; click a neuron for its bias, ∂C/∂b and incoming weights, and follow one of them."""
+
+from __future__ import annotations
+
+from PySide6.QtWidgets import QVBoxLayout
+
+from workbench.core.names import weight_name
+from workbench.gui.plots.diagram import NetworkDiagram
+from workbench.gui.views.base import View
+
+
+class DiagramView(View):
+    name = "diagram"
+    title = "Diagram"
+    area = "bottom"
+    tooltip = "Neurons and weights of the network, live"
+
+    def __init__(self, experiment, parent=None):
+        super().__init__(experiment, parent)
+        self.diagram = NetworkDiagram()
+        column = QVBoxLayout(self)
+        column.setContentsMargins(0, 0, 0, 0)
+        column.addWidget(self.diagram)
+        self.diagram.follow_requested.connect(self._follow)
+        self.diagram.unfollow_requested.connect(lambda: experiment.set_watch([]))
+        for signal in (experiment.architecture_changed, experiment.network_changed,
+                       experiment.parameters_changed):
+            signal.connect(self.mark_dirty)
+        experiment.watch_changed.connect(self._on_watch_changed)
+
+    def _on_watch_changed(self) -> None:
+        self.diagram.set_followed(self.experiment.watch)     # cheap: the canvas repaints later
+
+    def _follow(self, layer: int, i: int, j: int) -> None:
+        exp = self.experiment
+        problem = exp.follow_weight(layer, i, j)
+        if problem:
+            exp.message.emit(problem)
+        else:
+            exp.message.emit(f"Following {weight_name(layer, i, j, exp.n_layers)}: its gradient is plotted "
+                             "after every batch on the 'Followed weights' tab.")
+        if exp.watch:
+            exp.view_requested.emit("followed")
+
+    def draw(self) -> None:
+        exp = self.experiment
+        net = exp.net
+        if net is not None:
+            self.diagram.set_architecture(list(net.sizes), list(net.activations))
+        else:
+            self.diagram.set_architecture(list(exp.architecture["sizes"]), exp.architecture["activations"])
+        parameters = exp.parameters()
+        if parameters is not None:
+            self.diagram.set_parameters(*parameters)
+        else:
+            self.diagram.clear_parameters()
+        self.diagram.set_followed(exp.watch)

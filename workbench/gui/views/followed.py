@@ -1,0 +1,112 @@
+"""Followed weights: the gradient ∂C/∂w of each weight the user follows, after every batch
+(McCaffrey's "spying on one weight").  Weights are chosen in the network diagram."""
+
+from __future__ import annotations
+
+import pyqtgraph as pg
+from PySide6.QtCore import QEvent, Qt
+from PySide6.QtGui import QColor, QPalette
+from PySide6.QtWidgets import QLabel, QVBoxLayout
+
+from workbench.gui.plots.colours import WATCH_COLOURS
+from workbench.gui.views.base import View
+from workbench.gui.views.markers import MarkerLines
+from workbench.gui.views.plotkit import (PlotCanvas, add_plot, arrange_header, fit_before_paint, grid_axes,
+                                         style_plot, theme_plot)
+from workbench.gui.worker import gui_priority
+
+EMPTY_TEXT = ("No weight is followed.  Click a neuron in the network diagram, choose one of its "
+              "incoming weights and press “Follow ∂C/∂w”.")
+TITLES = ("Gradient ∂C/∂w of each followed weight", "∂C/∂w")
+
+
+class FollowedWeightsView(View):
+    name = "followed"
+    title = "Followed weights"
+    area = "centre"
+    tooltip = "The gradient of each followed weight after every batch"
+
+    def __init__(self, experiment, parent=None):
+        super().__init__(experiment, parent)
+        self._generation = None
+        self._labels: list[str] = []
+        self._arranged_width = -1
+        self.canvas = PlotCanvas()
+        self.canvas.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        self.plot, self.plot_title, self.legend = add_plot(self.canvas, 0, grid_axes())
+        style_plot(self.plot, left="∂C/∂w")
+        self.zero = pg.InfiniteLine(pos=0.0, angle=0, movable=False)
+        self.plot.addItem(self.zero, ignoreBounds=True)
+        self.curves: list[pg.PlotDataItem] = []
+        self.markers = MarkerLines([self.plot], labelled=[self.plot])
+        self.empty_label = QLabel(EMPTY_TEXT)
+        self.empty_label.setWordWrap(True)
+        self.empty_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        column = QVBoxLayout(self)
+        column.setContentsMargins(4, 4, 4, 4)
+        column.addWidget(self.empty_label)
+        column.addWidget(self.canvas, 1)
+        self._apply_theme()
+        for signal in (experiment.history_reset, experiment.history_appended, experiment.watch_changed):
+            signal.connect(self.mark_dirty)
+
+    def _apply_theme(self):
+        pal = self.palette()
+        self.canvas.setBackground(pal.color(QPalette.ColorRole.Base))
+        theme_plot(self.plot, pal)
+        faint = QColor(pal.color(QPalette.ColorRole.Text))
+        faint.setAlpha(110)
+        self.zero.setPen(pg.mkPen(faint, width=1))
+        self.empty_label.setStyleSheet(f"color: {faint.name(QColor.NameFormat.HexArgb)}; font-size: 11pt;")
+        self.markers.restyle(pal)
+        self._arrange(force=True)
+
+    def _arrange(self, force: bool = False):
+        width = self.canvas.width()
+        if width == self._arranged_width and not force:
+            return
+        self._arranged_width = width
+        colour = self.palette().color(QPalette.ColorRole.Text).name()
+        arrange_header(self.plot_title, self.legend, TITLES, width, colour, force)
+
+    def resizeEvent(self, event):  # noqa: N802 - Qt override
+        super().resizeEvent(event)
+        self._arrange()
+
+    def changeEvent(self, event):  # noqa: N802 - Qt override
+        if event.type() == QEvent.Type.PaletteChange:
+            self._apply_theme()
+        super().changeEvent(event)
+
+    def _rebuild_curves(self, labels: list[str]):
+        for curve in self.curves:
+            self.plot.removeItem(curve)
+        self.curves = []
+        for k, label in enumerate(labels):
+            curve = pg.PlotDataItem(name=label, pen=pg.mkPen(WATCH_COLOURS[k % len(WATCH_COLOURS)], width=1))
+            self.plot.addItem(curve)
+            self.curves.append(curve)
+        self._labels = labels
+        self._arrange(force=True)
+
+    def draw(self):
+        h = self.experiment.history
+        with gui_priority():
+            if h.generation != self._generation:
+                self._generation = h.generation
+                self.markers.clear()
+                self.plot.enableAutoRange()
+            labels = h.watch_labels
+            if labels != self._labels:
+                self._rebuild_curves(labels)
+            self.empty_label.setVisible(not labels)
+            self.canvas.setVisible(bool(labels))
+            watched = h.batch_watched()
+            x = h.batch_x()[:watched.shape[1]]
+            for k, curve in enumerate(self.curves):
+                curve.setData(x, watched[k])
+            self.markers.update(h.markers)
+            fit_before_paint(self.canvas, [self.plot])
+
+    def export_widget(self):
+        return self.canvas
