@@ -76,22 +76,22 @@ def in_window(app, window, hp_kwargs):
     gui_cpu = time.thread_time()
     probe.start()
     last[0] = time.perf_counter()
-    window.frame_intervals.clear()
+    window.clock.frame_intervals.clear()
     if not window.start_training():
         raise SystemExit(f"cannot train in the window: {window.blocking_reason()}")
-    thread = window._thread
+    thread = window.controller.thread
     loop.exec()
     elapsed = time.perf_counter() - started
     gui_cpu = time.thread_time() - gui_cpu
-    frames = len(window.frame_intervals)
+    frames = len(window.clock.frame_intervals)
     print(f"    GUI thread CPU {100 * gui_cpu / elapsed:.0f}% of the run, {frames} plot frames "
           f"({frames / elapsed:.1f} per second); worker CPU {thread.cpu_seconds:.2f} s of "
           f"{thread.wall_seconds:.2f} s")
     probe.stop()
     window.training_finished.disconnect(loop.quit)
-    if window.last_outcome != "completed":
-        raise SystemExit(f"the run in the window ended: {window.last_outcome}")
-    n = len(window.dataset.train)
+    if window.controller.last_outcome != "completed":
+        raise SystemExit(f"the run in the window ended: {window.controller.last_outcome}")
+    n = len(window.experiment.dataset.train)
     return hp_kwargs["epochs"] * n / elapsed, elapsed, max(lateness) if lateness else 0.0, lateness
 
 
@@ -125,11 +125,12 @@ def main(argv=None):
                  "epochs": args.epochs, "l2": 0.0, "momentum": 0.9, "layer_lr": None}
 
     window = MainWindow(persist=False, load_default=False)
+    window.confirm_long_runs = False
     window.resize(1280, 800)
     window.show()
     window.data_panel.load_spec(args.spec)
     deadline = time.perf_counter() + 600
-    while window.dataset is None and time.perf_counter() < deadline:
+    while window.experiment.dataset is None and time.perf_counter() < deadline:
         app.processEvents()
         time.sleep(0.01)
     window.designer.set_architecture(arch, undoable=False)

@@ -37,3 +37,56 @@ def test_core_imports_only_numpy_and_stdlib():
             words = line.split()
             if len(words) >= 2 and words[0] in ("import", "from") and not words[1].startswith("."):
                 assert words[1].split(".")[0] in allowed, f"{path.name}: {line.strip()}"
+
+
+def _imports(path: Path) -> set[str]:
+    """Modules a file imports (absolute names; relative ones resolved against workbench.gui)."""
+    import ast
+
+    found = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            found.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module:
+            found.add(node.module)
+    return found
+
+
+def test_views_import_neither_the_window_nor_the_panels():
+    views = sorted((REPO / "workbench" / "gui" / "views").glob("*.py"))
+    assert len(views) >= 4
+    for path in views:
+        for name in _imports(path):
+            assert not name.startswith(("workbench.gui.main_window", "workbench.gui.panels",
+                                        "workbench.gui.files", "workbench.gui.actions")), f"{path.name}: {name}"
+
+
+def test_the_model_and_the_controller_import_no_view_and_no_widget():
+    for file in ("experiment.py", "controller.py", "frame_clock.py"):
+        for name in _imports(REPO / "workbench" / "gui" / file):
+            assert not name.startswith(("workbench.gui.views", "workbench.gui.main_window",
+                                        "PySide6.QtWidgets")), f"{file}: {name}"
+
+
+def test_every_view_is_listed_and_named_once():
+    import importlib
+
+    from workbench.gui.views import VIEWS
+    from workbench.gui.views.base import View
+
+    files = {p.stem for p in (REPO / "workbench" / "gui" / "views").glob("*.py")} - {
+        "__init__", "base", "plotkit", "markers"}
+    listed = {cls.__module__.rsplit(".", 1)[-1] for cls in VIEWS}
+    assert listed == files, "a view file is missing from VIEWS (or VIEWS names a non-view module)"
+    names = [cls.name for cls in VIEWS]
+    assert len(set(names)) == len(names) and all(names)
+    for cls in VIEWS:
+        assert issubclass(cls, View) and cls.area in ("centre", "left", "right", "bottom") and cls.title
+        importlib.import_module(cls.__module__)
+
+
+def test_no_gui_file_is_a_monolith():
+    for path in (REPO / "workbench" / "gui").rglob("*.py"):
+        lines = len(path.read_text(encoding="utf-8").splitlines())
+        limit = 500 if path.name != "main_window.py" else 560
+        assert lines <= limit, f"{path.relative_to(REPO)} has {lines} lines"

@@ -2,9 +2,12 @@
 
 Scripted use (documentation screenshots, checking the window without clicking)::
 
-    python main.py --session resources/sessions/xor.wbsession --train-epochs 50 --screenshot out.png
+    python main.py --session resources/sessions/xor.wbsession --train-epochs 50 [--view NAME] \
+        [--save-session OUT.wbsession] --screenshot out.png
 
-opens the session, trains 50 epochs, saves a screenshot of the main window and exits with 0.
+opens the session, trains 50 epochs, brings a view to the front, saves the session (with its
+weights) and a screenshot of the main window, and exits with 0 (1, with the reason, on failure).
+``--list-views`` prints the views' names.
 """
 
 from __future__ import annotations
@@ -47,12 +50,31 @@ def build_parser() -> argparse.ArgumentParser:
                         help="save a screenshot of the main window to OUT.png and exit")
     parser.add_argument("--size", metavar="WxH", type=_size, default=None,
                         help="window size, e.g. 1920x1080 (default 1280x800 for screenshots)")
+    parser.add_argument("--view", metavar="NAME", type=_view_name,
+                        help="bring this view to the front (see --list-views)")
+    parser.add_argument("--list-views", action="store_true", help="print the names of the views and exit")
+    parser.add_argument("--save-session", metavar="OUT", help="after the scripted run, save the session "
+                        "(weights included) to OUT")
     return parser
 
 
+def _view_name(text: str) -> str:
+    from workbench.gui.views import view_names
+
+    if text not in view_names():
+        raise argparse.ArgumentTypeError(f"no view called {text!r}; choose from {', '.join(view_names())}")
+    return text
+
+
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(sys.argv[1:] if argv is None else argv)
     os.environ.setdefault("PYQTGRAPH_QT_LIB", "PySide6")
+    args = build_parser().parse_args(sys.argv[1:] if argv is None else argv)
+    if args.list_views:
+        from workbench.gui.views import VIEWS
+
+        for view in VIEWS:
+            print(f"{view.name:<12} {view.title}")
+        return EXIT_OK
 
     from PySide6.QtCore import QCoreApplication, QTimer
     from PySide6.QtWidgets import QApplication
@@ -71,8 +93,9 @@ def main(argv: list[str] | None = None) -> int:
     app.setApplicationVersion(__version__)
     app.setApplicationDisplayName("Workbench")
     app.setWindowIcon(app_icon())
-    scripted = args.screenshot is not None
+    scripted = args.screenshot is not None or args.save_session is not None
     window = MainWindow(persist=not scripted)
+    window.confirm_long_runs = not scripted
     if args.size or scripted:
         window.resize_for_screenshot(*(args.size or (1280, 800)))
     window.show()
@@ -95,6 +118,8 @@ def main(argv: list[str] | None = None) -> int:
                 return EXIT_ERROR
         if not window.open_session(args.session) and scripted:
             return EXIT_ERROR
+    if args.view:
+        window.raise_view(args.view)
     if not (args.train_epochs or scripted):
         return app.exec()
 
@@ -124,7 +149,7 @@ class _Script:
 
         if self.args.train_epochs:
             window = self.window
-            if window.dataset is None or window.data_panel.is_busy():   # still loading: try again soon
+            if window.experiment.dataset is None or window.data_panel.is_busy():   # still loading: try again soon
                 self._wait = getattr(self, "_wait", 0) + 1
                 if self._wait > 6000:
                     return self._fail("the data set did not load within 10 minutes.")
@@ -148,19 +173,28 @@ class _Script:
             return              # interactive: the window stays open after the scripted training
         if outcome not in ("completed", "diverged"):
             return self._fail(f"training ended: {outcome}.")
-        self.window.plots.refresh()
+        self.window.clock.draw_now()
         QTimer.singleShot(300, self._finish)
 
     def _finish(self):
         window = self.window
+        if self.args.save_session and self.code == EXIT_OK:
+            from workbench.gui.session import SessionError, save_session
+
+            try:
+                save_session(self.args.save_session, window.current_session(), include_weights=True)
+            except (SessionError, OSError) as exc:
+                print(f"workbench: cannot save the session: {exc}", file=sys.stderr)
+                self.code = EXIT_ERROR
         if self.args.screenshot and self.code == EXIT_OK:
-            window.plots.refresh()
+            if self.args.view:
+                window.raise_view(self.args.view)
+            window.clock.draw_now()
             self.app.processEvents()
             if not window.grab().save(self.args.screenshot, "PNG"):
                 print(f"workbench: cannot write {self.args.screenshot}", file=sys.stderr)
                 self.code = EXIT_ERROR
         window.shutdown()
-        window._dirty = False
-        window.undo_stack.setClean()
+        window.set_modified(False)
         window.close()
         self.app.exit(self.code)

@@ -406,6 +406,12 @@ def test_a_rejected_size_says_why_and_keeps_the_size(designer, stack, qtbot, typ
     assert designer.validation_error() is None              # it does not block training
     type_size(qtbot, spin, "64")                            # a good size clears it
     assert sizes(designer)[1] == 64 and designer.message_text() == ""
+    type_size(qtbot, spin, typed)
+    qtbot.keyClick(spin, Qt.Key.Key_Return)
+    designer.add_layer()                                    # another edit ends the note...
+    assert designer.message_text() == ""
+    type_size(qtbot, editor(designer, 1, NEURONS), typed)   # ...and the same mistake is explained again
+    assert reason in designer.message_text()
 
 
 def test_letters_in_a_size_say_why(designer, qtbot):

@@ -22,7 +22,7 @@ def window(qtbot):
     w = MainWindow(persist=False)
     qtbot.addWidget(w)
     w.show()
-    qtbot.waitUntil(lambda: w.dataset is not None, timeout=10_000)
+    qtbot.waitUntil(lambda: w.experiment.dataset is not None, timeout=10_000)
     return w
 
 
@@ -60,7 +60,7 @@ def test_initial_state(window):
     assert not {"pause", "stop", "save_weights", "undo", "redo"} & enabled
     assert window.windowTitle() == "Untitled[*] — Workbench"
     assert not window.isWindowModified()
-    assert window.dataset.name == "XOR"
+    assert window.experiment.dataset.name == "XOR"
     assert window.designer.architecture()["sizes"] == [2, 2, 1]
     assert window.training_panel.message_text() == ""
 
@@ -74,8 +74,8 @@ def test_build_a_stack_in_the_editor_and_train(qtbot, window):
     assert window.actions["undo"].isEnabled()
     outcome = _train(qtbot, window, epochs=30)
     assert outcome == "completed"
-    assert window.net.sizes == sizes
-    assert window.epochs_trained == 30
+    assert window.experiment.net.sizes == sizes
+    assert window.experiment.epochs_trained == 30
     assert window.experiment.history.epoch_count == 31            # epoch 0 (initial weights) + 30
     assert window.experiment.history.batch_count == 30             # XOR trains full-batch: one batch per epoch
     assert "save_weights" in _enabled(window)
@@ -84,7 +84,7 @@ def test_build_a_stack_in_the_editor_and_train(qtbot, window):
     assert window.diagram.selected_neuron() is None or True   # the diagram is alive
     # Train again: continues from the current weights, epochs keep counting.
     assert _train(qtbot, window, epochs=5) == "completed"
-    assert window.epochs_trained == 35
+    assert window.experiment.epochs_trained == 35
     assert window.experiment.history.epoch_count == 36
 
 
@@ -166,7 +166,7 @@ def test_step_epoch_mid_epoch_trains_one_epoch_and_resume_trains_the_run(qtbot, 
     assert window.actions["train"].isEnabled()                     # Train continues a paused run
     with qtbot.waitSignal(window.training_finished, timeout=10_000):
         window.actions["train"].trigger()
-    assert window.last_outcome == "completed" and window.experiment.epochs_trained == 3
+    assert window.controller.last_outcome == "completed" and window.experiment.epochs_trained == 3
     assert window.status.progress.value() == 1000
 
 
@@ -217,8 +217,8 @@ def test_diverging_run_reports_and_keeps_finite_weights(qtbot, window, messages)
     assert outcome == "diverged"
     assert [m[:2] for m in messages] == [("warning", "Training diverged")]
     assert "learning rate" in messages[0][2]
-    assert all(np.isfinite(w).all() for w in window.net.weights)
-    assert all(np.isfinite(b).all() for b in window.net.biases)
+    assert all(np.isfinite(w).all() for w in window.experiment.net.weights)
+    assert all(np.isfinite(b).all() for b in window.experiment.net.biases)
     assert window.status.state.text() == "Diverged"
     assert "train" in _enabled(window)
 
@@ -238,20 +238,20 @@ def test_worker_exception_reaches_a_message_box(qtbot, window, messages, monkeyp
 def test_reset_weights_uses_the_seed(qtbot, window):
     window.training_panel.seed.setValue(7)
     window.actions["reset"].trigger()
-    first = [w.copy() for w in window.net.weights]
+    first = [w.copy() for w in window.experiment.net.weights]
     window.actions["reset"].trigger()
-    for a, b in zip(first, window.net.weights):
+    for a, b in zip(first, window.experiment.net.weights):
         np.testing.assert_array_equal(a, b)
     window.training_panel.seed.setValue(8)
     window.actions["reset"].trigger()
-    assert not np.array_equal(first[0], window.net.weights[0])
+    assert not np.array_equal(first[0], window.experiment.net.weights[0])
     assert window.isWindowModified()
 
 
 def test_close_during_training_stops_the_thread(qtbot):
     w = MainWindow(persist=False)
     w.show()
-    qtbot.waitUntil(lambda: w.dataset is not None, timeout=10_000)
+    qtbot.waitUntil(lambda: w.experiment.dataset is not None, timeout=10_000)
     w.training_panel.epochs.setValue(LONG)
     w.start_training()
     thread = w.controller.thread
@@ -398,7 +398,7 @@ def test_a_session_names_the_weights_it_follows(qtbot, window, tmp_path):
 def test_targets_outside_0_1_block_the_cross_entropy_cost(qtbot, window):
     """The sine data's targets span [-1, 1]: cross-entropy would fall without bound (to −∞)."""
     window.load_data("sine:points=200")
-    qtbot.waitUntil(lambda: window.dataset is not None and window.dataset.task == "regression", timeout=10_000)
+    qtbot.waitUntil(lambda: window.experiment.dataset is not None and window.experiment.dataset.task == "regression", timeout=10_000)
     window.designer.set_architecture({"sizes": [1, 4, 1], "activations": ["sigmoid", "sigmoid"],
                                       "cost": "cross-entropy"})
     assert not window.actions["train"].isEnabled()

@@ -21,7 +21,7 @@ def _window(qtbot, **kw):
     w = MainWindow(persist=kw.pop("persist", False), **kw)
     qtbot.addWidget(w)
     w.show()
-    qtbot.waitUntil(lambda: w.dataset is not None, timeout=10_000)
+    qtbot.waitUntil(lambda: w.experiment.dataset is not None, timeout=10_000)
     return w
 
 
@@ -59,26 +59,26 @@ def test_session_round_trip(qtbot, window, tmp_path, monkeypatch):
     _save_dialog(monkeypatch, tmp_path / "mine")          # suffix added
     assert window.save()
     path = tmp_path / "mine.wbsession"
-    assert path.exists() and window.session_path == str(path)
+    assert path.exists() and window.experiment.path == str(path)
     assert window.windowTitle() == "mine[*] — Workbench" and not window.isWindowModified()
     assert settings.recent_files() == [str(path)]
 
     other = _window(qtbot)
     assert other.open_session(str(path))
-    qtbot.waitUntil(lambda: other.dataset is not None and other.data_panel.spec() == window.data_panel.spec(),
+    qtbot.waitUntil(lambda: other.experiment.dataset is not None and other.data_panel.spec() == window.data_panel.spec(),
                     timeout=10_000)
     assert other.designer.architecture() == window.designer.architecture()
     assert other.training_panel.values() == window.training_panel.values()
-    assert other.epochs_trained == 12 and other.steps_trained == window.steps_trained
+    assert other.experiment.epochs_trained == 12 and other.experiment.steps_trained == window.experiment.steps_trained
     assert other.experiment.history.epoch_count == window.experiment.history.epoch_count
     assert other.experiment.history.batch_count == window.experiment.history.batch_count
-    for a, b in zip(other.net.weights, window.net.weights):
+    for a, b in zip(other.experiment.net.weights, window.experiment.net.weights):
         np.testing.assert_array_equal(a, b)
-    assert other.net.dtype == np.float64
+    assert other.experiment.net.dtype == np.float64
     assert not other.isWindowModified()
     # Continue training the reopened session: epochs keep counting from 12.
     _train(qtbot, other, epochs=3)
-    assert other.epochs_trained == 15
+    assert other.experiment.epochs_trained == 15
 
 
 def test_open_bad_session_shows_message(qtbot, window, tmp_path, messages):
@@ -86,7 +86,7 @@ def test_open_bad_session_shows_message(qtbot, window, tmp_path, messages):
     bad.write_text("{ not json")
     assert not window.open_session(str(bad))
     assert messages and "corrupt" in messages[0][2]
-    assert window.session_name == "Untitled"
+    assert window.experiment.name == "Untitled"
 
 
 @pytest.mark.parametrize("name", ["xor", "teacher"])
@@ -95,7 +95,7 @@ def test_example_sessions_open_and_train(qtbot, name, messages):
     assert w.open_session(os.path.join(SESSIONS, f"{name}.wbsession"))
     qtbot.waitUntil(lambda: w.blocking_reason() is None, timeout=20_000)
     _train(qtbot, w, epochs=2)
-    assert w.last_outcome == "completed" and not messages
+    assert w.controller.last_outcome == "completed" and not messages
 
 
 def test_example_mnist_session_is_valid():
@@ -108,7 +108,7 @@ def test_load_weights_same_architecture(qtbot, window, tmp_path):
     net = Network.create([2, 2, 1], ["sigmoid", "sigmoid"], "cross-entropy", rng=np.random.default_rng(9))
     save_weights(net, tmp_path / "w.npz")
     assert window.load_weights(str(tmp_path / "w.npz"))
-    np.testing.assert_array_equal(window.net.weights[0], net.weights[0])
+    np.testing.assert_array_equal(window.experiment.net.weights[0], net.weights[0])
     assert window.isWindowModified() and window.actions["save_weights"].isEnabled()
 
 
@@ -123,10 +123,10 @@ def test_load_weights_offers_to_adopt_the_architecture(qtbot, window, tmp_path, 
     monkeypatch.setattr(QMessageBox, "question", staticmethod(lambda *a, **k: QMessageBox.StandardButton.Yes))
     assert window.load_weights(str(tmp_path / "w.npz"))
     assert window.designer.architecture() == net.architecture()
-    assert window.net.architecture() == net.architecture()
+    assert window.experiment.net.architecture() == net.architecture()
     window.actions["undo"].trigger()             # adopting is one undo step
     assert window.designer.architecture()["sizes"] == [2, 2, 1]
-    assert window.net is None
+    assert window.experiment.net is None
 
 
 def test_load_corrupt_weights(qtbot, window, tmp_path, messages):
@@ -140,7 +140,7 @@ def test_save_and_export_weights_and_plots(qtbot, window, tmp_path, monkeypatch)
     _save_dialog(monkeypatch, tmp_path / "weights")
     window.actions["save_weights"].trigger()
     loaded = load_weights(str(tmp_path / "weights.npz"))
-    np.testing.assert_array_equal(loaded.weights[1], window.net.weights[1])
+    np.testing.assert_array_equal(loaded.weights[1], window.experiment.net.weights[1])
 
     _save_dialog(monkeypatch, tmp_path / "w.json")
     window.actions["export_weights_json"].trigger()

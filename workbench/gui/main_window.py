@@ -11,24 +11,22 @@ from __future__ import annotations
 
 from contextlib import contextmanager
 
-from PySide6.QtCore import QBuffer, QEvent, QIODevice, Qt, Signal
+from PySide6.QtCore import QBuffer, QEvent, QIODevice, Signal
 from PySide6.QtGui import QPalette, QUndoStack
-from PySide6.QtWidgets import QApplication, QDockWidget, QMainWindow, QMessageBox, QTabWidget, QToolBar
+from PySide6.QtWidgets import QApplication, QMainWindow, QMessageBox
 
 from workbench import __version__
 from workbench.gui import settings
-from workbench.gui.actions import ICON_ONLY, TOOLBAR, build_actions, build_menus
+from workbench.gui.actions import build_actions, build_menus
 from workbench.gui.controller import OUTCOME_LABELS, TrainingController
-from workbench.gui.experiment import MAX_FOLLOWED, Experiment  # noqa: F401 - re-exported for tests
+from workbench.gui.experiment import Experiment
 from workbench.gui.files import FileActions
 from workbench.gui.frame_clock import FrameClock
 from workbench.gui.icons import app_icon, icon
+from workbench.gui.layout import WindowLayout
 from workbench.gui.status import TrainingStatus, format_duration, format_rate
 
 LONG_RUN_S = 180        # a run estimated to take longer is confirmed before it starts
-Area = Qt.DockWidgetArea
-AREAS = {"left": Area.LeftDockWidgetArea, "right": Area.RightDockWidgetArea,
-         "bottom": Area.BottomDockWidgetArea}
 
 
 def configure_pyqtgraph(palette: QPalette | None = None) -> None:
@@ -42,7 +40,7 @@ def configure_pyqtgraph(palette: QPalette | None = None) -> None:
                         foreground=palette.color(QPalette.ColorRole.Text), segmentedLineMode="on")
 
 
-class MainWindow(QMainWindow):
+class MainWindow(WindowLayout, QMainWindow):
     """The application window.  ``actions`` maps a name to every QAction (tests walk it);
     ``views`` maps a view's name to the view."""
 
@@ -60,6 +58,7 @@ class MainWindow(QMainWindow):
         self._quiet = 0               # > 0 while the program (not the user) sets the panels
         self._quiet_data = False      # the pending data load was asked for by the program
         self.confirm_long_runs = True
+        self._run_warning: str | None = None     # said about the latest run (a swinging cost)
         self.setObjectName("MainWindow")
         self.setWindowIcon(app_icon())
         self.setDockNestingEnabled(True)
@@ -102,70 +101,6 @@ class MainWindow(QMainWindow):
         self._update_actions()
 
     # ======================================================================= construction
-    def _build_docks(self):
-        self.setCorner(Qt.Corner.BottomLeftCorner, Area.LeftDockWidgetArea)
-        self.setCorner(Qt.Corner.BottomRightCorner, Area.RightDockWidgetArea)
-        self.centre = QTabWidget()
-        self.centre.setDocumentMode(True)
-        self.setCentralWidget(self.centre)
-        self.docks: dict[str, QDockWidget] = {}
-        self._toggle_order: list[str] = []
-        self.data_dock = self._dock("data", "Data", self.data_panel, "left")
-        self.designer_dock = self._dock("designer", "Network", self.designer, "left")
-        self.training_dock = self._dock("training", "Training", self.training_panel, "right")
-        self.splitDockWidget(self.data_dock, self.designer_dock, Qt.Orientation.Vertical)
-        for name, view in self.views.items():
-            if view.area == "centre":
-                self.centre.addTab(view, view.title)
-                self.centre.setTabToolTip(self.centre.count() - 1, view.tooltip)
-                self._view_action(name, view)
-            else:
-                self._dock(name, view.title, view, view.area)
-        self.diagram_dock = self.docks.get("diagram")
-
-    def _dock(self, name: str, title: str, widget, area: str) -> QDockWidget:
-        dock = QDockWidget(title, self)
-        dock.setObjectName(f"dock_{name}")
-        dock.setWidget(widget)
-        dock.setFeatures(QDockWidget.DockWidgetFeature.DockWidgetMovable
-                         | QDockWidget.DockWidgetFeature.DockWidgetClosable
-                         | QDockWidget.DockWidgetFeature.DockWidgetFloatable)
-        self.addDockWidget(AREAS[area], dock)
-        toggle = dock.toggleViewAction()
-        toggle.setText(title)
-        self.actions[f"view_{name}"] = toggle
-        self.docks[name] = dock
-        self._toggle_order.append(name)
-        return dock
-
-    def _view_action(self, name: str, view) -> None:
-        """A central view's View-menu entry brings its tab to the front."""
-        from PySide6.QtGui import QAction
-
-        action = QAction(view.title, self)
-        action.setObjectName(f"action_view_{name}")
-        action.triggered.connect(lambda: self.raise_view(name))
-        self.actions[f"view_{name}"] = action
-        self._toggle_order.append(name)
-
-    def _build_toolbar(self):
-        tb = QToolBar("Main toolbar", self)
-        tb.setObjectName("toolbar_main")
-        tb.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
-        self.addToolBar(Qt.ToolBarArea.TopToolBarArea, tb)
-        for index, group in enumerate(TOOLBAR):
-            if index:
-                tb.addSeparator()
-            for key in group:
-                tb.addAction(self.actions[key])
-        for key in ICON_ONLY:     # file and edit buttons show only their icon
-            tb.widgetForAction(self.actions[key]).setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonIconOnly)
-        self.toolbar = tb
-        toggle = self.actions["view_toolbar"]
-        toggle.setChecked(True)
-        toggle.toggled.connect(tb.setVisible)
-        tb.visibilityChanged.connect(toggle.setChecked)
-
     def _bind(self):
         exp, ctl = self.experiment, self.controller
         self.data_panel.dataset_changed.connect(self._on_dataset_changed)
@@ -268,38 +203,6 @@ class MainWindow(QMainWindow):
     def diagram(self):
         return self.views["diagram"].diagram
 
-    @property
-    def net(self):
-        return self.experiment.net
-
-    @property
-    def dataset(self):
-        return self.experiment.dataset
-
-    @property
-    def epochs_trained(self) -> int:
-        return self.experiment.epochs_trained
-
-    @property
-    def steps_trained(self) -> int:
-        return self.experiment.steps_trained
-
-    @property
-    def session_name(self) -> str:
-        return self.experiment.name
-
-    @property
-    def session_path(self):
-        return self.experiment.path
-
-    @property
-    def last_outcome(self) -> str:
-        return self.controller.last_outcome
-
-    @property
-    def frame_intervals(self) -> list:
-        return self.clock.frame_intervals
-
     def is_training(self) -> bool:
         return self.controller.is_training()
 
@@ -352,7 +255,7 @@ class MainWindow(QMainWindow):
         self.data_panel.setEnabled(not training)
         self.training_panel.set_running(training)
         if not training:
-            self.training_panel.set_message(reason)
+            self.training_panel.set_message(reason or self._run_warning)
 
     # ======================================================================= views
     def raise_view(self, name: str) -> bool:
@@ -475,6 +378,7 @@ class MainWindow(QMainWindow):
         self.controller.stop(wait)
 
     def _on_run_started(self, epochs: int):
+        self._run_warning = None
         self.status.start_run(epochs)
         self.status.set_state("Training")
         self.clock.run_started()
@@ -488,6 +392,7 @@ class MainWindow(QMainWindow):
         self._update_actions()
 
     def _on_run_warning(self, text: str):
+        self._run_warning = text
         self.statusBar().showMessage(text, 15000)
         self.training_panel.set_message(text)
         self.experiment.add_marker("cost swings")
@@ -546,52 +451,6 @@ class MainWindow(QMainWindow):
             "<p>Design feed-forward neural networks, train them by back-propagation and watch them "
             "learn: cost, accuracy and the learning speed of every layer, live.</p>"
             "<p>The numerical core is plain NumPy; the window is PySide6 and pyqtgraph.</p>")
-
-    def _default_dock_sizes(self):
-        """Plots get most of the room on a small screen; wide screens widen the side docks.  Below
-        950 px of height the diagram shares the right column with the training panel."""
-        wide, tall = self.width() >= 1600, self.height() >= 950
-        diagram = self.docks.get("diagram")
-        if diagram is not None and not diagram.isFloating():
-            if tall:
-                self.addDockWidget(Area.BottomDockWidgetArea, diagram)
-            else:
-                self.splitDockWidget(self.training_dock, diagram, Qt.Orientation.Vertical)
-        side = (420, 380) if wide else (300, 290)
-        self.resizeDocks([self.data_dock, self.training_dock], list(side), Qt.Orientation.Horizontal)
-        self.resizeDocks([self.data_dock, self.designer_dock], [self.height() // 2, self.height() // 2],
-                         Qt.Orientation.Vertical)
-        if diagram is not None:
-            if tall:
-                self.resizeDocks([diagram], [max(220, self.height() // 4)], Qt.Orientation.Vertical)
-            else:
-                self.resizeDocks([self.training_dock, diagram], [self.height() // 2, self.height() // 2],
-                                 Qt.Orientation.Vertical)
-
-    def reset_layout(self):
-        self.restoreState(self._default_state)
-        for dock in self.docks.values():
-            dock.setFloating(False)
-            dock.show()
-        self.toolbar.show()
-        self._default_dock_sizes()
-
-    def resize_for_screenshot(self, width: int, height: int):
-        """Resize and lay the docks out afresh for that size (scripted screenshots)."""
-        self.resize(width, height)
-        self._default_dock_sizes()
-
-    def _restore_settings(self):
-        geometry = settings.value("window/geometry")
-        if not geometry.isEmpty():
-            self.restoreGeometry(geometry)
-        state = settings.value("window/state")
-        if not state.isEmpty():
-            self.restoreState(state)
-
-    def _save_settings(self):
-        settings.set_value("window/geometry", self.saveGeometry())
-        settings.set_value("window/state", self.saveState())
 
     def shutdown(self):
         """Stop any run and wait for its thread (used on close)."""

@@ -55,7 +55,8 @@ class SpinBox(QSpinBox):
                 if state == QValidator.State.Invalid:
                     problem = f"{self.subject()}: type a whole number of neurons, {low} to {high:,}."
             elif number > high:
-                problem = f"{self.subject()} can have at most {high:,} neurons, not {number:,}; it keeps {self.value():,}."
+                problem = (f"{self.subject()} can have at most {high:,} neurons, not {number:,}; "
+                           f"it keeps {self.value():,}.")
                 state = QValidator.State.Intermediate    # stays on screen until Enter or focus-out restore
             elif number < low:
                 problem = (f"{self.subject()} needs at least {low} neuron{'' if low == 1 else 's'}; "
@@ -69,6 +70,7 @@ class SpinBox(QSpinBox):
 
     def set_value_quietly(self, value: int) -> None:
         """Show ``value`` without emitting valueChanged (no undo command) and without a selection."""
+        self._problem = ""       # a size set from the model ends any earlier complaint
         self.blockSignals(True)
         self.setRange(min(1, value), max(MAX_NEURONS, value))   # a loaded 0 shows as 0 (and red)
         self.setValue(value)
@@ -95,15 +97,16 @@ class ComboBox(QComboBox):
 
 class LayerDelegate(QStyledItemDelegate):
     """Persistent editors: a spin box for hidden sizes, a combo box for activations. Every change
-    is committed at once, so the diagram follows live and size changes merge into one undo step."""
+    is committed at once, so the diagram follows live and size changes merge into one undo step.
+    ``input_problem(str)`` relays the spin boxes' sentences on typed text they did not take."""
+
+    input_problem = Signal(str)
 
     def __init__(self, model: LayerStackModel, parent=None):
         super().__init__(parent)
         self._model = model
         self._editor_height = None
         self._combo_width = 0
-
-    input_problem = Signal(str)   # a sentence on why typed text was not taken ("" when it is fine)
 
     def eventFilter(self, editor, event):
         # Tab/Shift+Tab move the focus along the window's tab order (the designer keeps the editors

@@ -8,12 +8,12 @@ a few hundred edges are ever drawn. Geometry is computed on resize and architect
 from __future__ import annotations
 
 import numpy as np
-from PySide6.QtCore import QEvent, QLineF, QPointF, QRectF, QSize, Qt, Signal
+from PySide6.QtCore import QEvent, QLineF, QPointF, QRectF, Qt, Signal
 from PySide6.QtGui import QBrush, QColor, QFont, QPainter, QPalette, QPen
-from PySide6.QtWidgets import (QHBoxLayout, QLabel, QPushButton, QSizePolicy, QSpinBox, QToolTip, QVBoxLayout,
+from PySide6.QtWidgets import (QHBoxLayout, QLabel, QPushButton, QSpinBox, QVBoxLayout,
                                QWidget)
 
-from workbench.gui.worker import gui_priority_paint
+from workbench.gui.plots.diagram_canvas import DiagramCanvas as _Canvas
 from workbench.gui.plots.colours import WATCH_COLOURS
 from workbench.gui.plots.neuron_text import describe_neuron, layer_name, summary_line
 
@@ -36,81 +36,6 @@ def shown_indices(n: int, capacity: int) -> tuple[np.ndarray, bool]:
 def _mix(background: QColor, colour: QColor, t: float) -> QColor:
     """Opaque colour ``t`` of the way from ``background`` to ``colour``."""
     return QColor.fromRgbF(*(b + (c - b) * t for b, c in zip(background.getRgbF()[:3], colour.getRgbF()[:3])))
-
-
-@gui_priority_paint
-class _Canvas(QWidget):
-    """The painted area; all state lives in the NetworkDiagram that owns it."""
-
-    def __init__(self, diagram: "NetworkDiagram"):
-        super().__init__(diagram)
-        self._diagram = diagram
-        self.setMouseTracking(True)
-        self.setMinimumSize(220, 160)
-        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
-        self.setAttribute(Qt.WidgetAttribute.WA_OpaquePaintEvent)
-        self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
-        self.setAccessibleName("Network diagram")
-        self.setAccessibleDescription("Arrow keys move between neurons; the details line below describes the selected one.")
-
-    def sizeHint(self):
-        return QSize(520, 320)
-
-    def resizeEvent(self, event):
-        self._diagram._layout()
-        super().resizeEvent(event)
-
-    def paintEvent(self, event):
-        painter = QPainter(self)
-        try:
-            self._diagram._paint(painter, self.rect())
-            if self.hasFocus():
-                painter.setRenderHint(QPainter.RenderHint.Antialiasing, False)
-                painter.setBrush(Qt.BrushStyle.NoBrush)
-                painter.setPen(QPen(self.palette().color(QPalette.ColorRole.Highlight), 1, Qt.PenStyle.DotLine))
-                painter.drawRect(self.rect().adjusted(0, 0, -1, -1))
-        finally:
-            painter.end()
-
-    def focusInEvent(self, event):
-        self.update()
-        super().focusInEvent(event)
-
-    def focusOutEvent(self, event):
-        self.update()
-        super().focusOutEvent(event)
-
-    def mousePressEvent(self, event):
-        if event.button() == Qt.MouseButton.LeftButton:
-            hit = self._diagram.neuron_at(event.position())
-            if hit is not None:
-                self._diagram.select_neuron(*hit)
-                event.accept()
-                return
-        super().mousePressEvent(event)
-
-    def keyPressEvent(self, event):
-        steps = {Qt.Key.Key_Left: (-1, 0), Qt.Key.Key_Right: (1, 0), Qt.Key.Key_Up: (0, -1), Qt.Key.Key_Down: (0, 1)}
-        if event.key() in steps and self._diagram.step_selection(*steps[event.key()]):
-            event.accept()
-            return
-        super().keyPressEvent(event)
-
-    def mouseMoveEvent(self, event):
-        hit = self._diagram.neuron_at(event.position())
-        self.setCursor(Qt.CursorShape.PointingHandCursor if hit else Qt.CursorShape.ArrowCursor)
-        super().mouseMoveEvent(event)
-
-    def event(self, event):
-        if event.type() == QEvent.Type.ToolTip:
-            hit = self._diagram.neuron_at(QPointF(event.pos()))
-            if hit is None:
-                QToolTip.hideText()
-                event.ignore()
-            else:
-                QToolTip.showText(event.globalPos(), self._diagram._summary_line(*hit), self)
-            return True
-        return super().event(event)
 
 
 class NetworkDiagram(QWidget):
@@ -161,15 +86,24 @@ class NetworkDiagram(QWidget):
         self.unfollow_button = QPushButton("Stop following")
         self.unfollow_button.setToolTip("Stop following every weight (their curves are cleared).")
         self.unfollow_button.clicked.connect(self.unfollow_requested)
-        follow_row = QHBoxLayout()
-        follow_row.setContentsMargins(0, 0, 0, 0)
+        # Two short rows rather than one long one: the diagram also fits a narrow side column.
         self._follow_label = QLabel("Weight from")
-        follow_row.addWidget(self._follow_label)
-        follow_row.addWidget(self.follow_source)
-        follow_row.addWidget(self._follow_source_layer)
-        follow_row.addWidget(self.follow_button)
-        follow_row.addStretch(1)
-        follow_row.addWidget(self.unfollow_button)
+        self._follow_source_layer.setWordWrap(True)
+        choose = QHBoxLayout()
+        choose.setContentsMargins(0, 0, 0, 0)
+        choose.addWidget(self._follow_label)
+        choose.addWidget(self.follow_source)
+        choose.addWidget(self._follow_source_layer, 1)
+        buttons = QHBoxLayout()
+        buttons.setContentsMargins(0, 0, 0, 0)
+        buttons.addWidget(self.follow_button)
+        buttons.addStretch(1)
+        buttons.addWidget(self.unfollow_button)
+        follow_row = QVBoxLayout()
+        follow_row.setContentsMargins(0, 0, 0, 0)
+        follow_row.setSpacing(2)
+        follow_row.addLayout(choose)
+        follow_row.addLayout(buttons)
 
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)

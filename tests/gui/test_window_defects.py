@@ -1,0 +1,190 @@
+"""Defects a new user hit in the window, one regression test each (issue 7)."""
+
+import json
+import os
+import stat
+
+import numpy as np
+import pytest
+from PySide6.QtGui import QKeySequence
+from PySide6.QtWidgets import QMessageBox
+
+from tests.gui.wb_fixtures import isolated_settings, no_leaked_threads  # noqa: F401
+from workbench.gui.main_window import MainWindow
+
+REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+
+@pytest.fixture
+def window(qtbot):
+    w = MainWindow(persist=False)
+    qtbot.addWidget(w)
+    w.show()
+    qtbot.waitUntil(lambda: w.experiment.dataset is not None, timeout=10_000)
+    return w
+
+
+@pytest.fixture
+def questions(monkeypatch):
+    """Answer QMessageBox.question with Discard and record what was asked."""
+    asked = []
+
+    def question(parent, title, text, *args, **kwargs):
+        asked.append((title, text))
+        return QMessageBox.StandardButton.Discard
+    monkeypatch.setattr(QMessageBox, "question", staticmethod(question))
+    return asked
+
+
+def _train(qtbot, w, epochs, timeout=20_000):
+    w.training_panel.epochs.setValue(epochs)
+    with qtbot.waitSignal(w.training_finished, timeout=timeout) as blocker:
+        assert w.start_training()
+    return blocker.args[0]
+
+
+def test_a_session_opened_at_launch_is_not_lost_to_the_default_load(qtbot, tmp_path):
+    """The default XOR load is still running when the session's data is asked for."""
+    w = MainWindow(persist=False)           # starts loading XOR
+    qtbot.addWidget(w)
+    path = os.path.join(REPO, "resources", "sessions", "teacher.wbsession")
+    assert w.open_session(path)
+    qtbot.waitUntil(lambda: w.experiment.dataset is not None and not w.data_panel.is_busy(), timeout=20_000)
+    qtbot.wait(100)
+    with open(path, encoding="utf-8") as f:
+        doc = json.load(f)
+    assert w.experiment.dataset.n_inputs == 4 and w.experiment.dataset.n_outputs == 3
+    assert w.designer.architecture()["sizes"] == doc["architecture"]["sizes"]
+    assert w.experiment.name == doc["name"] and not w.is_modified()
+    # later data loads by the user mark the session modified again
+    w.data_panel.load_spec("xor")
+    qtbot.waitUntil(lambda: w.experiment.dataset.n_inputs == 2, timeout=10_000)
+    assert w.is_modified()
+
+
+def test_quit_asks_about_unsaved_changes(qtbot, window, questions):
+    window.training_panel.lr.setValue(0.25)
+    assert window.is_modified()
+    window.actions["quit"].trigger()
+    assert questions and "Save the session" in questions[0][1]
+    assert not window.isVisible()
+
+
+def test_quit_during_training_asks_and_cancel_keeps_the_run(qtbot, window, monkeypatch):
+    monkeypatch.setattr(QMessageBox, "question",
+                        staticmethod(lambda *a, **k: QMessageBox.StandardButton.Cancel))
+    window.training_panel.epochs.setValue(1_000_000)
+    assert window.start_training()
+    qtbot.waitUntil(lambda: window.experiment.history.batch_count > 3, timeout=10_000)
+    assert not window.request_quit()
+    assert window.isVisible() and window.is_training()
+    qtbot.waitUntil(lambda: window.experiment.run_state == "running", timeout=5_000)
+    with qtbot.waitSignal(window.training_finished, timeout=5_000):
+        window.stop_training()
+
+
+def test_redo_has_two_distinct_working_shortcuts(qtbot, window):
+    redo = window.actions["redo"]
+    keys = [k.toString() for k in redo.shortcuts()]
+    assert keys == ["Ctrl+Shift+Z", "Ctrl+Y"]
+    everything = [k.toString() for a in window.actions.values() for k in a.shortcuts()]
+    assert all(everything.count(k) == 1 for k in everything), "a shortcut is bound twice"
+    window.designer.add_layer()
+    sizes = window.designer.architecture()["sizes"]
+    window.actions["undo"].trigger()
+    assert window.designer.architecture()["sizes"] != sizes
+    qtbot.keySequence(window, QKeySequence("Ctrl+Y")) if hasattr(qtbot, "keySequence") else redo.trigger()
+    assert window.designer.architecture()["sizes"] == sizes
+
+
+def test_file_menu_mnemonics_are_distinct(window):
+    menu = window.menuBar().actions()[0].menu()
+    letters = [a.text().split("&")[1][0].lower() for a in menu.actions() if "&" in a.text()]
+    assert len(letters) == len(set(letters)), letters
+
+
+def test_reset_weights_is_undoable(qtbot, window):
+    assert _train(qtbot, window, 20) == "completed"
+    trained = [w.copy() for w in window.experiment.net.weights]
+    batches = window.experiment.history.batch_count
+    window.actions["reset"].trigger()
+    assert window.experiment.history.batch_count == 0 and window.experiment.epochs_trained == 0
+    assert not np.array_equal(window.experiment.net.weights[0], trained[0])
+    window.actions["undo"].trigger()
+    assert np.array_equal(window.experiment.net.weights[0], trained[0])
+    assert window.experiment.history.batch_count == batches and window.experiment.epochs_trained == 20
+
+
+def test_undoing_an_architecture_edit_brings_the_trained_weights_back(qtbot, window):
+    assert _train(qtbot, window, 10) == "completed"
+    trained = [w.copy() for w in window.experiment.net.weights]
+    window.designer.add_layer()
+    assert window.experiment.net is None
+    window.actions["undo"].trigger()
+    assert window.experiment.net is not None
+    assert np.array_equal(window.experiment.net.weights[0], trained[0])
+    assert window.experiment.epochs_trained == 10 and window.experiment.history.epoch_count == 11
+
+
+def test_a_long_run_is_confirmed_with_its_estimated_time(qtbot, window, monkeypatch):
+    """XOR's settings (full batch, 2,000 epochs) kept for a large data set."""
+    shown = []
+
+    def exec_(box):
+        shown.append(box.text())
+        return 0
+    monkeypatch.setattr(QMessageBox, "exec", exec_)
+    window.load_data("teacher:items=200000")
+    qtbot.waitUntil(lambda: window.experiment.dataset is not None
+                    and window.experiment.dataset.n_inputs == 4 and not window.data_panel.is_busy(), timeout=60_000)
+    window.designer.set_architecture({"sizes": [4, 300, 300, 3], "activations": ["tanh", "tanh", "softmax"],
+                                      "cost": "log-likelihood"})
+    window.training_panel.set_values({"batch_size": 1, "epochs": 2000})
+    assert not window.start_training()               # the box was closed without "Train Anyway"
+    assert shown and "2,000 epochs" in shown[0] and "will take about" in shown[0]
+    assert not window.is_training()
+
+
+def test_a_swinging_cost_is_warned_about(qtbot, window):
+    """η = 1000 on XOR: the cost alternates 12 ↔ 238 and the run ends 'Finished' — with a warning."""
+    window.training_panel.set_values({"optimizer": "sgd", "lr": 1000.0, "batch_size": "full", "epochs": 200,
+                                      "init": "normal", "seed": 0})
+    warnings = []
+    window.controller.warning.connect(warnings.append)
+    assert _train(qtbot, window, 200) == "completed"
+    assert warnings and "learning rate (1000)" in warnings[0]
+    assert "swung" in window.training_panel.message_text()
+    assert "cost swings" in [text for _x, text in window.experiment.history.markers]
+
+
+def test_a_healthy_run_gets_no_warning(qtbot, window):
+    warnings = []
+    window.controller.warning.connect(warnings.append)
+    assert _train(qtbot, window, 300) == "completed"
+    assert warnings == []
+
+
+def test_exports_follow_the_umask(qtbot, window, tmp_path, monkeypatch):
+    old = os.umask(0o022)
+    try:
+        assert _train(qtbot, window, 5) == "completed"
+        for kind, name in (("npz", "w.npz"), ("json", "w.json"), ("csv", "w.csv"), ("history", "h.csv"),
+                           ("png", "v.png")):
+            target = str(tmp_path / name)
+            monkeypatch.setattr("workbench.gui.files.QFileDialog.getSaveFileName",
+                                staticmethod(lambda *a, t=target, **k: (t, "")))
+            assert window.files.export_dialog(kind)
+            assert stat.S_IMODE(os.stat(target).st_mode) == 0o644, name
+    finally:
+        os.umask(old)
+
+
+def test_the_default_layout_gives_the_plots_most_of_the_room(qtbot, window):
+    for width, height in ((1280, 800), (1920, 1080)):
+        window.resize_for_screenshot(width, height)
+        qtbot.wait(50)
+        curves = window.views["curves"]
+        assert curves.speed_plot.height() >= 120, (width, height, curves.speed_plot.height())
+        assert window.centralWidget().width() >= 0.45 * width, (width, window.centralWidget().width())
+        assert window.centralWidget().height() >= 0.6 * height
+    assert window.data_dock.width() > 330          # the side docks grow on a wide screen

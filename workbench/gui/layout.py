@@ -1,0 +1,132 @@
+"""The window's furniture: central tabs and docks built from the view list, the toolbar, the
+default layout for the screen size, and its save and restore through QSettings.
+
+``WindowLayout`` is a mixin of ``MainWindow`` (napari's split of ``_QtMainWindow`` and ``Window``):
+it expects ``self.views``, ``self.actions`` and the three panels.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QAction
+from PySide6.QtWidgets import QDockWidget, QTabWidget, QToolBar
+
+from workbench.gui import settings
+from workbench.gui.actions import ICON_ONLY, TOOLBAR
+
+Area = Qt.DockWidgetArea
+AREAS = {"left": Area.LeftDockWidgetArea, "right": Area.RightDockWidgetArea,
+         "bottom": Area.BottomDockWidgetArea}
+TALL = 950          # from this height on the diagram gets its own row under the plots
+WIDE = 1600         # from this width on the side docks are wider
+
+
+class WindowLayout:
+    def _build_docks(self):
+        self.setCorner(Qt.Corner.BottomLeftCorner, Area.LeftDockWidgetArea)
+        self.setCorner(Qt.Corner.BottomRightCorner, Area.RightDockWidgetArea)
+        self.centre = QTabWidget()
+        self.centre.setDocumentMode(True)
+        self.setCentralWidget(self.centre)
+        self.docks: dict[str, QDockWidget] = {}
+        self._toggle_order: list[str] = []
+        self.data_dock = self._dock("data", "Data", self.data_panel, "left")
+        self.designer_dock = self._dock("designer", "Network", self.designer, "left")
+        self.training_dock = self._dock("training", "Training", self.training_panel, "right")
+        self.splitDockWidget(self.data_dock, self.designer_dock, Qt.Orientation.Vertical)
+        for name, view in self.views.items():
+            if view.area == "centre":
+                self.centre.addTab(view, view.title)
+                self.centre.setTabToolTip(self.centre.count() - 1, view.tooltip)
+                self._view_action(name, view)
+            else:
+                self._dock(name, view.title, view, view.area)
+        self.diagram_dock = self.docks.get("diagram")
+
+    def _dock(self, name: str, title: str, widget, area: str) -> QDockWidget:
+        dock = QDockWidget(title, self)
+        dock.setObjectName(f"dock_{name}")
+        dock.setWidget(widget)
+        dock.setFeatures(QDockWidget.DockWidgetFeature.DockWidgetMovable
+                         | QDockWidget.DockWidgetFeature.DockWidgetClosable
+                         | QDockWidget.DockWidgetFeature.DockWidgetFloatable)
+        self.addDockWidget(AREAS[area], dock)
+        toggle = dock.toggleViewAction()
+        toggle.setText(title)
+        self.actions[f"view_{name}"] = toggle
+        self.docks[name] = dock
+        self._toggle_order.append(name)
+        return dock
+
+    def _view_action(self, name: str, view) -> None:
+        """A central view's View-menu entry brings its tab to the front."""
+        action = QAction(view.title, self)
+        action.setObjectName(f"action_view_{name}")
+        action.triggered.connect(lambda: self.raise_view(name))
+        self.actions[f"view_{name}"] = action
+        self._toggle_order.append(name)
+
+    def _build_toolbar(self):
+        tb = QToolBar("Main toolbar", self)
+        tb.setObjectName("toolbar_main")
+        tb.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+        self.addToolBar(Qt.ToolBarArea.TopToolBarArea, tb)
+        for index, group in enumerate(TOOLBAR):
+            if index:
+                tb.addSeparator()
+            for key in group:
+                tb.addAction(self.actions[key])
+        for key in ICON_ONLY:     # file and edit buttons show only their icon
+            tb.widgetForAction(self.actions[key]).setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonIconOnly)
+        self.toolbar = tb
+        toggle = self.actions["view_toolbar"]
+        toggle.setChecked(True)
+        toggle.toggled.connect(tb.setVisible)
+        tb.visibilityChanged.connect(toggle.setChecked)
+
+    def _default_dock_sizes(self):
+        """Plots get most of the room on a small screen; wide screens widen the side docks.  Below
+        950 px of height the diagram shares the right column with the training panel."""
+        wide, tall = self.width() >= WIDE, self.height() >= TALL
+        diagram = self.docks.get("diagram")
+        if diagram is not None and not diagram.isFloating():
+            if tall:
+                self.addDockWidget(Area.BottomDockWidgetArea, diagram)
+            else:
+                self.splitDockWidget(self.training_dock, diagram, Qt.Orientation.Vertical)
+        side = (420, 380) if wide else (300, 290)
+        self.resizeDocks([self.data_dock, self.training_dock], list(side), Qt.Orientation.Horizontal)
+        self.resizeDocks([self.data_dock, self.designer_dock], [self.height() * 11 // 20, self.height() * 9 // 20],
+                         Qt.Orientation.Vertical)
+        if diagram is not None:
+            if tall:
+                self.resizeDocks([diagram], [max(220, self.height() // 4)], Qt.Orientation.Vertical)
+            else:
+                self.resizeDocks([self.training_dock, diagram], [self.height() // 2, self.height() // 2],
+                                 Qt.Orientation.Vertical)
+
+    def reset_layout(self):
+        self.restoreState(self._default_state)
+        for dock in self.docks.values():
+            dock.setFloating(False)
+            dock.show()
+        self.toolbar.show()
+        self._default_dock_sizes()
+
+    def resize_for_screenshot(self, width: int, height: int):
+        """Resize and lay the docks out afresh for that size (scripted screenshots)."""
+        self.resize(width, height)
+        self._default_dock_sizes()
+
+    def _restore_settings(self):
+        geometry = settings.value("window/geometry")
+        if not geometry.isEmpty():
+            self.restoreGeometry(geometry)
+        state = settings.value("window/state")
+        if not state.isEmpty():
+            self.restoreState(state)
+
+    def _save_settings(self):
+        settings.set_value("window/geometry", self.saveGeometry())
+        settings.set_value("window/state", self.saveState())
+
