@@ -26,6 +26,7 @@ from .core import (ACTIVATIONS, BIAS_INITIALIZERS, COSTS, DTYPES, HIDDEN_ACTIVAT
 from .core.history import HistoryError, RunHistory
 from .core.runsetup import create_network, training_arguments
 from .core.sessionfile import Session, SessionError, load_session, save_session
+from .core.names import layer_names
 from .progress import ProgressBar
 
 EXIT_USAGE = 2
@@ -550,7 +551,7 @@ def _cmd_gradcheck(args, out, err) -> int:
     print(f"Gradient check of {net.sizes} ({', '.join(net.activations)}; {net.cost}) on {len(X)} samples, float64:",
           file=out)
     for row in report:
-        label = "output" if row["layer"] == net.n_layers - 1 else f"hidden {row['layer'] + 1}"
+        label = layer_names(net.n_layers)[row["layer"]]
         worst = max(worst, row["weights"], row["biases"])
         print(f"  layer {row['layer']} ({label}): max relative error  W {row['weights']:.2e}   b {row['biases']:.2e}",
               file=out)

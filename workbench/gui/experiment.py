@@ -238,9 +238,9 @@ class Experiment(QObject):
     def _swap_trained(self, other: _Trained) -> _Trained:
         current = _Trained(self.net, self.epochs_trained, self.steps_trained, self.history,
                            dict(self.architecture))
-        if other.architecture != self.architecture:
-            self.architecture = dict(other.architecture)
-            self.architecture_changed.emit()
+        # The designer's own undo command (in the same macro) shows the architecture; changing the
+        # designer from here, inside the undo stack's undo(), would clear the stack under itself.
+        self.architecture = dict(other.architecture)
         self._install(other.net, other.epochs, other.steps, other.history)
         return current
 

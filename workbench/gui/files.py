@@ -256,7 +256,14 @@ class FileActions(QObject):
                                     f"The file's {describe(theirs)} network does not fit the data set "
                                     f"({ds.n_inputs} inputs, {ds.n_outputs} outputs).")
                 return False
-        exp.replace_network(net, f"Load weights from {Path(path).name}", marker=f"weights from {Path(path).name}")
+        text = f"Load weights from {Path(path).name}"
+        exp.undo_stack.beginMacro(text)          # one undo step: the designer's stack and the weights
+        try:
+            if theirs != current:
+                self.window.designer.set_architecture(theirs, undoable=True, text=text)
+            exp.replace_network(net, text, marker=f"weights from {Path(path).name}")
+        finally:
+            exp.undo_stack.endMacro()
         self.window.statusBar().showMessage(f"Loaded weights from {path}", 5000)
         return True
 

@@ -109,7 +109,6 @@ class MainWindow(WindowLayout, QMainWindow):
         self.designer.preset_chosen.connect(self.files.apply_preset)
         self.training_panel.changed.connect(self._on_panel_changed)
         self.training_panel.live_changed.connect(ctl.set_live)
-        exp.architecture_changed.connect(self._show_architecture)
         exp.watch_changed.connect(self._on_watch_changed)
         exp.run_state_changed.connect(self._on_run_state)
         exp.document_changed.connect(self._update_title)
@@ -175,13 +174,6 @@ class MainWindow(WindowLayout, QMainWindow):
         exp.set_problem("architecture", self.designer.validation_error())
         exp.set_architecture(arch)
         self._update_actions()
-
-    def _show_architecture(self):
-        """The model's architecture changed from elsewhere (undoing Load Weights, say)."""
-        arch = self.experiment.architecture
-        if None not in arch["sizes"] and self.designer.architecture() != arch:
-            with self.quietly():
-                self.designer.set_architecture(arch, undoable=False)
 
     def _on_panel_changed(self, modifies: bool | None = None):
         self.experiment.set_problem("training", self.training_panel.validation_error())

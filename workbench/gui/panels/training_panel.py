@@ -234,7 +234,9 @@ class TrainingPanel(QWidget):
 
     def set_layer_count(self, n_layers: int) -> None:
         """``n_layers`` weight layers: "hidden 1" … "hidden n-1" and "output"."""
-        self.set_layer_names([f"hidden {i + 1}" for i in range(n_layers - 1)] + ["output"])
+        from workbench.core.names import layer_names
+
+        self.set_layer_names(layer_names(n_layers))
 
     # -- values -------------------------------------------------------------------------------------------
     def hyperparameters(self) -> dict:

@@ -14,7 +14,7 @@ from PySide6.QtWidgets import (QHBoxLayout, QLabel, QPushButton, QSpinBox, QVBox
                                QWidget)
 
 from workbench.gui.plots.diagram_canvas import DiagramCanvas as _Canvas
-from workbench.gui.plots.colours import WATCH_COLOURS
+from workbench.gui.palette import WATCH_COLOURS, is_dark
 from workbench.gui.plots.neuron_text import describe_neuron, layer_name, summary_line
 
 LEVELS = 6          # magnitude buckets: one pen per (sign, level)
@@ -323,7 +323,7 @@ class NetworkDiagram(QWidget):
     def _colours(self):
         palette = self.palette()
         background = palette.color(QPalette.ColorRole.Window)
-        dark = background.lightness() < 128
+        dark = is_dark(background)
         return (background, palette.color(QPalette.ColorRole.WindowText),
                 POSITIVE_DARK if dark else POSITIVE_LIGHT, NEGATIVE_DARK if dark else NEGATIVE_LIGHT)
 

@@ -4,23 +4,12 @@ from __future__ import annotations
 
 import numpy as np
 
+from workbench.core.names import layer_name, weight_name  # noqa: F401 - one naming for core and window
+
 
 def fmt(x: float) -> str:
     """A signed short number with a real minus sign: +0.1234, −5.6e−05."""
     return f"{x:+.4g}".replace("-", "−")
-
-
-def layer_name(layer: int, n_layers: int) -> str:
-    """"Input", "Hidden 1", …, "Output" for layer ``layer`` of ``n_layers`` (input included)."""
-    if layer == 0:
-        return "Input"
-    return "Output" if layer == n_layers - 1 else f"Hidden {layer}"
-
-
-def weight_name(layer: int, i: int, j: int, n_weight_layers: int) -> str:
-    """"input #406 → hidden 1 #3" for weight W[layer][i, j] (0-based) of a net with that many weight layers."""
-    n_layers = n_weight_layers + 1
-    return f"{layer_name(layer, n_layers).lower()} #{i + 1} → {layer_name(layer + 1, n_layers).lower()} #{j + 1}"
 
 
 def summary_line(layer, index, sizes, biases=None) -> str:

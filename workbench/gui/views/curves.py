@@ -17,15 +17,16 @@ from PySide6.QtWidgets import (QCheckBox, QComboBox, QGridLayout, QHBoxLayout, Q
                                QVBoxLayout, QWidget)
 
 from workbench.core.history import layer_names
-from workbench.gui.plots.colours import TRAIN_COLOUR, VALIDATION_COLOUR, is_dark, layer_colours
+from workbench.gui.palette import TRAIN_COLOUR, VALIDATION_COLOUR, is_dark, layer_colours
 from workbench.gui.views.base import View
 from workbench.gui.views.markers import MarkerLines
-from workbench.gui.views.plotkit import (LeaveFilter, LogAxis, PlotCanvas, PreMappedCurve, add_plot,
-                                         arrange_header, fit_before_paint, fmt, grid_axes, set_finite,
-                                         style_plot, theme_plot)
+from workbench.gui.views.plotkit import (HistoryTracker, LeaveFilter, LogAxis, PlotCanvas, PreMappedCurve,
+                                         add_plot, arrange_header, fit_before_paint, fmt, grid_axes,
+                                         set_finite, start_over_range, style_plot, theme_plot)
 from workbench.gui.worker import gui_priority
 
 EMPTY_TEXT = "Press Train to see the cost, accuracy and learning speed of each layer"
+QWIDGETSIZE_MAX = (1 << 24) - 1   # Qt's "no maximum"
 SYMBOLS_UP_TO = 60          # epoch curves carry symbols while they have at most this many points
 SPEED_TITLES = ("Learning speed ‖δˡ‖ = ‖∂C/∂bˡ‖ of each layer", "Learning speed ‖δˡ‖", "‖δˡ‖ per layer")
 ROW_STRETCH = {"cost": 3, "accuracy": 2, "speed": 4}   # the learning speed is what this app is for
@@ -39,7 +40,7 @@ class CurvesView(View):
 
     def __init__(self, experiment, parent=None):
         super().__init__(experiment, parent)
-        self._generation = None
+        self._history = HistoryTracker()
         self._n_layers = 0
         self._classification = None
         self._hover_x: float | None = None
@@ -189,7 +190,7 @@ class CurvesView(View):
         super().changeEvent(event)
 
     def _style_curves(self):
-        dark = is_dark(self.palette())
+        dark = is_dark(self.palette(), QPalette.ColorRole.Base)
         batch_colour = QColor(TRAIN_COLOUR)
         batch_colour.setAlpha(170 if dark else 110)
         self.batch_cost.setPen(pg.mkPen(batch_colour, width=1))
@@ -252,7 +253,6 @@ class CurvesView(View):
     # ------------------------------------------------------------------ drawing
     def _rebuild(self, history):
         """A new history (reset, loaded, another network): curves for its layers, axes refitted."""
-        self._generation = history.generation
         if history.n_layers != self._n_layers:
             for curve in self.speed_curves:
                 self.speed_plot.removeItem(curve)
@@ -266,20 +266,23 @@ class CurvesView(View):
         if history.classification != self._classification:
             self._classification = history.classification
             shown = history.classification
-            for item in (self.accuracy_plot, self.accuracy_title, self.accuracy_legend):
+            # Hidden items keep their room in a graphics layout: a zero maximum height takes it away.
+            for item in (self.accuracy_plot, self.accuracy_title):
                 item.setVisible(shown)
-                item.setMaximumHeight(1e6 if shown else 0)
+                item.setMaximumHeight(QWIDGETSIZE_MAX if shown else 0)
+            self.accuracy_legend.set_collapsed(not shown)    # stays so when its columns change
             self.canvas.ci.layout.setRowStretchFactor(3, ROW_STRETCH["accuracy"] if shown else 0)
         self.markers.clear()
         self.readout.setMinimumHeight(self._readout_floor())
-        for plot in self.plots:
-            plot.enableAutoRange()
+        speed_y = (-3.0, 0.0) if self.speed_plot.getAxis("left").logMode else (0.0, 1.0)
+        for plot, y_range in zip(self.plots, ((0.0, 1.0), (0.0, 100.0), speed_y)):
+            start_over_range(plot, y_range)
         self._sync_resolution()
 
     def draw(self):
         history = self.experiment.history
         with gui_priority():
-            if history.generation != self._generation:
+            if self._history.started_over(history):
                 self._rebuild(history)
             elif (len(history.epoch_number()) <= SYMBOLS_UP_TO) != self._symbols:
                 self._style_curves()
@@ -366,7 +369,7 @@ class CurvesView(View):
             self.readout.setText("")
             return
         names = layer_names(h.n_layers)
-        colours = [c.name() for c in layer_colours(h.n_layers, is_dark(self.palette()))]
+        colours = [c.name() for c in layer_colours(h.n_layers, is_dark(self.palette(), QPalette.ColorRole.Base))]
         prefix = "" if self._hover_x is not None else "Latest — "
         lines = []
 

@@ -8,11 +8,12 @@ from PySide6.QtCore import QEvent, Qt
 from PySide6.QtGui import QColor, QPalette
 from PySide6.QtWidgets import QLabel, QVBoxLayout
 
-from workbench.gui.plots.colours import WATCH_COLOURS
+from workbench.gui.palette import WATCH_COLOURS
 from workbench.gui.views.base import View
 from workbench.gui.views.markers import MarkerLines
-from workbench.gui.views.plotkit import (PlotCanvas, add_plot, arrange_header, fit_before_paint, grid_axes,
-                                         style_plot, theme_plot)
+from workbench.gui.views.plotkit import (HistoryTracker, PlotCanvas, add_plot, arrange_header,
+                                         fit_before_paint, grid_axes, start_over_range, style_plot,
+                                         theme_plot)
 from workbench.gui.worker import gui_priority
 
 EMPTY_TEXT = ("No weight is followed.  Click a neuron in the network diagram, choose one of its "
@@ -28,7 +29,7 @@ class FollowedWeightsView(View):
 
     def __init__(self, experiment, parent=None):
         super().__init__(experiment, parent)
-        self._generation = None
+        self._history = HistoryTracker()
         self._labels: list[str] = []
         self._arranged_width = -1
         self.canvas = PlotCanvas()
@@ -92,10 +93,9 @@ class FollowedWeightsView(View):
     def draw(self):
         h = self.experiment.history
         with gui_priority():
-            if h.generation != self._generation:
-                self._generation = h.generation
+            if self._history.started_over(h):
                 self.markers.clear()
-                self.plot.enableAutoRange()
+                start_over_range(self.plot, (-1.0, 1.0))
             labels = h.watch_labels
             if labels != self._labels:
                 self._rebuild_curves(labels)

@@ -5,8 +5,9 @@ a header row (title left, legend right, never over the curves), opaque grid line
 from __future__ import annotations
 
 import math
+import weakref
 
-from PySide6.QtCore import QEvent, QObject, Qt
+from PySide6.QtCore import QEvent, QObject, QSizeF, Qt
 from PySide6.QtGui import QColor, QPalette, QPen
 from PySide6.QtWidgets import QSizePolicy
 import pyqtgraph as pg
@@ -20,16 +21,23 @@ class PlotCanvas(pg.GraphicsLayoutWidget):
 
 class RowLegend(pg.LegendItem):
     """A legend laid out in a row above its plot (beside the plot's title), so it never hides a
-    curve; click an entry to hide or show its curve."""
+    curve; click an entry to hide or show its curve.  A collapsed legend is hidden and takes no room
+    (a hidden item keeps its place in a QGraphicsLayout), whatever later changes its entries or columns."""
 
     def __init__(self):
+        self.collapsed = False
         super().__init__(offset=None, frame=False, labelTextSize="8pt", horSpacing=4)
         self.layout.setContentsMargins(0, 0, 0, 0)
         self.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Fixed)
 
+    def set_collapsed(self, collapsed: bool) -> None:
+        self.collapsed = bool(collapsed)
+        self.setVisible(not self.collapsed)
+        self.updateSize()
+
     def updateSize(self):  # noqa: N802 - pyqtgraph override: sized through the layout, not moved
         self.layout.invalidate()
-        hint = self.layout.effectiveSizeHint(Qt.SizeHint.PreferredSize)
+        hint = QSizeF(0, 0) if self.collapsed else self.layout.effectiveSizeHint(Qt.SizeHint.PreferredSize)
         self.setMinimumSize(hint)
         self.setMaximumSize(hint)
         self.updateGeometry()
@@ -141,6 +149,25 @@ class LogAxis(GridAxis):
         return out
 
 
+class HistoryTracker:
+    """Tells a view when the history it draws started over: another ``RunHistory`` object was
+    installed (a new run, a loaded session, undo), or the same one was reset, loaded or truncated.
+
+    A generation number alone does not say it: every fresh history starts at the same one.
+    """
+
+    def __init__(self):
+        self._ref = None
+        self._generation = None
+
+    def started_over(self, history) -> bool:
+        """Whether ``history`` is not the one (at the generation) seen at the previous call."""
+        same = (self._ref is not None and self._ref() is history
+                and self._generation == history.generation)
+        self._ref, self._generation = weakref.ref(history), history.generation
+        return not same
+
+
 class LeaveFilter(QObject):
     """Calls ``callback`` when the watched widget loses the mouse."""
 
@@ -152,8 +179,6 @@ class LeaveFilter(QObject):
         if event.type() == QEvent.Type.Leave:
             self._callback()
         return False
-
-
 
 
 def style_plot(plot, *, left: str | None = None, bottom: str | None = "epoch") -> None:
@@ -214,6 +239,14 @@ def fit_before_paint(canvas, plots) -> None:
             canvas.scene().prepareForPaint()
             if not any(plot.vb._autoRangeNeedsUpdate for plot in plots):
                 break
+
+
+def start_over_range(plot, y_range=(0.0, 1.0)) -> None:
+    """A new history: x from 0 to 1 epoch and ``y_range`` (in the axis' units: log10 on a log
+    axis) until data arrives, then auto range again.  Auto range alone would keep the previous
+    run's range while the plot is empty (with nothing to fit, pyqtgraph leaves the range as it is)."""
+    plot.vb.setRange(xRange=(0.0, 1.0), yRange=y_range, padding=0.02, update=False)
+    plot.enableAutoRange()
 
 
 def set_finite(curve, x, y, positive: bool = False) -> None:
