@@ -188,3 +188,27 @@ def test_the_default_layout_gives_the_plots_most_of_the_room(qtbot, window):
         assert window.centralWidget().width() >= 0.45 * width, (width, window.centralWidget().width())
         assert window.centralWidget().height() >= 0.6 * height
     assert window.data_dock.width() > 330          # the side docks grow on a wide screen
+
+
+def test_a_session_saved_without_weights_keeps_its_history_when_its_data_arrives(qtbot, window, tmp_path):
+    from workbench.gui import settings
+
+    assert _train(qtbot, window, 30) == "completed"
+    settings.set_value("session/save_weights", False)
+    path = str(tmp_path / "no-weights.wbsession")
+    assert window.save_to(path)
+    assert window.open_session(path)
+    qtbot.waitUntil(lambda: window.experiment.dataset is not None and not window.data_panel.is_busy(),
+                    timeout=10_000)
+    qtbot.wait(50)
+    assert window.experiment.net is None
+    assert window.experiment.history.epoch_count == 31 and window.experiment.history.batch_count == 30
+
+
+def test_a_users_load_that_replaces_a_programs_load_marks_the_session_modified(qtbot, window):
+    window.set_modified(False)
+    window.load_data("teacher:items=20000")       # the program asks (as opening a session does) ...
+    window.data_panel.load_spec("xor")             # ... and the user asks for another before it ends
+    qtbot.waitUntil(lambda: not window.data_panel.is_busy(), timeout=20_000)
+    assert window.experiment.dataset.n_inputs == 2
+    assert window.is_modified()

@@ -15,6 +15,7 @@ until the next change.
 from __future__ import annotations
 
 import csv
+import itertools
 import math
 
 import numpy as np
@@ -163,17 +164,22 @@ def _layers_view(table: str, start: int, doc: str, second: bool = False):
     return get
 
 
+_GENERATIONS = itertools.count(1)
+
+
 class RunHistory:
     """Batch and epoch records of one training run of a network with ``n_layers`` weight layers.
 
     ``watch``: the (layer, i, j) weights whose gradients the BatchRecords carry (as given to
     ``train``); None means "not said": watched values that arrive anyway are named by position.
     ``serial`` grows on every change, ``generation`` only when the history starts over (reset, a
-    change of depth, load, truncate), i.e. when a view should redraw from scratch.
+    change of depth, load, truncate), i.e. when a view should redraw from scratch.  Generations are
+    unique across all histories, so a view that remembers one number also notices that another
+    history object was put in place of the one it drew.
     """
 
     def __init__(self, n_layers: int = 1, classification: bool = True, watch=None):
-        self._serial = self._generation = 0
+        self._serial = 0
         self._clear(n_layers, classification, watch)
 
     def _clear(self, n_layers, classification, watch):
@@ -193,7 +199,7 @@ class RunHistory:
         self._steps = self._epoch_latest = 0
         self._batch_log, self._epoch_log = _LogCache(), _LogCache()
         self._serial += 1
-        self._generation += 1
+        self._generation = next(_GENERATIONS)
 
     def reset(self, n_layers: int, classification: bool, watch=None) -> None:
         """Forget everything and prepare for a run of a network with ``n_layers`` weight layers."""
@@ -405,7 +411,7 @@ class RunHistory:
             self._steps, self._epoch_latest = step, latest
             self._resume(end)
         self._serial += 1
-        self._generation += 1
+        self._generation = next(_GENERATIONS)
 
     def _resume(self, end: float):
         """Continue after the latest batch row, which ended at x = ``end``."""
@@ -496,9 +502,9 @@ class RunHistory:
             raise
         except (TypeError, ValueError, KeyError, IndexError, OverflowError) as exc:
             raise HistoryError(f"The plot history is incomplete or damaged ({exc}).") from None
-        serial, generation = self._serial, self._generation
+        serial = self._serial
         self.__dict__.update(fresh.__dict__)
-        self._serial, self._generation = serial + 1, generation + 1
+        self._serial, self._generation = serial + 1, next(_GENERATIONS)
 
     def csv_header(self) -> list[str]:
         names = [n.replace(" ", "_") for n in layer_names(self._L)]

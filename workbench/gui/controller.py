@@ -49,7 +49,6 @@ class TrainingController(QObject):
         self._latest = None
         self._message = ""
         self._warned = False
-        self.planned_epochs = 0
 
     # ------------------------------------------------------------------ state
     def is_training(self) -> bool:
@@ -103,7 +102,6 @@ class TrainingController(QObject):
         self._latest = None
         self._message = ""
         self._warned = False
-        self.planned_epochs = hp.epochs
         exp.set_run_state("running")
         self.started.emit(hp.epochs)
         thread.start()

@@ -227,9 +227,8 @@ class Experiment(QObject):
         self.net = net
         self.epochs_trained, self.steps_trained = epochs, steps
         self._snapshot = None
-        watch = [w for w in self.history.watch if has_weight(self.sizes(), w)]
         if history is None:
-            history = RunHistory(self.n_layers, self.classification, watch)
+            history = RunHistory(self.n_layers, self.classification, self._watch_within(self.sizes()))
         self.history = history
         self.network_changed.emit()
         self.history_reset.emit()
@@ -246,8 +245,7 @@ class Experiment(QObject):
 
     def replace_network(self, net, text: str, *, marker: str | None = None) -> None:
         """Undoably put ``net`` (untrained: a fresh history) in place of the current one."""
-        history = RunHistory(max(1, len(net.sizes) - 1), self.classification,
-                             [w for w in self.history.watch if has_weight(net.sizes, w)])
+        history = RunHistory(max(1, len(net.sizes) - 1), self.classification, self._watch_within(net.sizes))
         if marker:
             history.add_marker(marker)
         self.undo_stack.push(_SwapTrained(self, _Trained(net, 0, 0, history), text))
@@ -265,21 +263,20 @@ class Experiment(QObject):
         self._snapshot = (weights, biases, bias_gradients)
         self.parameters_changed.emit()
 
-    def clear_snapshot(self) -> None:
-        self._snapshot = None
-        self.parameters_changed.emit()
-
     # ------------------------------------------------------------------ history
+    def _watch_within(self, sizes) -> list[tuple[int, int, int]]:
+        """The followed weights that a network of these layer sizes has."""
+        return [w for w in self.history.watch if has_weight(sizes, w)]
+
     def reset_history(self) -> None:
-        watch = [w for w in self.history.watch if has_weight(self.sizes(), w)]
-        self.history.reset(self.n_layers, self.classification, watch)
+        self.history.reset(self.n_layers, self.classification, self._watch_within(self.sizes()))
         self.history_reset.emit()
 
     def _reset_history_if_untrained(self) -> None:
-        """An empty history follows the current shape (layer count, classification)."""
+        """Without a network the history follows the current shape (layer count, classification);
+        one that still fits stays (a session saved without its weights keeps its curves)."""
         h = self.history
-        if self.net is None and (h.n_layers != self.n_layers or h.classification != self.classification
-                                 or h.batch_count or h.epoch_count):
+        if self.net is None and (h.n_layers != self.n_layers or h.classification != self.classification):
             self.reset_history()
 
     def notify_appended(self) -> None:

@@ -56,7 +56,7 @@ class MainWindow(WindowLayout, QMainWindow):
 
         self._persist = persist
         self._quiet = 0               # > 0 while the program (not the user) sets the panels
-        self._quiet_data = False      # the pending data load was asked for by the program
+        self._quiet_spec: str | None = None   # the data load the program (not the user) asked for
         self.confirm_long_runs = True
         self._run_warning: str | None = None     # said about the latest run (a swinging cost)
         self.setObjectName("MainWindow")
@@ -103,8 +103,9 @@ class MainWindow(WindowLayout, QMainWindow):
     # ======================================================================= construction
     def _bind(self):
         exp, ctl = self.experiment, self.controller
-        self.data_panel.dataset_changed.connect(self._on_dataset_changed)
-        self.data_panel.load_failed.connect(self._on_data_load_failed)
+        self.data_panel.load_finished.connect(self._on_data_loaded)
+        self.data_panel.load_error.connect(self._forget_quiet_load)
+        self.data_panel.load_cancelled.connect(self._forget_quiet_load)
         self.designer.changed.connect(self._on_designer_changed)
         self.designer.preset_chosen.connect(self.files.apply_preset)
         self.training_panel.changed.connect(self._on_panel_changed)
@@ -142,7 +143,7 @@ class MainWindow(WindowLayout, QMainWindow):
 
     def load_data(self, spec: str) -> None:
         """Load ``spec`` in the data panel without marking the session modified."""
-        self._quiet_data = True
+        self._quiet_spec = spec
         self.data_panel.load_spec(spec)
 
     def show_session_values(self, architecture: dict | None, hyperparameters: dict) -> None:
@@ -154,11 +155,15 @@ class MainWindow(WindowLayout, QMainWindow):
             self.training_panel.set_values(hyperparameters)
             self._on_panel_changed()
 
-    def _on_data_load_failed(self, _message: str):
-        self._quiet_data = False
+    def _forget_quiet_load(self, spec: str, *_):
+        if spec == self._quiet_spec:
+            self._quiet_spec = None
 
-    def _on_dataset_changed(self, dataset):
-        quiet, self._quiet_data = self._quiet_data or self._quiet > 0, False
+    def _on_data_loaded(self, spec: str, dataset):
+        """Every load request ends in one of the panel's signals naming its spec: a load the user
+        asked for marks the session modified, one the program asked for does not."""
+        quiet = spec == self._quiet_spec or self._quiet > 0
+        self._forget_quiet_load(spec)
         if dataset is not None:
             self.designer.set_io_sizes(dataset.n_inputs, dataset.n_outputs,
                                        input_shape=getattr(dataset, "input_shape", None))
@@ -421,19 +426,6 @@ class MainWindow(WindowLayout, QMainWindow):
 
     def current_session(self):
         return self.files.current_session()
-
-    def new_session(self, ask: bool = True):
-        self.files.new_session(ask)
-
-    def follow_weight(self, layer: int, i: int, j: int) -> bool:
-        problem = self.experiment.follow_weight(layer, i, j)
-        self.statusBar().showMessage(problem or "Following the weight's gradient.", 5000)
-        if self.experiment.watch:
-            self.raise_view("followed")
-        return problem is None
-
-    def unfollow_weights(self):
-        self.experiment.set_watch([])
 
     # ======================================================================= window
     def show_about(self):

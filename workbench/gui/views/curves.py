@@ -11,18 +11,17 @@ import math
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QEvent, Qt
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor, QPalette, QTextDocument
 from PySide6.QtWidgets import (QCheckBox, QComboBox, QGridLayout, QHBoxLayout, QLabel, QSizePolicy,
                                QVBoxLayout, QWidget)
 
 from workbench.core.history import layer_names
 from workbench.gui.palette import TRAIN_COLOUR, VALIDATION_COLOUR, is_dark, layer_colours
-from workbench.gui.views.base import View
 from workbench.gui.views.markers import MarkerLines
-from workbench.gui.views.plotkit import (HistoryTracker, LeaveFilter, LogAxis, PlotCanvas, PreMappedCurve,
-                                         add_plot, arrange_header, fit_before_paint, fmt, grid_axes,
-                                         set_finite, start_over_range, style_plot, theme_plot)
+from workbench.gui.views.plotkit import (LeaveFilter, LogAxis, PlotCanvas, PlotView, PreMappedCurve,
+                                         add_plot, fit_before_paint, fmt, grid_axes, set_finite,
+                                         start_over_range, style_plot, theme_plot)
 from workbench.gui.worker import gui_priority
 
 EMPTY_TEXT = "Press Train to see the cost, accuracy and learning speed of each layer"
@@ -32,7 +31,7 @@ SPEED_TITLES = ("Learning speed ‖δˡ‖ = ‖∂C/∂bˡ‖ of each layer", "
 ROW_STRETCH = {"cost": 3, "accuracy": 2, "speed": 4}   # the learning speed is what this app is for
 
 
-class CurvesView(View):
+class CurvesView(PlotView):
     name = "curves"
     title = "Training curves"
     area = "centre"
@@ -40,11 +39,10 @@ class CurvesView(View):
 
     def __init__(self, experiment, parent=None):
         super().__init__(experiment, parent)
-        self._history = HistoryTracker()
+        self._generation = None
         self._n_layers = 0
         self._classification = None
         self._hover_x: float | None = None
-        self._arranged_width = -1
         self._symbols = None
         self._build()
         self._apply_theme()
@@ -171,23 +169,6 @@ class CurvesView(View):
                 (self.accuracy_title, self.accuracy_legend, ("Accuracy",)),
                 (self.speed_title, self.speed_legend, SPEED_TITLES))
 
-    def _arrange(self, force: bool = False):
-        width = self.canvas.width()
-        if width == self._arranged_width and not force:
-            return
-        self._arranged_width = width
-        colour = self.palette().color(QPalette.ColorRole.Text).name()
-        for label, legend, titles in self._headers():
-            arrange_header(label, legend, titles, width, colour, force)
-
-    def resizeEvent(self, event):  # noqa: N802 - Qt override
-        super().resizeEvent(event)
-        self._arrange()
-
-    def changeEvent(self, event):  # noqa: N802 - Qt override
-        if event.type() == QEvent.Type.PaletteChange:
-            self._apply_theme()
-        super().changeEvent(event)
 
     def _style_curves(self):
         dark = is_dark(self.palette(), QPalette.ColorRole.Base)
@@ -253,6 +234,7 @@ class CurvesView(View):
     # ------------------------------------------------------------------ drawing
     def _rebuild(self, history):
         """A new history (reset, loaded, another network): curves for its layers, axes refitted."""
+        self._generation = history.generation
         if history.n_layers != self._n_layers:
             for curve in self.speed_curves:
                 self.speed_plot.removeItem(curve)
@@ -282,7 +264,7 @@ class CurvesView(View):
     def draw(self):
         history = self.experiment.history
         with gui_priority():
-            if self._history.started_over(history):
+            if history.generation != self._generation:
                 self._rebuild(history)
             elif (len(history.epoch_number()) <= SYMBOLS_UP_TO) != self._symbols:
                 self._style_curves()

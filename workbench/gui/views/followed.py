@@ -4,16 +4,14 @@
 from __future__ import annotations
 
 import pyqtgraph as pg
-from PySide6.QtCore import QEvent, Qt
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor, QPalette
 from PySide6.QtWidgets import QLabel, QVBoxLayout
 
 from workbench.gui.palette import WATCH_COLOURS
-from workbench.gui.views.base import View
 from workbench.gui.views.markers import MarkerLines
-from workbench.gui.views.plotkit import (HistoryTracker, PlotCanvas, add_plot, arrange_header,
-                                         fit_before_paint, grid_axes, start_over_range, style_plot,
-                                         theme_plot)
+from workbench.gui.views.plotkit import (PlotCanvas, PlotView, add_plot, fit_before_paint, grid_axes,
+                                         start_over_range, style_plot, theme_plot)
 from workbench.gui.worker import gui_priority
 
 EMPTY_TEXT = ("No weight is followed.  Click a neuron in the network diagram, choose one of its "
@@ -21,7 +19,7 @@ EMPTY_TEXT = ("No weight is followed.  Click a neuron in the network diagram, ch
 TITLES = ("Gradient ∂C/∂w of each followed weight", "∂C/∂w")
 
 
-class FollowedWeightsView(View):
+class FollowedWeightsView(PlotView):
     name = "followed"
     title = "Followed weights"
     area = "centre"
@@ -29,9 +27,8 @@ class FollowedWeightsView(View):
 
     def __init__(self, experiment, parent=None):
         super().__init__(experiment, parent)
-        self._history = HistoryTracker()
+        self._generation = None
         self._labels: list[str] = []
-        self._arranged_width = -1
         self.canvas = PlotCanvas()
         self.canvas.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         self.plot, self.plot_title, self.legend = add_plot(self.canvas, 0, grid_axes())
@@ -62,22 +59,8 @@ class FollowedWeightsView(View):
         self.markers.restyle(pal)
         self._arrange(force=True)
 
-    def _arrange(self, force: bool = False):
-        width = self.canvas.width()
-        if width == self._arranged_width and not force:
-            return
-        self._arranged_width = width
-        colour = self.palette().color(QPalette.ColorRole.Text).name()
-        arrange_header(self.plot_title, self.legend, TITLES, width, colour, force)
-
-    def resizeEvent(self, event):  # noqa: N802 - Qt override
-        super().resizeEvent(event)
-        self._arrange()
-
-    def changeEvent(self, event):  # noqa: N802 - Qt override
-        if event.type() == QEvent.Type.PaletteChange:
-            self._apply_theme()
-        super().changeEvent(event)
+    def _headers(self):
+        return ((self.plot_title, self.legend, TITLES),)
 
     def _rebuild_curves(self, labels: list[str]):
         for curve in self.curves:
@@ -93,7 +76,8 @@ class FollowedWeightsView(View):
     def draw(self):
         h = self.experiment.history
         with gui_priority():
-            if self._history.started_over(h):
+            if h.generation != self._generation:
+                self._generation = h.generation
                 self.markers.clear()
                 start_over_range(self.plot, (-1.0, 1.0))
             labels = h.watch_labels

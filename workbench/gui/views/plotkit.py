@@ -5,13 +5,13 @@ a header row (title left, legend right, never over the curves), opaque grid line
 from __future__ import annotations
 
 import math
-import weakref
 
 from PySide6.QtCore import QEvent, QObject, QSizeF, Qt
 from PySide6.QtGui import QColor, QPalette, QPen
 from PySide6.QtWidgets import QSizePolicy
 import pyqtgraph as pg
 
+from workbench.gui.views.base import View
 from workbench.gui.worker import gui_priority_paint
 
 @gui_priority_paint
@@ -149,25 +149,6 @@ class LogAxis(GridAxis):
         return out
 
 
-class HistoryTracker:
-    """Tells a view when the history it draws started over: another ``RunHistory`` object was
-    installed (a new run, a loaded session, undo), or the same one was reset, loaded or truncated.
-
-    A generation number alone does not say it: every fresh history starts at the same one.
-    """
-
-    def __init__(self):
-        self._ref = None
-        self._generation = None
-
-    def started_over(self, history) -> bool:
-        """Whether ``history`` is not the one (at the generation) seen at the previous call."""
-        same = (self._ref is not None and self._ref() is history
-                and self._generation == history.generation)
-        self._ref, self._generation = weakref.ref(history), history.generation
-        return not same
-
-
 class LeaveFilter(QObject):
     """Calls ``callback`` when the watched widget loses the mouse."""
 
@@ -268,3 +249,37 @@ def fmt(v, percent: bool = False) -> str:
     if v is None or not math.isfinite(v):
         return "–"
     return f"{100 * v:.2f} %" if percent else f"{v:.4g}"
+
+
+class PlotView(View):
+    """A view of pyqtgraph plots on ``self.canvas`` with header rows: the headers are laid out
+    again when the canvas width changes, and the theme is reapplied on a palette change.
+
+    Subclasses give ``_headers()`` — (title label, legend, titles longest first) per plot — and
+    ``_apply_theme()``, which ends with ``self._arrange(force=True)``."""
+
+    _arranged_width = -1
+
+    def _headers(self):
+        raise NotImplementedError
+
+    def _apply_theme(self):
+        raise NotImplementedError
+
+    def _arrange(self, force: bool = False):
+        width = self.canvas.width()
+        if width == self._arranged_width and not force:
+            return
+        self._arranged_width = width
+        colour = self.palette().color(QPalette.ColorRole.Text).name()
+        for label, legend, titles in self._headers():
+            arrange_header(label, legend, titles, width, colour, force)
+
+    def resizeEvent(self, event):  # noqa: N802 - Qt override
+        super().resizeEvent(event)
+        self._arrange()
+
+    def changeEvent(self, event):  # noqa: N802 - Qt override
+        if event.type() == QEvent.Type.PaletteChange:
+            self._apply_theme()
+        super().changeEvent(event)
