@@ -8,6 +8,7 @@ controller never draws.
 
 from __future__ import annotations
 
+import dataclasses
 import time
 
 from PySide6.QtCore import QObject, Signal
@@ -68,16 +69,14 @@ class TrainingController(QObject):
         if reason:
             return reason
         from workbench.core import ConfigError, Hyperparameters, train
-        from workbench.core.runsetup import create_network, training_arguments
+        from workbench.core.runsetup import training_arguments
 
         values = exp.hyperparameters
-        fields = ("optimizer", "lr", "momentum", "batch_size", "epochs", "l2", "layer_lr")
+        fields = {f.name for f in dataclasses.fields(Hyperparameters)}
         try:
             net = exp.net
             if net is None or net.architecture() != exp.architecture:
-                net = create_network(exp.architecture, init=values["init"], bias_init=values["bias_init"],
-                                     seed=values["seed"], dtype=values["dtype"])
-                exp.adopt_network(net)
+                exp.adopt_network(exp.new_network())
             elif net.dtype.name != values["dtype"]:
                 exp.adopt_network(net.astype(values["dtype"]), exp.epochs_trained, exp.steps_trained,
                                   exp.history)

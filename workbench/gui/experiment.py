@@ -243,6 +243,15 @@ class Experiment(QObject):
         self._install(other.net, other.epochs, other.steps, other.history)
         return current
 
+    def new_network(self):
+        """A network of ``architecture`` initialised as the training settings say (init, bias init,
+        seed, precision); raises ConfigError.  The one set-up the window shares with the CLI."""
+        from workbench.core.runsetup import create_network
+
+        values = self.hyperparameters
+        return create_network(self.architecture, init=values["init"], bias_init=values["bias_init"],
+                              seed=values["seed"], dtype=values["dtype"])
+
     def replace_network(self, net, text: str, *, marker: str | None = None) -> None:
         """Undoably put ``net`` (untrained: a fresh history) in place of the current one."""
         history = RunHistory(max(1, len(net.sizes) - 1), self.classification, self._watch_within(net.sizes))

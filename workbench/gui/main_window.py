@@ -291,13 +291,10 @@ class MainWindow(WindowLayout, QMainWindow):
         if exp.is_training() or self.designer.validation_error():
             return
         from workbench.core import ConfigError
-        from workbench.core.runsetup import create_network
 
         self._sync_panels()
-        values = exp.hyperparameters
         try:
-            net = create_network(exp.architecture, init=values["init"], bias_init=values["bias_init"],
-                                 seed=values["seed"], dtype=values["dtype"])
+            net = exp.new_network()
         except ConfigError as exc:
             QMessageBox.warning(self, "Cannot create the network", str(exc))
             return
@@ -326,11 +323,12 @@ class MainWindow(WindowLayout, QMainWindow):
         exp = self.experiment
         if not self.confirm_long_runs or exp.blocking_reason():
             return True
+        from workbench.core import Hyperparameters
         from workbench.core.diagnostics import estimate_run_seconds
         from workbench.gui.presets import matching_preset
 
         hp, n = exp.hyperparameters, len(exp.dataset.train)
-        batch = n if hp["batch_size"] in ("full", 0) else int(hp["batch_size"])
+        batch = Hyperparameters(batch_size=hp["batch_size"]).effective_batch_size(n)
         seconds = estimate_run_seconds(n, batch, int(hp["epochs"]), exp.architecture["sizes"])
         if seconds <= LONG_RUN_S:
             return True
@@ -344,6 +342,7 @@ class MainWindow(WindowLayout, QMainWindow):
         box.exec()
         if use is not None and box.clickedButton() is use:
             self.training_panel.set_values(preset["hyperparameters"])
+            self._on_panel_changed()
             return False
         return box.clickedButton() is train
 

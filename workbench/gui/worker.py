@@ -283,7 +283,7 @@ class TrainingThread(PythonThread):
             drained.wait(0.05)
 
     def run(self) -> None:  # noqa: C901 - the hot loop is deliberately flat
-        from workbench.core import BatchRecord, Diverged, EpochRecord
+        from workbench.core import BatchRecord, Diverged
 
         append = self._records.append
         clock = time.perf_counter
