@@ -161,3 +161,17 @@ def test_markdown_table_lists_every_source():
     for info in DATASET_SPECS:
         assert f"| `{info.name}" in table
     assert "`mnist[:DIR]`" in table and "`csv:PATH`" in table and "`hidden=10-10-10`" in table
+
+
+def test_same_data_compares_specs_with_their_defaults(tmp_path):
+    from workbench.data import same_data
+
+    folder = str(tmp_path)
+    assert same_data(f"mnist:{folder}", f"mnist:{folder},train=50000,validation=10000,test=10000,download=true")
+    assert same_data(f"mnist:{folder},download=false", f"mnist:{folder},train=50000")   # where from, not what
+    assert not same_data(f"mnist:{folder}", "mnist")                     # another folder
+    assert not same_data(f"mnist:{folder},train=1000", f"mnist:{folder}")
+    assert same_data("teacher:items=2000,seed=5", "teacher:seed=5")
+    assert not same_data("teacher:seed=5", "teacher:seed=6")
+    assert same_data("gauss", "gaussians") and not same_data("xor", "parity")
+    assert not same_data("nonsense-source", "nonsense-source") and not same_data(None, "xor")

@@ -212,3 +212,21 @@ def test_a_users_load_that_replaces_a_programs_load_marks_the_session_modified(q
     qtbot.waitUntil(lambda: not window.data_panel.is_busy(), timeout=20_000)
     assert window.experiment.dataset.n_inputs == 2
     assert window.is_modified()
+
+
+def test_a_preset_on_the_data_already_loaded_does_not_load_it_again(qtbot, window):
+    window.load_data("teacher:items=2000,seed=5")
+    qtbot.waitUntil(lambda: window.experiment.dataset.n_inputs == 4 and not window.data_panel.is_busy(),
+                    timeout=10_000)
+    loads = []
+    window.data_panel.load_finished.connect(lambda spec, ds: loads.append(spec))
+    combo = window.designer._preset_combo
+
+    def choose(name):                                          # as a pick in the Preset box does
+        combo.activated.emit(combo.findData(name))
+
+    choose("mccaffrey-4-10-10-10-3")                           # its data: teacher:items=2000,seed=5
+    assert not window.data_panel.is_busy() and loads == []
+    assert window.designer.architecture()["sizes"] == [4, 10, 10, 10, 3]
+    choose("xor-2-2-1")                                        # other data: loaded
+    qtbot.waitUntil(lambda: loads == ["xor"], timeout=10_000)

@@ -12,11 +12,13 @@ from .generators import GENERATORS, GeneratorInfo
 from .idx import read_idx, write_idx
 from .mnist import default_cache_dir, locate
 from .params import Param, format_spec, parse_spec
-from .sources import DATASET_SPECS, SOURCES, SourceInfo, canonical_source, load_dataset, markdown_table
+from .sources import (DATASET_SPECS, SOURCES, SourceInfo, canonical_source, load_dataset, markdown_table,
+                      same_data)
 
 __all__ = [
     "CSV_PARAMS", "DATASET_SPECS", "DataError", "Dataset", "DownloadCancelled", "GENERATORS",
     "GeneratorInfo", "Param", "SOURCES", "SourceInfo", "Split", "canonical_source", "default_cache_dir",
     "export_csv", "format_spec", "load_dataset", "locate", "markdown_table", "parse_spec", "read_idx",
+    "same_data",
     "write_idx",
 ]

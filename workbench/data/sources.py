@@ -80,6 +80,26 @@ def canonical_source(name: str) -> str:
     raise DataError(f"Unknown data source '{name}'.{hint} Sources: {', '.join(SOURCES)}.")
 
 
+def same_data(a: str | None, b: str | None) -> bool:
+    """Whether specs ``a`` and ``b`` describe the same data: the same source, folder or file and
+    parameter values once defaults are filled in (``download`` aside: it decides where the files
+    come from, not what they hold).  A spec that cannot be read is the same as no other."""
+    if not a or not b:
+        return False
+    try:
+        described = []
+        for spec in (a, b):
+            source, path, raw = parse_spec(spec)
+            source = canonical_source(source)
+            values = resolve_params(SOURCES[source].params, raw, source)
+            values.pop("download", None)
+            folder = None if path is None else str(Path(path).expanduser().resolve())
+            described.append((source, folder, values))
+    except DataError:
+        return False
+    return described[0] == described[1]
+
+
 def load_dataset(spec: str, progress: Callable[[int, int | None, str], None] | None = None,
                  cancel: Callable[[], bool] | None = None) -> Dataset:
     """Load or generate the data set described by ``spec`` (see ``workbench.data.params``).

@@ -98,8 +98,10 @@ class FileActions(QObject):
             return
         spec = p.get("data")
         if spec:
+            from workbench.data import same_data
+
             spec = self.window.data_panel.adapt_spec(spec)
-            if spec != self.window.data_panel.spec():
+            if not same_data(spec, self.window.data_panel.spec()):
                 self.window.load_data(spec)
         try:
             self.window.training_panel.set_values(p.get("hyperparameters") or {})
