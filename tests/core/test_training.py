@@ -318,3 +318,11 @@ def test_costs_on_probabilities_refuse_targets_outside_0_1(cost, output):
         train(net, X, np.eye(2)[[0, 1, 0, 1]], Hyperparameters(epochs=1), validation=(X, Y * 0 + 5))
     quadratic = Network.create([2, 3, 2], ["tanh", "linear"], "quadratic", rng=np.random.default_rng(0))
     assert len(list(train(quadratic, X, Y, Hyperparameters(epochs=1, batch_size=4)))) == 3
+
+
+def test_layer_size_messages_name_each_layer_once():
+    from workbench.core import check_architecture
+
+    assert check_architecture([2, 0, 1], ["sigmoid", "sigmoid"], "quadratic") == (
+        "Hidden layer 1 has 0 neurons; every layer needs at least 1.")
+    assert check_architecture([0, 3, 1], ["sigmoid", "sigmoid"], "quadratic").startswith("The input layer has 0")

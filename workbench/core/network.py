@@ -59,8 +59,9 @@ def check_architecture(sizes, activations, cost) -> str | None:
         return "A network needs at least an input and an output layer."
     for index, size in enumerate(sizes):
         if not isinstance(size, (int, np.integer)) or isinstance(size, bool) or size < 1:
-            where = "input" if index == 0 else "output" if index == len(sizes) - 1 else f"hidden layer {index}"
-            return f"The {where} layer has {size!r} neurons; every layer needs at least 1."
+            where = ("The input layer" if index == 0 else "The output layer" if index == len(sizes) - 1
+                     else f"Hidden layer {index}")
+            return f"{where} has {size!r} neurons; every layer needs at least 1."
     if len(activations) != len(sizes) - 1:
         return f"Expected {len(sizes) - 1} activations (one per layer after the input), got {len(activations)}."
     for index, name in enumerate(activations):
