@@ -763,3 +763,15 @@ def test_followed_weights_survive_a_history_round_trip(followed, experiment, qtb
     followed.refresh()
     assert experiment.watch == [(2, 0, 0)]       # a damaged file changes nothing
     assert list(followed.curves[0].yData) == [0.5, 1.0, 1.5]
+
+
+def test_the_resolution_set_in_the_model_reaches_the_view(view, experiment):
+    feed(experiment, epochs=2)
+    view.refresh()
+    experiment.set_resolution("epoch")               # as opening a session saved per epoch does
+    assert view.resolution_combo.currentData() == "epoch"
+    assert "training, per batch" not in [label.text for _, label in view.cost_legend.items]
+    view.refresh()
+    assert view.batch_cost.getData()[0] is None or len(view.batch_cost.getData()[0]) == 0
+    view.resolution_combo.setCurrentIndex(view.resolution_combo.findData("batch"))
+    assert experiment.plot_resolution == "batch" and view.batch_cost.isVisible()

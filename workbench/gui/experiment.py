@@ -11,6 +11,7 @@ Signals (all emitted on the GUI thread):
 - ``network_changed``: ``net`` created, replaced, restored or dropped (it may be None);
 - ``parameters_changed``: newer weights are available (``parameters()``), e.g. mid-run;
 - ``hyperparameters_changed``: the training settings changed;
+- ``resolution_changed``: the plots now show ``plot_resolution`` ("batch" or "epoch");
 - ``history_reset`` / ``history_appended``: ``history`` started over / grew;
 - ``watch_changed``: the followed weights changed;
 - ``run_state_changed(str)``: ``run_state`` is now "idle", "running", "paused" or "stopping";
@@ -66,6 +67,7 @@ class Experiment(QObject):
     network_changed = Signal()
     parameters_changed = Signal()
     hyperparameters_changed = Signal()
+    resolution_changed = Signal()
     history_reset = Signal()
     history_appended = Signal()
     watch_changed = Signal()
@@ -219,7 +221,9 @@ class Experiment(QObject):
     def set_resolution(self, mode: str) -> None:
         if mode not in ("batch", "epoch"):
             raise ValueError(f"Unknown plot resolution {mode!r}; use 'batch' or 'epoch'.")
-        self.plot_resolution = mode
+        if mode != self.plot_resolution:
+            self.plot_resolution = mode
+            self.resolution_changed.emit()
 
     # ------------------------------------------------------------------ network
     def _install(self, net, epochs: int, steps: int, history: RunHistory | None) -> None:

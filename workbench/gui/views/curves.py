@@ -48,6 +48,7 @@ class CurvesView(PlotView):
         self._apply_theme()
         for signal in (experiment.history_reset, experiment.history_appended):
             signal.connect(self.mark_dirty)
+        experiment.resolution_changed.connect(self._on_resolution_changed)
 
     # ------------------------------------------------------------------ construction
     def _build(self):
@@ -204,6 +205,8 @@ class CurvesView(PlotView):
     def set_resolution(self, mode: str) -> None:
         """``"batch"``: per-batch cost and ‖δˡ‖; ``"epoch"``: the epoch summaries."""
         self.experiment.set_resolution(mode)
+
+    def _on_resolution_changed(self) -> None:
         self._sync_resolution()
         for plot in self.plots:
             plot.enableAutoRange()
