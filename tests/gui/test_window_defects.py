@@ -230,3 +230,38 @@ def test_a_preset_on_the_data_already_loaded_does_not_load_it_again(qtbot, windo
     assert window.designer.architecture()["sizes"] == [4, 10, 10, 10, 3]
     choose("xor-2-2-1")                                        # other data: loaded
     qtbot.waitUntil(lambda: loads == ["xor"], timeout=10_000)
+
+
+def _areas_visited(window, key, presses=120):
+    from PySide6.QtCore import Qt
+    from PySide6.QtTest import QTest
+    from PySide6.QtWidgets import QApplication
+
+    areas = window.tab_areas()
+    visited = []
+    for _ in range(presses):
+        focus = QApplication.focusWidget()
+        area = next((i for i, a in enumerate(areas) if a is focus or a.isAncestorOf(focus)), None)
+        if not visited or visited[-1] != area:
+            visited.append(area)
+        QTest.keyClick(focus, key, Qt.KeyboardModifier.ShiftModifier if key == Qt.Key.Key_Backtab
+                       else Qt.KeyboardModifier.NoModifier)
+    return visited
+
+
+def test_tab_moves_through_the_window_part_by_part(qtbot, window):
+    """Data → Network → views → Training → Diagram → Data …, never back and forth between docks,
+    and Shift+Tab the other way round."""
+    from PySide6.QtCore import Qt
+
+    window.activateWindow()
+    window.data_panel.source_combo.setFocus()
+    qtbot.waitUntil(lambda: window.data_panel.source_combo.hasFocus(), timeout=2_000)
+    n = len(window.tab_areas())
+    forward = _areas_visited(window, Qt.Key.Key_Tab)
+    assert None not in forward
+    assert forward[:2 * n] == list(range(n)) * 2, forward
+    window.designer.add_layer()                       # panels that rebuild their editors keep the order
+    window.data_panel.source_combo.setFocus()
+    backward = _areas_visited(window, Qt.Key.Key_Backtab)
+    assert backward[:n + 1] == [0] + list(range(n - 1, -1, -1)), backward

@@ -7,9 +7,9 @@ it expects ``self.views``, ``self.actions`` and the three panels.
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QPoint, Qt
 from PySide6.QtGui import QAction
-from PySide6.QtWidgets import QDockWidget, QTabWidget, QToolBar
+from PySide6.QtWidgets import QApplication, QDockWidget, QTabWidget, QToolBar
 
 from workbench.gui import settings
 from workbench.gui.actions import ICON_ONLY, TOOLBAR
@@ -130,3 +130,40 @@ class WindowLayout:
         settings.set_value("window/geometry", self.saveGeometry())
         settings.set_value("window/state", self.saveState())
 
+    # ------------------------------------------------------------------ keyboard
+    def tab_areas(self) -> list:
+        """The window's parts in Tab order: the data, the network, the central views, the training
+        controls, then the docked views (as on screen, left to right)."""
+        docked = [dock.widget() for name, dock in self.docks.items() if name not in ("data", "designer", "training")]
+        return [self.data_panel, self.designer, self.centre, self.training_panel, *docked]
+
+    def tab_chain(self) -> list:
+        """Every widget Tab can reach now, in the order of ``tab_areas``, and within each part in
+        reading order."""
+        areas = self.tab_areas()
+        groups: list[list] = [[] for _ in range(len(areas) + 1)]
+        widget = self.nextInFocusChain()
+        while widget is not None and widget is not self:
+            if (widget.focusPolicy() & Qt.FocusPolicy.TabFocus) == Qt.FocusPolicy.TabFocus \
+                    and widget.isVisible() and widget.isEnabled() and widget.focusProxy() is None:
+                index = next((i for i, area in enumerate(areas) if area is widget or area.isAncestorOf(widget)),
+                             len(areas))
+                groups[index].append(widget)
+            widget = widget.nextInFocusChain()
+        def reading_order(w):          # top to bottom, then left to right, as the part shows them
+            corner = w.mapTo(self, QPoint(0, 0))
+            return corner.y() // 4, corner.x()
+
+        return [w for group in groups for w in sorted(group, key=reading_order)]
+
+    def focusNextPrevChild(self, next_: bool) -> bool:  # noqa: N802 - Qt override
+        """Tab moves through the parts in ``tab_areas`` order instead of jumping between docks in
+        the order they were made."""
+        chain = self.tab_chain()
+        current = QApplication.focusWidget()
+        if not chain:
+            return super().focusNextPrevChild(next_)
+        index = chain.index(current) if current in chain else -1
+        target = chain[(index + (1 if next_ else -1)) % len(chain)]
+        target.setFocus(Qt.FocusReason.TabFocusReason if next_ else Qt.FocusReason.BacktabFocusReason)
+        return True
