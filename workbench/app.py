@@ -116,7 +116,7 @@ def main(argv: list[str] | None = None) -> int:
                 window.set_modified(False)
                 window.close()
                 return EXIT_ERROR
-        if not window.open_session(args.session) and scripted:
+        if not window.files.open_session(args.session) and scripted:
             return EXIT_ERROR
     if args.view:
         window.raise_view(args.view)
@@ -182,7 +182,7 @@ class _Script:
             from workbench.gui.session import SessionError, save_session
 
             try:
-                save_session(self.args.save_session, window.current_session(), include_weights=True)
+                save_session(self.args.save_session, window.files.current_session(), include_weights=True)
             except (SessionError, OSError) as exc:
                 print(f"workbench: cannot save the session: {exc}", file=sys.stderr)
                 self.code = EXIT_ERROR

@@ -368,13 +368,13 @@ def test_follow_weights_from_the_diagram_before_and_during_a_run(qtbot, window, 
         window.stop_training()
 
     path = str(tmp_path / "followed.wbsession")
-    assert window.save_to(path)
+    assert window.files.save_to(path)
     diagram.unfollow_button.click()
     assert window.experiment.watch == [] and diagram.followed() == []
     followed = window.views["followed"]
     followed.refresh()
     assert followed.curves == [] and not followed.empty_label.isHidden()
-    assert window.open_session(path)
+    assert window.files.open_session(path)
     assert window.experiment.watch == [(0, 1, 1), (1, 0, 0)] and diagram.followed() == [(0, 1, 1), (1, 0, 0)]
 
 
@@ -382,17 +382,17 @@ def test_a_session_names_the_weights_it_follows(qtbot, window, tmp_path):
     import json
 
     path = tmp_path / "followed.wbsession"
-    assert window.save_to(str(path))
+    assert window.files.save_to(str(path))
     doc = json.loads(path.read_text())
     doc.update(watch=[[1, 0, 0]], history=None)
     path.write_text(json.dumps(doc))
-    assert window.open_session(str(path))
+    assert window.files.open_session(str(path))
     assert window.experiment.watch == [(1, 0, 0)] and window.diagram.followed() == [(1, 0, 0)]
     followed = window.views["followed"]
     followed.refresh()
     assert [c.name() for c in followed.curves] == window.experiment.history.watch_labels
     assert len(followed.curves) == 1 and followed.empty_label.isHidden()
-    assert window.current_session().watch == [(1, 0, 0)]
+    assert window.files.current_session().watch == [(1, 0, 0)]
 
 
 def test_targets_outside_0_1_block_the_cross_entropy_cost(qtbot, window):

@@ -57,14 +57,14 @@ def test_session_round_trip(qtbot, window, tmp_path, monkeypatch):
     window.experiment.add_marker("note")
     assert window.isWindowModified()
     _save_dialog(monkeypatch, tmp_path / "mine")          # suffix added
-    assert window.save()
+    assert window.files.save()
     path = tmp_path / "mine.wbsession"
     assert path.exists() and window.experiment.path == str(path)
     assert window.windowTitle() == "mine[*] — Workbench" and not window.isWindowModified()
     assert settings.recent_files() == [str(path)]
 
     other = _window(qtbot)
-    assert other.open_session(str(path))
+    assert other.files.open_session(str(path))
     qtbot.waitUntil(lambda: other.experiment.dataset is not None and other.data_panel.spec() == window.data_panel.spec(),
                     timeout=10_000)
     assert other.designer.architecture() == window.designer.architecture()
@@ -84,7 +84,7 @@ def test_session_round_trip(qtbot, window, tmp_path, monkeypatch):
 def test_open_bad_session_shows_message(qtbot, window, tmp_path, messages):
     bad = tmp_path / "bad.wbsession"
     bad.write_text("{ not json")
-    assert not window.open_session(str(bad))
+    assert not window.files.open_session(str(bad))
     assert messages and "corrupt" in messages[0][2]
     assert window.experiment.name == "Untitled"
 
@@ -92,7 +92,7 @@ def test_open_bad_session_shows_message(qtbot, window, tmp_path, messages):
 @pytest.mark.parametrize("name", ["xor", "teacher"])
 def test_example_sessions_open_and_train(qtbot, name, messages):
     w = _window(qtbot)
-    assert w.open_session(os.path.join(SESSIONS, f"{name}.wbsession"))
+    assert w.files.open_session(os.path.join(SESSIONS, f"{name}.wbsession"))
     qtbot.waitUntil(lambda: w.blocking_reason() is None, timeout=20_000)
     _train(qtbot, w, epochs=2)
     assert w.controller.last_outcome == "completed" and not messages
@@ -107,7 +107,7 @@ def test_example_mnist_session_is_valid():
 def test_load_weights_same_architecture(qtbot, window, tmp_path):
     net = Network.create([2, 2, 1], ["sigmoid", "sigmoid"], "cross-entropy", rng=np.random.default_rng(9))
     save_weights(net, tmp_path / "w.npz")
-    assert window.load_weights(str(tmp_path / "w.npz"))
+    assert window.files.load_weights(str(tmp_path / "w.npz"))
     np.testing.assert_array_equal(window.experiment.net.weights[0], net.weights[0])
     assert window.isWindowModified() and window.actions["save_weights"].isEnabled()
 
@@ -118,10 +118,10 @@ def test_load_weights_offers_to_adopt_the_architecture(qtbot, window, tmp_path, 
     asked = []
     monkeypatch.setattr(QMessageBox, "question", staticmethod(
         lambda *a, **k: asked.append(a[2]) or QMessageBox.StandardButton.Cancel))
-    assert not window.load_weights(str(tmp_path / "w.npz"))
+    assert not window.files.load_weights(str(tmp_path / "w.npz"))
     assert "2-5-3-1" in asked[0] and window.designer.architecture()["sizes"] == [2, 2, 1]
     monkeypatch.setattr(QMessageBox, "question", staticmethod(lambda *a, **k: QMessageBox.StandardButton.Yes))
-    assert window.load_weights(str(tmp_path / "w.npz"))
+    assert window.files.load_weights(str(tmp_path / "w.npz"))
     assert window.designer.architecture() == net.architecture()
     assert window.experiment.net.architecture() == net.architecture()
     window.actions["undo"].trigger()             # adopting is one undo step
@@ -131,7 +131,7 @@ def test_load_weights_offers_to_adopt_the_architecture(qtbot, window, tmp_path, 
 
 def test_load_corrupt_weights(qtbot, window, tmp_path, messages):
     (tmp_path / "junk.npz").write_bytes(b"junk")
-    assert not window.load_weights(str(tmp_path / "junk.npz"))
+    assert not window.files.load_weights(str(tmp_path / "junk.npz"))
     assert messages[0][1] == "Cannot load the weights"
 
 
@@ -166,7 +166,7 @@ def test_recent_files_drop_missing_ones(qtbot, window, tmp_path, messages):
     window.files.fill_recent_menu()
     titles = [a.text() for a in window.recent_menu.actions()]
     assert titles[0] == "&1  gone.wbsession" and "Clear List" in titles
-    assert not window.open_recent(gone)
+    assert not window.files.open_recent(gone)
     assert messages and "no longer exists" in messages[0][2]
     assert gone not in settings.recent_files()
 
@@ -206,8 +206,8 @@ def test_sessions_without_weights(qtbot, window, tmp_path):
     _train(qtbot, window, epochs=3)
     window.actions["include_weights"].setChecked(False)
     assert settings.value("session/save_weights") is False
-    assert window.save_to(str(tmp_path / "light.wbsession"))
+    assert window.files.save_to(str(tmp_path / "light.wbsession"))
     assert load_session(str(tmp_path / "light.wbsession")).network is None
     window.actions["include_weights"].setChecked(True)
-    assert window.save_to(str(tmp_path / "full.wbsession"))
+    assert window.files.save_to(str(tmp_path / "full.wbsession"))
     assert load_session(str(tmp_path / "full.wbsession")).network is not None

@@ -48,7 +48,7 @@ def test_a_session_opened_at_launch_is_not_lost_to_the_default_load(qtbot, tmp_p
     w = MainWindow(persist=False)           # starts loading XOR
     qtbot.addWidget(w)
     path = os.path.join(REPO, "resources", "sessions", "teacher.wbsession")
-    assert w.open_session(path)
+    assert w.files.open_session(path)
     qtbot.waitUntil(lambda: w.experiment.dataset is not None and not w.data_panel.is_busy(), timeout=20_000)
     qtbot.wait(100)
     with open(path, encoding="utf-8") as f:
@@ -196,8 +196,8 @@ def test_a_session_saved_without_weights_keeps_its_history_when_its_data_arrives
     assert _train(qtbot, window, 30) == "completed"
     settings.set_value("session/save_weights", False)
     path = str(tmp_path / "no-weights.wbsession")
-    assert window.save_to(path)
-    assert window.open_session(path)
+    assert window.files.save_to(path)
+    assert window.files.open_session(path)
     qtbot.waitUntil(lambda: window.experiment.dataset is not None and not window.data_panel.is_busy(),
                     timeout=10_000)
     qtbot.wait(50)

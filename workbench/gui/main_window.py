@@ -3,8 +3,9 @@ training controller and the frame clock.
 
 The views (``workbench.gui.views.VIEWS``) fill the central tabs and the docks; the data set and the
 network designer sit on the left, the training controls on the right.  Actions and menus come from
-the tables in ``actions.py``; file dialogs live in ``files.py``.  Every dock can be moved, closed
-(View menu) and is restored at the next launch.
+the tables in ``actions.py``; file dialogs live in ``files.py``, the docks and the default layout
+in ``layout.py``, what the window does about runs in ``run_control.py``.  Every dock can be moved,
+closed (View menu) and is restored at the next launch.
 """
 
 from __future__ import annotations
@@ -18,15 +19,14 @@ from PySide6.QtWidgets import QApplication, QMainWindow, QMessageBox
 from workbench import __version__
 from workbench.gui import settings
 from workbench.gui.actions import build_actions, build_menus
-from workbench.gui.controller import OUTCOME_LABELS, TrainingController
+from workbench.gui.controller import TrainingController
 from workbench.gui.experiment import Experiment
 from workbench.gui.files import FileActions
 from workbench.gui.frame_clock import FrameClock
 from workbench.gui.icons import app_icon, icon
 from workbench.gui.layout import WindowLayout
-from workbench.gui.status import TrainingStatus, format_duration, format_rate
-
-LONG_RUN_S = 180        # a run estimated to take longer is confirmed before it starts
+from workbench.gui.run_control import RunControl
+from workbench.gui.status import TrainingStatus
 
 
 def configure_pyqtgraph(palette: QPalette | None = None) -> None:
@@ -40,7 +40,7 @@ def configure_pyqtgraph(palette: QPalette | None = None) -> None:
                         foreground=palette.color(QPalette.ColorRole.Text), segmentedLineMode="on")
 
 
-class MainWindow(WindowLayout, QMainWindow):
+class MainWindow(RunControl, WindowLayout, QMainWindow):
     """The application window.  ``actions`` maps a name to every QAction (tests walk it);
     ``views`` maps a view's name to the view."""
 
@@ -283,148 +283,6 @@ class MainWindow(WindowLayout, QMainWindow):
             raise OSError(f"Could not encode the image for {path}.")
         data = bytes(buffer.data())
         atomic_write(path, lambda f: f.write(data))
-
-    # ======================================================================= weights
-    def reset_weights(self):
-        """Fresh weights from the panel's initialisation and seed; Undo brings the old ones back."""
-        exp = self.experiment
-        if exp.is_training() or self.designer.validation_error():
-            return
-        from workbench.core import ConfigError
-
-        self._sync_panels()
-        try:
-            net = exp.new_network()
-        except ConfigError as exc:
-            QMessageBox.warning(self, "Cannot create the network", str(exc))
-            return
-        exp.replace_network(net, "Reset weights")
-        self.status.clear("Weights reset")
-
-    # ======================================================================= training
-    def start_training(self, step: str | None = None) -> bool:
-        """Start a run (or one step of it); returns False with the reason shown."""
-        if self.is_paused() and step is None:
-            self.resume_training()
-            return True
-        self._sync_panels()
-        if self.is_training() or (step is None and not self._confirm_run_length()):
-            return False
-        reason = self.controller.start(step)
-        if reason:
-            self.training_panel.set_message(reason)
-            self.statusBar().showMessage(reason, 5000)
-            return False
-        return True
-
-    def _confirm_run_length(self) -> bool:
-        """Ask before a run estimated to take longer than ``LONG_RUN_S`` (offering the settings of
-        the preset for this data set, if there is one)."""
-        exp = self.experiment
-        if not self.confirm_long_runs or exp.blocking_reason():
-            return True
-        from workbench.core import Hyperparameters
-        from workbench.core.diagnostics import estimate_run_seconds
-        from workbench.gui.presets import matching_preset
-
-        hp, n = exp.hyperparameters, len(exp.dataset.train)
-        batch = Hyperparameters(batch_size=hp["batch_size"]).effective_batch_size(n)
-        seconds = estimate_run_seconds(n, batch, int(hp["epochs"]), exp.architecture["sizes"])
-        if seconds <= LONG_RUN_S:
-            return True
-        box = QMessageBox(QMessageBox.Icon.Question, "A long run",
-                          f"This run will take about {format_duration(seconds)}: {hp['epochs']:,} epochs of "
-                          f"{n:,} samples in batches of {batch:,}.", parent=self)
-        train = box.addButton("Train Anyway", QMessageBox.ButtonRole.AcceptRole)
-        preset = matching_preset(exp.data_spec or "", exp.architecture)
-        use = box.addButton(f"Use “{preset['name']}” Settings", QMessageBox.ButtonRole.ActionRole) if preset else None
-        box.addButton(QMessageBox.StandardButton.Cancel)
-        box.exec()
-        if use is not None and box.clickedButton() is use:
-            self.training_panel.set_values(preset["hyperparameters"])
-            self._on_panel_changed()
-            return False
-        return box.clickedButton() is train
-
-    def toggle_pause(self):
-        if self.controller.is_paused():
-            self.resume_training()
-        elif self.is_training():
-            self.pause_training()
-        else:
-            self.actions["pause"].setChecked(False)
-
-    def pause_training(self):
-        if self.experiment.run_state == "running":
-            self.controller.pause()
-            self.status.set_state("Pausing…")
-
-    def resume_training(self):
-        if self.controller.is_paused():
-            self.controller.resume()
-
-    def step(self, unit: str):
-        self._sync_panels()
-        reason = self.controller.step(unit)
-        if reason:
-            self.training_panel.set_message(reason)
-            self.statusBar().showMessage(reason, 5000)
-
-    def stop_training(self, wait: bool = False):
-        self.controller.stop(wait)
-
-    def _on_run_started(self, epochs: int):
-        self._run_warning = None
-        self.status.start_run(epochs)
-        self.status.set_state("Training")
-        self.clock.run_started()
-
-    def _on_run_state(self, state: str):
-        labels = {"running": "Training", "paused": "Paused", "stopping": "Stopping…"}
-        if state in labels:
-            self.status.set_state(labels[state])
-        if state == "paused":
-            self.clock.draw_now()
-        self._update_actions()
-
-    def _on_run_warning(self, text: str):
-        self._run_warning = text
-        self.statusBar().showMessage(text, 15000)
-        self.training_panel.set_message(text)
-        self.experiment.add_marker("cost swings")
-
-    def _on_run_finished(self, outcome: str, message: str):
-        self.clock.run_ended()
-        label = OUTCOME_LABELS.get(outcome, outcome.title())
-        self.status.end_run(label)
-        rate = f" ({format_rate(self.status.last_rate)} on average)" if self.status.last_rate else ""
-        self.statusBar().showMessage(f"Training {label.lower()} after {self.experiment.epochs_trained} "
-                                     f"epochs{rate}.", 8000)
-        self._update_actions()
-        if outcome == "diverged" and message:
-            QMessageBox.warning(self, "Training diverged", message)
-        elif outcome == "failed":
-            QMessageBox.critical(self, "Training failed", message)
-        self.training_finished.emit(outcome)
-
-    # ======================================================================= compatibility helpers
-    def open_session(self, path: str, ask: bool = False) -> bool:
-        return self.files.open_session(path, ask)
-
-    def save_to(self, path: str) -> bool:
-        return self.files.save_to(path)
-
-    def open_recent(self, path: str) -> bool:
-        return self.files.open_recent(path)
-
-    def save(self) -> bool:
-        return self.files.save()
-
-    def load_weights(self, path: str) -> bool:
-        return self.files.load_weights(path)
-
-    def current_session(self):
-        return self.files.current_session()
 
     # ======================================================================= window
     def show_about(self):
