@@ -335,6 +335,17 @@ def test_follows_a_dark_palette(qtbot, window):
     import pyqtgraph as pg
     assert pg.getConfigOption("background") == QColor("#17181a")
     assert not window.actions["train"].icon().isNull()
+    # The one check of the whole window: every panel and every view (tab or dock) turns dark.
+    parts = {"data": window.data_panel, "network": window.designer, "training": window.training_panel}
+    for name, view in window.views.items():
+        window.raise_view(name)
+        view.refresh()
+        parts[name] = view
+    for name, widget in parts.items():
+        image = widget.grab().toImage()
+        lightness = sorted(image.pixelColor(x, y).lightness()
+                           for x in range(0, image.width(), 7) for y in range(0, image.height(), 7))
+        assert lightness[len(lightness) // 2] < 100, f"{name} stays light in a dark theme"
     window.setPalette(QPalette())
 
 
