@@ -102,6 +102,9 @@ def main(argv: list[str] | None = None) -> int:
     if args.size or scripted:
         app.processEvents()
         window.resize_for_screenshot(*(args.size or (1280, 800)))
+    else:
+        app.processEvents()
+        window.fit_screen()
 
     data_failures: list[str] = []     # a scripted run reports why the data did not load
     window.data_panel.load_failed.connect(data_failures.append)

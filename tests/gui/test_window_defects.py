@@ -265,3 +265,14 @@ def test_tab_moves_through_the_window_part_by_part(qtbot, window):
     window.data_panel.source_combo.setFocus()
     backward = _areas_visited(window, Qt.Key.Key_Backtab)
     assert backward[:n + 1] == [0] + list(range(n - 1, -1, -1)), backward
+
+
+def test_a_first_launch_larger_than_the_screen_opens_maximized(qtbot):
+    w = MainWindow(persist=True, load_default=False)        # no saved geometry (settings are the test's own)
+    qtbot.addWidget(w)
+    w.show()
+    free = w.screen().availableGeometry()
+    w.resize(free.width() + 200, free.height() + 200)
+    qtbot.waitUntil(lambda: w.frameGeometry().height() > free.height(), timeout=2_000)
+    w.fit_screen()
+    assert w.isMaximized()

@@ -126,6 +126,21 @@ class WindowLayout:
         if not state.isEmpty():
             self.restoreState(state)
 
+    def fit_screen(self) -> None:
+        """A first launch (no saved geometry) whose window, frame included, is larger than the
+        screen's free area (a 1280×800 projector) opens maximized, with the default layout laid out
+        for the size it gets, instead of reaching under the panel or off the screen."""
+        if not settings.value("window/geometry").isEmpty() and self._persist:
+            return
+        screen = self.screen()
+        if screen is None:
+            return
+        free, frame = screen.availableGeometry(), self.frameGeometry()
+        if frame.width() > free.width() or frame.height() > free.height():
+            self.showMaximized()
+            QApplication.processEvents()
+            self._default_dock_sizes()
+
     def _save_settings(self):
         settings.set_value("window/geometry", self.saveGeometry())
         settings.set_value("window/state", self.saveState())
