@@ -6,8 +6,9 @@ import stat
 
 import numpy as np
 import pytest
+from PySide6.QtCore import QPoint
 from PySide6.QtGui import QKeySequence
-from PySide6.QtWidgets import QMessageBox
+from PySide6.QtWidgets import QMessageBox, QScrollArea
 
 from tests.gui.wb_fixtures import isolated_settings, no_leaked_threads  # noqa: F401
 from workbench.gui.main_window import MainWindow
@@ -187,6 +188,13 @@ def test_the_default_layout_gives_the_plots_most_of_the_room(qtbot, window):
         assert curves.speed_plot.height() >= 120, (width, height, curves.speed_plot.height())
         assert window.centralWidget().width() >= 0.45 * width, (width, window.centralWidget().width())
         assert window.centralWidget().height() >= 0.6 * height
+        if height < 950:                               # the data panel shows its preview unscrolled
+            window.data_dock.raise_()
+            qtbot.wait(20)
+            preview = window.data_panel.preview
+            viewport = next(w for w in _ancestors(preview) if isinstance(w, QScrollArea)).viewport()
+            top = preview.mapTo(viewport, QPoint(0, 0)).y()
+            assert top >= 0 and top + preview.height() <= viewport.height(), (top, preview.height())
     assert window.data_dock.width() > 330          # the side docks grow on a wide screen
 
 
@@ -232,16 +240,21 @@ def test_a_preset_on_the_data_already_loaded_does_not_load_it_again(qtbot, windo
     qtbot.waitUntil(lambda: loads == ["xor"], timeout=10_000)
 
 
+def _ancestors(widget):
+    while widget is not None:
+        widget = widget.parentWidget()
+        yield widget
+
+
 def _areas_visited(window, key, presses=120):
     from PySide6.QtCore import Qt
     from PySide6.QtTest import QTest
     from PySide6.QtWidgets import QApplication
 
-    areas = window.tab_areas()
     visited = []
     for _ in range(presses):
         focus = QApplication.focusWidget()
-        area = next((i for i, a in enumerate(areas) if a is focus or a.isAncestorOf(focus)), None)
+        area = window.tab_area_of(focus)
         if not visited or visited[-1] != area:
             visited.append(area)
         QTest.keyClick(focus, key, Qt.KeyboardModifier.ShiftModifier if key == Qt.Key.Key_Backtab

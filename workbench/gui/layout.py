@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from PySide6.QtCore import QPoint, Qt
 from PySide6.QtGui import QAction
-from PySide6.QtWidgets import QApplication, QDockWidget, QTabWidget, QToolBar
+from PySide6.QtWidgets import QApplication, QDockWidget, QTabBar, QTabWidget, QToolBar
 
 from workbench.gui import settings
 from workbench.gui.actions import ICON_ONLY, TOOLBAR
@@ -86,8 +86,15 @@ class WindowLayout:
 
     def _default_dock_sizes(self):
         """Plots get most of the room on a small screen; wide screens widen the side docks.  Below
-        950 px of height the diagram shares the right column with the training panel."""
+        950 px of height the diagram shares the right column with the training panel, and the data
+        and network panels share the left one as tabs (each then shows whole: the digit preview
+        under the data form, every layer of the stack)."""
         wide, tall = self.width() >= WIDE, self.height() >= TALL
+        if tall:
+            self.splitDockWidget(self.data_dock, self.designer_dock, Qt.Orientation.Vertical)
+        else:
+            self.tabifyDockWidget(self.data_dock, self.designer_dock)
+            self.data_dock.raise_()
         diagram = self.docks.get("diagram")
         if diagram is not None and not diagram.isFloating():
             if tall:
@@ -96,8 +103,9 @@ class WindowLayout:
                 self.splitDockWidget(self.training_dock, diagram, Qt.Orientation.Vertical)
         side = (420, 380) if wide else (300, 290)
         self.resizeDocks([self.data_dock, self.training_dock], list(side), Qt.Orientation.Horizontal)
-        self.resizeDocks([self.data_dock, self.designer_dock], [self.height() * 11 // 20, self.height() * 9 // 20],
-                         Qt.Orientation.Vertical)
+        if tall:
+            self.resizeDocks([self.data_dock, self.designer_dock], [self.height() * 11 // 20, self.height() * 9 // 20],
+                             Qt.Orientation.Vertical)
         if diagram is not None:
             if tall:
                 self.resizeDocks([diagram], [max(220, self.height() // 4)], Qt.Orientation.Vertical)
@@ -152,6 +160,16 @@ class WindowLayout:
         docked = [dock.widget() for name, dock in self.docks.items() if name not in ("data", "designer", "training")]
         return [self.data_panel, self.designer, self.centre, self.training_panel, *docked]
 
+    def tab_area_of(self, widget, areas=None) -> int | None:
+        """Index in ``tab_areas`` of the part ``widget`` belongs to (the tab bar of docks stacked as
+        tabs belongs to the dock in front), or None."""
+        areas = self.tab_areas() if areas is None else areas
+        if isinstance(widget, QTabBar) and widget.parentWidget() is self and widget.count():
+            title = widget.tabText(widget.currentIndex())
+            dock = next((d for d in self.docks.values() if d.windowTitle() == title), None)
+            widget = dock.widget() if dock is not None else widget
+        return next((i for i, area in enumerate(areas) if area is widget or area.isAncestorOf(widget)), None)
+
     def tab_chain(self) -> list:
         """Every widget Tab can reach now, in the order of ``tab_areas``, and within each part in
         reading order."""
@@ -161,9 +179,8 @@ class WindowLayout:
         while widget is not None and widget is not self:
             if (widget.focusPolicy() & Qt.FocusPolicy.TabFocus) == Qt.FocusPolicy.TabFocus \
                     and widget.isVisible() and widget.isEnabled() and widget.focusProxy() is None:
-                index = next((i for i, area in enumerate(areas) if area is widget or area.isAncestorOf(widget)),
-                             len(areas))
-                groups[index].append(widget)
+                index = self.tab_area_of(widget, areas)
+                groups[len(areas) if index is None else index].append(widget)
             widget = widget.nextInFocusChain()
         def reading_order(w):          # top to bottom, then left to right, as the part shows them
             corner = w.mapTo(self, QPoint(0, 0))

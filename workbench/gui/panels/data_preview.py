@@ -212,6 +212,26 @@ class DataPreview(QStackedWidget):
             policy = QSizePolicy.Policy.Expanding if page is widget else QSizePolicy.Policy.Ignored
             page.setSizePolicy(policy, policy)
         self.setCurrentWidget(widget)
+        self.updateGeometry()
+
+    # A stack's height for a width is that of its tallest page; the preview's is its shown page's
+    # (the digit grid's height must not be kept for a scatter plot, which then overflowed the panel).
+    def hasHeightForWidth(self) -> bool:  # noqa: N802 - Qt override
+        page = self.currentWidget()
+        return page is not None and page.hasHeightForWidth()
+
+    def heightForWidth(self, width: int) -> int:  # noqa: N802 - Qt override
+        page = self.currentWidget()
+        return page.heightForWidth(width) if page is not None and page.hasHeightForWidth() else -1
+
+    def sizeHint(self):  # noqa: N802 - Qt override
+        """A plot or table asks for its minimum height only and grows into the room there is: the
+        panel's scroll area lays out word-wrapped content at preferred heights, and a plot's
+        preferred 480 px pushed the preview below the fold on a 800-px screen."""
+        hint = super().sizeHint()
+        if not self.hasHeightForWidth():
+            hint.setHeight(max(self.minimumHeight(), self.minimumSizeHint().height()))
+        return hint
 
     def _curve(self, ds, train):
         n = min(PREVIEW_POINTS, len(train))
