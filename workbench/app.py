@@ -141,6 +141,8 @@ class _Script:
         self.app, self.window, self.args = app, window, args
         self.data_failures = data_failures
         self.code = EXIT_OK
+        #: A screenshot or a saved session ends the run; --train-epochs alone leaves the window open.
+        self.exits = args.screenshot is not None or args.save_session is not None
 
     def _fail(self, message: str):
         print(f"workbench: {message}", file=sys.stderr)
@@ -164,7 +166,7 @@ class _Script:
             window.training_finished.connect(self._trained)
             if not window.start_training():
                 return self._fail(f"cannot train: {window.blocking_reason() or 'see the window'}")
-            if self.args.screenshot:
+            if self.exits:
                 QTimer.singleShot(self.TIMEOUT_MS, lambda: self._fail("training took too long."))
         else:
             QTimer.singleShot(300, self._finish)
@@ -172,7 +174,7 @@ class _Script:
     def _trained(self, outcome: str):
         from PySide6.QtCore import QTimer
 
-        if not self.args.screenshot:
+        if not self.exits:
             return              # interactive: the window stays open after the scripted training
         if outcome not in ("completed", "diverged"):
             return self._fail(f"training ended: {outcome}.")

@@ -23,7 +23,7 @@ import numpy as np
 from .core import (ACTIVATIONS, BIAS_INITIALIZERS, COSTS, DTYPES, HIDDEN_ACTIVATIONS, INITIALIZERS,
                    OPTIMIZERS, BatchRecord, ConfigError, Diverged, EpochRecord, Hyperparameters, Network,
                    WeightFileError, gradient_check, has_weight, load_weights, save_weights, train)
-from .core.history import HistoryError, RunHistory
+from .core.history import RunHistory
 from .core.runsetup import create_network, training_arguments
 from .core.sessionfile import Session, SessionError, load_session, save_session
 from .core.names import layer_names
@@ -350,12 +350,7 @@ def _starting_point(args, session, given, dataset):
     """
     n_in, n_out = dataset.n_inputs, dataset.n_outputs
     stored = session.network if session is not None else None
-    history = None
-    if session is not None and session.history is not None:   # checked even when unused, as the window does
-        try:
-            history = RunHistory.from_json(session.history)
-        except HistoryError as exc:
-            raise UsageError(f"{args.session}: {exc}") from None
+    history = session.run_history if session is not None else None     # read and checked with the file
     if args.init_weights:
         if stored is not None:
             raise UsageError(f"--init-weights cannot be combined with {args.session}, which holds weights")
@@ -384,9 +379,6 @@ def _starting_point(args, session, given, dataset):
                              f"{args.session} holds ({stored.sizes}, {', '.join(stored.activations)}; "
                              f"{stored.cost})")
     net = stored.astype(args.dtype) if stored.dtype.name != args.dtype else stored
-    if history is not None and history.n_layers != net.n_layers:
-        raise UsageError(f"{args.session}: the plot history is for {history.n_layers} weight layers, "
-                         f"the network has {net.n_layers}")
     if session.epochs_trained == 0 and session.steps_trained == 0 and (history is None or not history.epoch_count):
         return net, True, 0, 0, None          # nothing trained yet: a fresh start on these weights
     return net, False, session.epochs_trained, session.steps_trained, history

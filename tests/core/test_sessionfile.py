@@ -14,11 +14,23 @@ from workbench.core import sessionfile
 from workbench.core.sessionfile import Session, SessionError, load_session, save_session
 
 
+def _history_with_a_nan() -> dict:
+    """A real plot history of the 2-3-1 network whose second batch cost is NaN (a diverging run)."""
+    from workbench.core import BatchRecord
+    from workbench.core.history import RunHistory
+
+    history = RunHistory(2, True)
+    history.add_batches([BatchRecord(epoch=1, batch=b, batches_in_epoch=2, step=b, samples_seen=2 * b,
+                                     n_train=4, cost=cost, delta_norms=[0.1, 0.2], bias_gradients=None,
+                                     weight_norms=[1.0, 1.0]) for b, cost in ((1, 0.5), (2, float("nan")))])
+    return history.to_json()
+
+
 def _session(with_net=True):
     net = Network.create([2, 3, 1], ["tanh", "sigmoid"], "cross-entropy", rng=np.random.default_rng(4))
     return Session(name="XOR try", architecture=net.architecture(),
                    hyperparameters={"lr": 0.25, "batch_size": "full", "epochs": 10},
-                   data="xor", history={"format": "workbench-plots", "x": [0.0, float("nan")]},
+                   data="xor", history=_history_with_a_nan(),
                    epochs_trained=7, network=net if with_net else None)
 
 
@@ -31,7 +43,8 @@ def test_round_trip_with_weights(tmp_path):
     assert loaded.architecture == original.architecture
     assert loaded.hyperparameters == original.hyperparameters
     assert loaded.data == "xor" and loaded.epochs_trained == 7
-    assert loaded.history["x"] == [0.0, None]          # NaN stored as null: strict JSON
+    assert loaded.history["batches"]["cost"] == [0.5, None]    # NaN stored as null: strict JSON
+    assert loaded.run_history.batch_count == 2                 # and read back as a history
     for a, b in zip(loaded.network.weights + loaded.network.biases,
                     original.network.weights + original.network.biases):
         np.testing.assert_array_equal(a, b)
@@ -157,3 +170,22 @@ def test_unwritable_target_reports(tmp_path):
         save_session(str(tmp_path / "missing-dir" / "x.wbsession"), _session())
     with pytest.raises(SessionError, match="Cannot"):
         save_session(str(tmp_path), _session())
+
+
+def test_a_damaged_history_makes_the_session_unreadable(tmp_path):
+    """Found by hand: the window's scripted run hung on a modal box for such a file, since only the
+    window, not the session reader, looked at the history."""
+    path = tmp_path / "h.wbsession"
+    save_session(str(path), _session())
+    doc = json.loads(path.read_text())
+    doc["history"]["n_layers"] = "two"
+    path.write_text(json.dumps(doc))
+    with pytest.raises(SessionError, match="plot history is incomplete or damaged"):
+        load_session(str(path))
+    doc["history"]["n_layers"] = 3
+    doc["history"]["batches"]["delta_norms"].append([0.3, 0.3])
+    doc["history"]["epochs"]["delta_norms"].append([])
+    doc["history"]["epochs"]["weight_norms"].append([])
+    path.write_text(json.dumps(doc))
+    with pytest.raises(SessionError, match="history is for 3 weight layers, the network has 2"):
+        load_session(str(path))

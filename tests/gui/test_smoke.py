@@ -60,3 +60,36 @@ def test_scripted_run_says_why_the_data_did_not_load(tmp_path):
     assert "the data set did not load: Could not download MNIST" in result.stderr
     assert "mnist:DIR" in result.stderr
     assert not (tmp_path / "x.png").exists()
+
+
+def test_views_are_listed_and_a_bad_view_is_refused(tmp_path):
+    result = _run(tmp_path, "--list-views")
+    assert result.returncode == 0
+    assert [line.split()[0] for line in result.stdout.splitlines()] == ["curves", "followed", "diagram"]
+    result = _run(tmp_path, "--view", "nonsense", "--screenshot", str(tmp_path / "x.png"))
+    assert result.returncode == 2 and "no view called 'nonsense'" in result.stderr
+
+
+def test_scripted_run_saves_the_session_with_its_weights_and_exits(tmp_path):
+    """--save-session alone (no screenshot) ends the run too, and the saved session continues."""
+    import json
+
+    out = tmp_path / "trained.wbsession"
+    result = _run(tmp_path, "--session", str(REPO / "resources" / "sessions" / "xor.wbsession"),
+                  "--train-epochs", "20", "--view", "diagram", "--save-session", str(out), timeout=60)
+    assert result.returncode == 0, result.stderr
+    doc = json.loads(out.read_text(encoding="utf-8"))
+    assert doc["weights"] is not None and doc["epochs_trained"] == 20
+    assert len(doc["history"]["epochs"]["epoch"]) == 21
+    result = _run(tmp_path, "--session", str(REPO / "resources" / "sessions" / "xor.wbsession"),
+                  "--train-epochs", "1", "--save-session", str(tmp_path / "no" / "such" / "dir.wbsession"))
+    assert result.returncode == 1 and "cannot save the session" in result.stderr
+
+
+def test_scripted_run_reports_a_damaged_history_instead_of_waiting_on_a_box(tmp_path):
+    bad = tmp_path / "h.wbsession"
+    bad.write_text('{"format": "workbench-session", "version": 1, "name": "x", '
+                   '"history": {"format": "workbench-plots", "version": 1, "n_layers": "two"}}')
+    result = _run(tmp_path, "--session", str(bad), "--screenshot", str(tmp_path / "x.png"), timeout=60)
+    assert result.returncode == 1 and "incomplete or damaged" in result.stderr
+    assert not (tmp_path / "x.png").exists()

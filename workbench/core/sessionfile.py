@@ -64,6 +64,8 @@ class Session:
     steps_trained: int = 0
     network: object | None = None      # workbench.core.network.Network or None
     watch: list = field(default_factory=list)   # followed weights, (layer, i, j) each
+    #: ``history`` read and checked (a RunHistory) when the session came from a file; else None.
+    run_history: object | None = field(default=None, compare=False, repr=False)
 
     def to_json(self, include_weights: bool = True) -> dict:
         weights = None
@@ -211,9 +213,20 @@ def session_from_json(doc, where: str = "the session") -> Session:
             raise SessionError(
                 f"{where}: the stored weights are for a {_describe(network.architecture())} network "
                 f"but the architecture is {_describe(arch)}.")
+    run_history = None
+    if history is not None:
+        from .history import HistoryError, RunHistory
+
+        try:
+            run_history = RunHistory.from_json(history)
+        except HistoryError as exc:
+            raise SessionError(f"{where}: {exc}") from None
+        if arch is not None and run_history.n_layers != len(arch["sizes"]) - 1:
+            raise SessionError(f"{where}: the plot history is for {run_history.n_layers} weight layers, "
+                               f"the network has {len(arch['sizes']) - 1}.")
     return Session(name=name.strip(), architecture=arch, hyperparameters=hp, data=data,
                    history=history, epochs_trained=epochs, steps_trained=steps,
-                   network=network, watch=[tuple(w) for w in watch])
+                   network=network, watch=[tuple(w) for w in watch], run_history=run_history)
 
 
 def _describe(arch: dict) -> str:

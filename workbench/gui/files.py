@@ -14,7 +14,7 @@ from PySide6.QtCore import QObject
 from PySide6.QtWidgets import QFileDialog, QMessageBox
 
 from workbench.core import has_weight
-from workbench.core.history import HistoryError, RunHistory
+from workbench.core.history import RunHistory
 from workbench.gui import settings
 from workbench.gui.session import SUFFIX, Session, SessionError, load_session, save_session
 
@@ -124,12 +124,11 @@ class FileActions(QObject):
             return False
         try:
             session = load_session(path)
-            history = RunHistory.from_json(session.history) if session.history else None
-        except (SessionError, HistoryError) as exc:
+        except SessionError as exc:
             QMessageBox.warning(self.window, "Cannot open the session", f"{exc}")
             return False
         try:
-            self.apply_session(session, history)
+            self.apply_session(session)
         except (ValueError, KeyError) as exc:
             QMessageBox.warning(self.window, "Cannot open the session", f"{path}: {exc}")
             return False
@@ -138,12 +137,13 @@ class FileActions(QObject):
         self._remember(path, recent=True)
         return True
 
-    def apply_session(self, session: Session, history: RunHistory | None = None) -> None:
+    def apply_session(self, session: Session) -> None:
         """Every part of ``session`` into the panels and the Experiment (no undo steps)."""
         exp = self.experiment
         window = self.window
         hp = dict(session.hyperparameters)
         resolution = hp.pop("resolution", None)
+        history = session.run_history
         if history is None and session.history:
             history = RunHistory.from_json(session.history)
         with window.quietly():
