@@ -108,19 +108,20 @@ def main(argv: list[str] | None = None) -> int:
 
     data_failures: list[str] = []     # a scripted run reports why the data did not load
     window.data_panel.load_failed.connect(data_failures.append)
-    if args.session:
-        if scripted:        # no modal message boxes in scripted runs: report on stderr
-            from workbench.gui.session import SessionError, load_session
+    if args.session and scripted:      # no modal message boxes in scripted runs: report on stderr
+        from workbench.gui.session import SessionError, load_session
 
-            try:
-                load_session(args.session)
-            except SessionError as exc:
-                print(f"workbench: {exc}", file=sys.stderr)
-                window.set_modified(False)
-                window.close()
-                return EXIT_ERROR
-        if not window.files.open_session(args.session) and scripted:
+        try:
+            session = load_session(args.session)
+        except SessionError as exc:
+            print(f"workbench: {exc}", file=sys.stderr)
+            window.set_modified(False)
+            window.close()
             return EXIT_ERROR
+        if not window.files.open_loaded(session, args.session):
+            return EXIT_ERROR
+    elif args.session:
+        window.files.open_session(args.session)
     if args.view:
         window.raise_view(args.view)
     if not (args.train_epochs or scripted):

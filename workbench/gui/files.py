@@ -127,6 +127,11 @@ class FileActions(QObject):
         except SessionError as exc:
             QMessageBox.warning(self.window, "Cannot open the session", f"{exc}")
             return False
+        return self.open_loaded(session, path)
+
+    def open_loaded(self, session: Session, path: str) -> bool:
+        """Make ``session``, read from ``path``, the window's document."""
+        exp = self.experiment
         try:
             self.apply_session(session)
         except (ValueError, KeyError) as exc:
