@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 from PySide6.QtWidgets import QMessageBox
 
-from tests.gui.wb_fixtures import isolated_settings, no_leaked_threads  # noqa: F401
+from tests.gui.wb_fixtures import isolated_settings, no_leaked_threads, open_window, window  # noqa: F401
 from workbench.gui.main_window import MainWindow
 
 EXPECTED_ACTIONS = {
@@ -17,13 +17,6 @@ EXPECTED_ACTIONS = {
 LONG = 1_000_000   # epochs: a run that only ends when stopped
 
 
-@pytest.fixture
-def window(qtbot):
-    w = MainWindow(persist=False)
-    qtbot.addWidget(w)
-    w.show()
-    qtbot.waitUntil(lambda: w.experiment.dataset is not None, timeout=10_000)
-    return w
 
 
 @pytest.fixture

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from PySide6.QtWidgets import QFileDialog, QMessageBox
 
-from tests.gui.wb_fixtures import isolated_settings, no_leaked_threads  # noqa: F401
+from tests.gui.wb_fixtures import isolated_settings, no_leaked_threads, open_window, window  # noqa: F401
 from workbench.core import Network, load_weights, save_weights
 from workbench.gui import settings
 from workbench.gui.main_window import MainWindow
@@ -17,17 +17,6 @@ from workbench.gui.session import load_session
 SESSIONS = os.path.join(os.path.dirname(__file__), "..", "..", "resources", "sessions")
 
 
-def _window(qtbot, **kw):
-    w = MainWindow(persist=kw.pop("persist", False), **kw)
-    qtbot.addWidget(w)
-    w.show()
-    qtbot.waitUntil(lambda: w.experiment.dataset is not None, timeout=10_000)
-    return w
-
-
-@pytest.fixture
-def window(qtbot):
-    return _window(qtbot)
 
 
 @pytest.fixture
@@ -63,7 +52,7 @@ def test_session_round_trip(qtbot, window, tmp_path, monkeypatch):
     assert window.windowTitle() == "mine[*] — Workbench" and not window.isWindowModified()
     assert settings.recent_files() == [str(path)]
 
-    other = _window(qtbot)
+    other = open_window(qtbot)
     assert other.files.open_session(str(path))
     qtbot.waitUntil(lambda: other.experiment.dataset is not None and other.data_panel.spec() == window.data_panel.spec(),
                     timeout=10_000)
@@ -91,7 +80,7 @@ def test_open_bad_session_shows_message(qtbot, window, tmp_path, messages):
 
 @pytest.mark.parametrize("name", ["xor", "teacher"])
 def test_example_sessions_open_and_train(qtbot, name, messages):
-    w = _window(qtbot)
+    w = open_window(qtbot)
     assert w.files.open_session(os.path.join(SESSIONS, f"{name}.wbsession"))
     qtbot.waitUntil(lambda: w.blocking_reason() is None, timeout=20_000)
     _train(qtbot, w, epochs=2)
@@ -183,12 +172,12 @@ def test_new_session_asks_when_modified(qtbot, window, monkeypatch):
 
 
 def test_geometry_and_docks_are_restored(qtbot):
-    first = _window(qtbot, persist=True)
+    first = open_window(qtbot, persist=True)
     first.resize(first.width(), 760)     # the offscreen screen is 800 px high: stay inside it
     first.diagram_dock.hide()
     first.close()
     assert not settings.value("window/geometry").isEmpty()
-    second = _window(qtbot, persist=True)
+    second = open_window(qtbot, persist=True)
     assert second.height() == 760
     assert not second.diagram_dock.isVisible()
     assert second.data_dock.isVisible()

@@ -10,19 +10,12 @@ from PySide6.QtCore import QPoint
 from PySide6.QtGui import QKeySequence
 from PySide6.QtWidgets import QMessageBox, QScrollArea
 
-from tests.gui.wb_fixtures import isolated_settings, no_leaked_threads  # noqa: F401
+from tests.gui.wb_fixtures import isolated_settings, no_leaked_threads, open_window, window  # noqa: F401
 from workbench.gui.main_window import MainWindow
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 
-@pytest.fixture
-def window(qtbot):
-    w = MainWindow(persist=False)
-    qtbot.addWidget(w)
-    w.show()
-    qtbot.waitUntil(lambda: w.experiment.dataset is not None, timeout=10_000)
-    return w
 
 
 @pytest.fixture

@@ -23,3 +23,19 @@ def isolated_settings(tmp_path, monkeypatch):
     """Each test reads and writes its own settings file."""
     monkeypatch.setenv("WORKBENCH_SETTINGS", str(tmp_path / "settings.ini"))
     yield tmp_path / "settings.ini"
+
+
+def open_window(qtbot, **kw):
+    """A shown main window (settings not persisted unless asked) once its default data has loaded."""
+    from workbench.gui.main_window import MainWindow
+
+    w = MainWindow(persist=kw.pop("persist", False), **kw)
+    qtbot.addWidget(w)
+    w.show()
+    qtbot.waitUntil(lambda: w.experiment.dataset is not None, timeout=10_000)
+    return w
+
+
+@pytest.fixture
+def window(qtbot):
+    return open_window(qtbot)
