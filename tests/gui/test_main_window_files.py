@@ -11,7 +11,6 @@ from PySide6.QtWidgets import QFileDialog, QMessageBox
 from tests.gui.wb_fixtures import isolated_settings, no_leaked_threads, open_window, window  # noqa: F401
 from workbench.core import Network, load_weights, save_weights
 from workbench.gui import settings
-from workbench.gui.main_window import MainWindow
 from workbench.gui.session import load_session
 
 SESSIONS = os.path.join(os.path.dirname(__file__), "..", "..", "resources", "sessions")
