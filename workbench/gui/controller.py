@@ -160,7 +160,7 @@ class TrainingController(QObject):
         snap = thread.snapshot()
         if snap is not None and snap[0] != self._snapshot_serial:
             self._snapshot_serial = snap[0]
-            exp.set_snapshot(*snap[1:])
+            exp.set_snapshot(*snap[1:], update_ratios=thread.update_ratios())
         epoch_off, step_off = self._offsets
         if not records:
             if report and self._latest is not None:

@@ -18,7 +18,12 @@ Signals (all emitted on the GUI thread):
 - ``epoch_finished(int)``: a run finished that epoch (numbered across runs);
 - ``document_changed``: name, path or modified flag changed;
 - ``message(str)``: a short note for the status bar;
-- ``view_requested(str)``: a view asks the window to bring the view of that name to the front.
+- ``view_requested(str)``: a view asks the window to bring the view of that name to the front;
+- ``neuron_selected(int, int)``: ``selected_neuron`` (layer, index; the input layer is 0) changed.
+
+Mid-run parameters: ``parameters()`` gives the latest snapshot from the training thread;
+``update_ratios`` holds, per weight layer, ‖ΔW‖/‖W‖ of the update that followed that snapshot
+(None before the first, or for a layer whose ‖W‖ is 0).
 """
 
 from __future__ import annotations
@@ -61,6 +66,20 @@ class _SwapTrained(QUndoCommand):
         self._other = self._experiment._swap_trained(self._other)
 
 
+class _SwapDataset(QUndoCommand):
+    """Undoable replacement of the data set by an edited one (same spec, other points)."""
+
+    def __init__(self, experiment: "Experiment", dataset, text: str):
+        super().__init__(text)
+        self._experiment, self._other = experiment, dataset
+
+    def redo(self):
+        self._other = self._experiment._swap_dataset(self._other)
+
+    def undo(self):
+        self._other = self._experiment._swap_dataset(self._other)
+
+
 class Experiment(QObject):
     data_changed = Signal()
     architecture_changed = Signal()
@@ -76,6 +95,7 @@ class Experiment(QObject):
     document_changed = Signal()
     message = Signal(str)
     view_requested = Signal(str)
+    neuron_selected = Signal(int, int)
 
     def __init__(self, undo_stack: QUndoStack | None = None, parent=None):
         super().__init__(parent)
@@ -94,6 +114,8 @@ class Experiment(QObject):
         self.name = "Untitled"
         self._dirty = False
         self._snapshot = None              # (weights, biases, bias_gradients) newer than ``net``'s
+        self.update_ratios: list[float | None] | None = None
+        self.selected_neuron: tuple[int, int] | None = None
         self._shelf: dict[tuple, _Trained] = {}
         self._target_range = None          # (dataset, min, max) of its training targets
         self.problems: dict[str, str | None] = {}   # panel -> why its values cannot be used
@@ -231,6 +253,9 @@ class Experiment(QObject):
         self.net = net
         self.epochs_trained, self.steps_trained = epochs, steps
         self._snapshot = None
+        self.update_ratios = None
+        if self.selected_neuron is not None and not self._has_neuron(self.selected_neuron):
+            self.selected_neuron = None
         if history is None:
             history = RunHistory(self.n_layers, self.classification, self._watch_within(self.sizes()))
         self.history = history
@@ -271,10 +296,40 @@ class Experiment(QObject):
         self._shelf.clear()
         self._install(None, 0, 0, None)
 
-    def set_snapshot(self, weights, biases, bias_gradients) -> None:
+    def set_snapshot(self, weights, biases, bias_gradients, update_ratios=None) -> None:
         """Mid-run copies of the parameters (from the training thread), for the views."""
         self._snapshot = (weights, biases, bias_gradients)
+        if update_ratios is not None:
+            self.update_ratios = list(update_ratios)
         self.parameters_changed.emit()
+
+    def select_neuron(self, layer: int, index: int) -> None:
+        """Select a neuron for every view that shows one (layer: the input layer is 0)."""
+        sizes = self.sizes()
+        if not (0 <= layer < len(sizes) and sizes[layer] is not None and 0 <= index < sizes[layer]):
+            raise IndexError(f"There is no neuron {index} in layer {layer}.")
+        if self.selected_neuron != (layer, index):
+            self.selected_neuron = (int(layer), int(index))
+            self.neuron_selected.emit(int(layer), int(index))
+
+    def _has_neuron(self, neuron) -> bool:
+        sizes = self.sizes()
+        layer, index = neuron
+        return 0 <= layer < len(sizes) and sizes[layer] is not None and 0 <= index < sizes[layer]
+
+    # ------------------------------------------------------------------ data edits
+    def edit_dataset(self, dataset, text: str) -> None:
+        """Undoably replace the data set by an edited copy of it (points drawn on the output map):
+        the network and its history stay."""
+        self.undo_stack.push(_SwapDataset(self, dataset, text))
+
+    def _swap_dataset(self, dataset):
+        previous = self.dataset
+        self.dataset = dataset
+        self._target_range = None
+        self.data_changed.emit()
+        self.document_changed.emit()
+        return previous
 
     # ------------------------------------------------------------------ history
     def _watch_within(self, sizes) -> list[tuple[int, int, int]]:

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from contextlib import contextmanager
 
-from PySide6.QtCore import QBuffer, QEvent, QIODevice, Signal
+from PySide6.QtCore import QEvent, Signal
 from PySide6.QtGui import QPalette, QUndoStack
 from PySide6.QtWidgets import QApplication, QMainWindow, QMessageBox
 
@@ -273,16 +273,9 @@ class MainWindow(RunControl, WindowLayout, QMainWindow):
 
     def export_view_png(self, path: str) -> None:
         """The view in front of the central tabs as a PNG image (written atomically)."""
-        from workbench.core import atomic_write
+        from workbench.gui.views.base import write_png
 
-        view = self.current_view()
-        view.refresh()
-        buffer = QBuffer()
-        buffer.open(QIODevice.OpenModeFlag.WriteOnly)
-        if not view.export_widget().grab().save(buffer, "PNG"):
-            raise OSError(f"Could not encode the image for {path}.")
-        data = bytes(buffer.data())
-        atomic_write(path, lambda f: f.write(data))
+        write_png(self.current_view(), path)
 
     # ======================================================================= window
     def show_about(self):

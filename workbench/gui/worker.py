@@ -21,6 +21,7 @@ Thread safety:
 
 from __future__ import annotations
 
+import math
 import sys
 import threading
 import time
@@ -29,11 +30,12 @@ import weakref
 from collections import deque
 from contextlib import contextmanager
 
+import numpy as np
 from PySide6.QtCore import Signal
 
 from workbench.gui.threads import PythonThread
 
-SNAPSHOT_HZ = 10.0
+SNAPSHOT_HZ = 20.0
 #: Records the GUI has not collected yet before the worker waits for it.  A tiny network (XOR)
 #: makes tens of thousands of records a second, more than the GUI thread can plot; without this
 #: bound the backlog grows without end and the GUI thread, short of the interpreter, freezes.
@@ -142,6 +144,7 @@ class TrainingThread(PythonThread):
         self._pending: dict = {}
         self._snapshot = None
         self._snapshot_serial = 0
+        self._update_ratios = None
         self._stop = threading.Event()
         self._drained = threading.Event()
         self._resume = threading.Event()
@@ -219,7 +222,14 @@ class TrainingThread(PythonThread):
             return self._snapshot
 
     # -- the worker thread -----------------------------------------------------------------------------
-    def _take_snapshot(self, bias_gradients) -> None:
+    def update_ratios(self) -> list[float | None] | None:
+        """Per weight layer, ‖ΔW‖/‖W‖ of the update right after the latest measured snapshot (None
+        for a layer whose ‖W‖ is 0); None before the first."""
+        with self._lock:
+            return self._update_ratios
+
+    def _take_snapshot(self, bias_gradients) -> list:
+        """Copy the parameters for the GUI; returns the weights copied."""
         net = self.net
         weights = [w.copy() for w in net.weights]
         biases = [b.copy() for b in net.biases]
@@ -227,6 +237,16 @@ class TrainingThread(PythonThread):
         with self._lock:
             self._snapshot_serial += 1
             self._snapshot = (self._snapshot_serial, weights, biases, grads)
+        return weights
+
+    def _measure_update(self, before: list) -> None:
+        ratios = []
+        for w0, w1 in zip(before, self.net.weights):
+            size = math.sqrt(float(np.vdot(w0, w0)))
+            diff = w1 - w0
+            ratios.append(math.sqrt(float(np.vdot(diff, diff))) / size if size > 0 else None)
+        with self._lock:
+            self._update_ratios = ratios
 
     def _apply_pending(self) -> None:
         with self._lock:
@@ -290,6 +310,7 @@ class TrainingThread(PythonThread):
         snapshot_every = 1.0 / SNAPSHOT_HZ
         next_snapshot = 0.0
         last_grads = None        # ∂C/∂b of the latest batch, for snapshots
+        ratio_base = None        # the weights of the latest snapshot, until the next update is measured
         count = 0
         trained = before = 0     # samples of this run trained up to the latest / the previous batch
         wall0, cpu0 = clock(), time.thread_time()
@@ -323,9 +344,12 @@ class TrainingThread(PythonThread):
                         self._wait_for_drain()
                     if type(rec) is BatchRecord:
                         before, trained = trained, (rec.epoch - 1) * rec.n_train + rec.samples_seen
+                        if ratio_base is not None:
+                            self._measure_update(ratio_base)
+                            ratio_base = None
                         if now >= next_snapshot:
                             next_snapshot = now + snapshot_every
-                            self._take_snapshot(last_grads)
+                            ratio_base = self._take_snapshot(last_grads)
                         if not self._attention and self._step is None:
                             continue
                     elif type(rec) is Diverged:

@@ -28,6 +28,18 @@ class DiagramView(View):
                        experiment.parameters_changed):
             signal.connect(self.mark_dirty)
         experiment.watch_changed.connect(self._on_watch_changed)
+        experiment.neuron_selected.connect(self._on_neuron_selected)
+        self.diagram.neuron_clicked.connect(self._on_neuron_clicked)
+
+    def _on_neuron_clicked(self, layer: int, index: int) -> None:
+        self.experiment.select_neuron(layer, index)
+
+    def _on_neuron_selected(self, layer: int, index: int) -> None:
+        """Another view chose a neuron: select it here and bring the diagram forward."""
+        if self.diagram.selected_neuron() != (layer, index):
+            self.draw()                 # the diagram must know the current architecture first
+            self.diagram.select_neuron(layer, index)
+            self.experiment.view_requested.emit(self.name)
 
     def _on_watch_changed(self) -> None:
         self.diagram.set_followed(self.experiment.watch)     # cheap: the canvas repaints later
