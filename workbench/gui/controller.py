@@ -155,14 +155,12 @@ class TrainingController(QObject):
             return False
         from workbench.core import BatchRecord, EpochRecord
 
+        snap = thread.snapshot()        # taken before the records: the history gets to its step
         records = thread.drain()
         exp = self.experiment
-        snap = thread.snapshot()
-        if snap is not None and snap[0] != self._snapshot_serial:
-            self._snapshot_serial = snap[0]
-            exp.set_snapshot(*snap[1:], update_ratios=thread.update_ratios())
         epoch_off, step_off = self._offsets
         if not records:
+            self._hand_over(snap)
             if report and self._latest is not None:
                 self.progress.emit(self._latest, epoch_off)
             return False
@@ -176,9 +174,14 @@ class TrainingController(QObject):
             if report or now >= self._next_progress:
                 self._next_progress = now + self.PROGRESS_PERIOD_S
                 self.progress.emit(batches[-1], epoch_off)
+        elif report and self._latest is not None:
+            # Only the epoch's summary came (its batches were collected, unreported, while the
+            # epoch was being evaluated): the status bar still needs the run's last batch.
+            self.progress.emit(self._latest, epoch_off)
         if epochs:
             exp.history.add_epochs(epochs, epoch_offset=epoch_off)
             exp.epochs_trained = max(exp.epochs_trained, epoch_off + epochs[-1].epoch)
+        self._hand_over(snap)
         exp.notify_appended()
         for rec in epochs:
             if rec.epoch:
@@ -186,6 +189,12 @@ class TrainingController(QObject):
         if epochs and not self._warned:
             self._check_oscillation()
         return True
+
+    def _hand_over(self, snap) -> None:
+        """A new weights snapshot to the views (after the history holds the batches behind it)."""
+        if snap is not None and snap[0] != self._snapshot_serial:
+            self._snapshot_serial = snap[0]
+            self.experiment.set_snapshot(*snap[1:], update_ratios=self.thread.update_ratios())
 
     def _check_oscillation(self) -> None:
         from workbench.core.diagnostics import oscillation

@@ -3,8 +3,9 @@
 A ``QTimer`` ticks every ``TICK_MS`` while anything needs it.  Each tick first calls the record
 source (the training controller's ``drain``: cheap), then, when a frame is due, asks every view
 that is dirty and visible to ``refresh()``.  While training, frames are paced so that the GUI
-thread's CPU time stays within ``GUI_BUDGET`` of the wall time: PySide6 holds the interpreter lock
-while Qt paints, so every millisecond of drawing is one the training thread cannot run.  When no
+thread's CPU time, less the time spent collecting records, stays within ``GUI_BUDGET`` of the wall
+time: PySide6 holds the interpreter lock while Qt paints, so every millisecond of drawing is one the
+training thread cannot run.  When no
 run goes, a dirty view is drawn at the next tick and the clock stops once nothing is dirty.
 """
 
@@ -44,6 +45,7 @@ class FrameClock(QObject):
         self._frame_cost = FRAME_COST_PRIOR_S
         self._frames_with_data = 0
         self._pending = False           # records arrived since the last frame
+        self._collect_cpu = 0.0         # GUI CPU seconds spent collecting records in this run
         self.frame_intervals: list[float] = []
 
     def add_view(self, view) -> None:
@@ -56,6 +58,7 @@ class FrameClock(QObject):
 
     def run_started(self) -> None:
         self._next_frame = 0.0
+        self._collect_cpu = 0.0
         self._cpu_mark = time.thread_time()
         self._frame_cost = FRAME_COST_PRIOR_S
         self._frames_with_data = 0
@@ -65,10 +68,17 @@ class FrameClock(QObject):
         self._cpu_mark = None
         self.draw_now()
 
+    def _collect(self) -> None:
+        """Drain the records; their CPU time is kept out of the frames' cost (records must be
+        collected whatever is drawn: counted, they starved small, fast networks of frames)."""
+        cpu = time.thread_time()
+        if self._source():
+            self._pending = True
+        self._collect_cpu += time.thread_time() - cpu
+
     def tick(self) -> None:
         with gui_priority():
-            if self._source():
-                self._pending = True
+            self._collect()
             busy = self._busy()
             now = time.perf_counter()
             if not busy:
@@ -81,13 +91,12 @@ class FrameClock(QObject):
     def draw_now(self) -> None:
         """Collect and draw everything now (a pause, the end of a run, an export)."""
         with gui_priority():
-            if self._source():
-                self._pending = True
+            self._collect()
             self._draw()
 
     def _paced_frame(self, now: float) -> None:
-        cpu = time.thread_time()
-        if self._cpu_mark is not None:         # smoothed GUI CPU per frame period
+        cpu = time.thread_time() - self._collect_cpu
+        if self._cpu_mark is not None:         # smoothed GUI CPU per frame period, collecting aside
             self._frame_cost = 0.5 * self._frame_cost + 0.5 * (cpu - self._cpu_mark)
         interval = min(FRAME_MAX_S, max(FRAME_MIN_S, self._frame_cost / GUI_BUDGET))
         self._cpu_mark = cpu

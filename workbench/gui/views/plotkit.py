@@ -195,7 +195,7 @@ def theme_plot(plot, palette: QPalette) -> None:
 
 def arrange_header(label, legend, titles, width: float, colour: str, force: bool = False) -> None:
     """One plot's header row: the longest of ``titles`` beside which the legend fits in one row;
-    with the shortest title, the legend in two rows if it must."""
+    with the shortest title, the legend in two rows if they fit, else in as many as it needs."""
     preferred = Qt.SizeHint.PreferredSize
     n = len(legend.items)
     if n and legend.columnCount != n:
@@ -207,8 +207,11 @@ def arrange_header(label, legend, titles, width: float, colour: str, force: bool
         if entries <= width - 76 - label.itemRect().width():
             break
     else:
-        if n > 1:
-            legend.setColumnCount(-(-n // 2))
+        room = width - 76 - label.itemRect().width()
+        for columns in range(-(-n // 2), 0, -1):         # two rows if they fit, else as many as needed
+            legend.setColumnCount(columns)
+            if columns == 1 or legend.layout.effectiveSizeHint(preferred).width() <= room:
+                break
 
 
 def fit_before_paint(canvas, plots) -> None:
