@@ -4,9 +4,11 @@ a ``View`` subclass (see ``base.py``), and one line in ``VIEWS``."""
 from workbench.gui.views.curves import CurvesView
 from workbench.gui.views.diagram import DiagramView
 from workbench.gui.views.followed import FollowedWeightsView
+from workbench.gui.views.output_map import OutputMapView
 
 VIEWS = [
     CurvesView,
+    OutputMapView,
     FollowedWeightsView,
     DiagramView,
 ]

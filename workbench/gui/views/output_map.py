@@ -1,0 +1,495 @@
+"""Output map: what the network computes over its input plane (2 inputs) or line (1 input).
+
+2-D data: the output as a heatmap over the data's range (a diverging scale for one output, class
+colours blended by probability for several), the data on top (training points filled, validation
+and test hollow), and every hidden neuron's own map as a thumbnail — click one to see it large.
+Click the plane to add a training point, Shift-click for the other class, right-click to remove the
+nearest point; each edit is one undo step.  1-D data: the points, the network's curve and each
+last-hidden neuron's weighted contribution wⱼ·aⱼ(x).  The maths is in ``workbench.core.maps``.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import QRectF, Qt
+from PySide6.QtGui import QColor, QPalette
+from PySide6.QtWidgets import (QCheckBox, QComboBox, QDoubleSpinBox, QHBoxLayout, QLabel, QPushButton, QSizePolicy,
+                               QVBoxLayout, QWidget)
+
+from workbench.core import maps
+from workbench.data.drawn import with_point, without_nearest
+from workbench.data.errors import DataError
+from workbench.gui.palette import WATCH_COLOURS, is_dark
+from workbench.gui.views.base import EmptyNote
+from workbench.gui.views.flow import FlowLayout
+from workbench.gui.views.output_map_parts import (DataPoints, ThumbnailPanel, cannot_draw, class_colours,
+                                                  curve_pool, drawing_hint, neuron_name, rgb)
+from workbench.gui.views.plotkit import PlotCanvas, PlotView, add_plot, grid_axes, style_plot, theme_plot
+from workbench.gui.worker import gui_priority
+
+EMPTY_TEXT = "Load 2-D or 1-D data to see the output map."
+NO_NETWORK_TEXT = "The map appears once there is a network: press Train (or Reset Weights) to create one."
+NAN_TEXT = ("The network's weights are not finite (the run diverged), so it has no map. "
+            "Reset the weights or lower the learning rate and train again.")
+WASH = 0.3                # the map's colours move this far towards the background (the points stand out)
+REMOVE_RADIUS_PX = 10.0
+
+
+class OutputMapView(PlotView):
+    name = "output-map"
+    title = "Output map"
+    area = "centre"
+    tooltip = "The network's output over the input plane, each hidden neuron's map, and points you draw"
+
+    def __init__(self, experiment, parent=None):
+        super().__init__(experiment, parent)
+        self._mode = "empty"              # "empty", "plane" (2-D) or "line" (1-D)
+        self._data_dirty = True
+        self._dataset = None
+        self._grid: maps.Grid | None = None
+        self._bounds: tuple | None = None            # the plane (or 1-D: x and y ranges) the data needs
+        self._evaluator: maps.MapEvaluator | None = None
+        self._acts: list[np.ndarray] | None = None   # the latest forward pass: a¹…aᴸ, each (m, n)
+        self._names: list[str] = []
+        self.enlarged: tuple[int, int] | None = None  # (layer, neuron) shown large, layers from 1
+        self._pending_class: int | None = None        # a stored class choice, until the data has it
+        self._build()
+        self._apply_theme()
+        experiment.data_changed.connect(self._on_data)
+        for signal in (experiment.network_changed, experiment.architecture_changed,
+                       experiment.parameters_changed, experiment.neuron_selected):
+            signal.connect(self.mark_dirty)
+
+    # ------------------------------------------------------------------ construction
+    def _build(self):
+        self.discretize = QCheckBox("&Discretize")
+        self.discretize.setToolTip("Hard edges: the most likely class (or output ≥ the middle of its scale; "
+                                   "regression: nine bands) instead of a smooth blend.")
+        self.held_out = QCheckBox("&Validation/test points")
+        self.held_out.setChecked(True)
+        self.held_out.setToolTip("Show the validation and test points (hollow) beside the training points (filled).")
+        self.thumbs_box = QCheckBox("&Neuron maps")
+        self.thumbs_box.setChecked(True)
+        self.thumbs_box.setToolTip("Each hidden neuron's activation over the input plane; click one to see it large.")
+        self.contrib_box = QCheckBox("&Contributions")
+        self.contrib_box.setChecked(True)
+        self.contrib_box.setToolTip("Each last-hidden neuron's weighted contribution wⱼ·aⱼ(x) to the output: "
+                                    "their sum plus the output bias is the output's weighted input z.")
+        self.class_label = QLabel("C&lick adds:")
+        self.class_combo = QComboBox()
+        self.class_combo.setToolTip("The class a click adds; Shift-click adds the next class.")
+        self.class_label.setBuddy(self.class_combo)
+        self.target_spin = QDoubleSpinBox()
+        self.target_spin.setRange(-1e6, 1e6)
+        self.target_spin.setDecimals(3)
+        self.target_spin.setSingleStep(0.1)
+        self.target_spin.setPrefix("Target ")
+        self.target_spin.setValue(1.0)
+        self.target_spin.setToolTip("The target of a point added by a click (Shift-click: its negative).")
+        self.back = QPushButton("Back to output")
+        self.back.setToolTip("Show the network's output again instead of one neuron's map.")
+        self.back.clicked.connect(lambda: self.show_neuron(None))
+        self.hint = QLabel()
+        self.hint.setWordWrap(True)
+        for box in (self.discretize, self.held_out, self.thumbs_box, self.contrib_box):
+            box.toggled.connect(self._on_data)
+        self.class_combo.currentIndexChanged.connect(self._update_hint)
+        self.hint.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)  # never widens the view
+        bar, draw_bar = FlowLayout(), QHBoxLayout()          # options; drawing points
+        for w in (self.discretize, self.held_out, self.thumbs_box, self.contrib_box):
+            bar.addWidget(w)
+        bar.addStretch(1)
+        bar.addWidget(self.export_button())
+        for w in (self.back, self.class_label, self.class_combo, self.target_spin):
+            draw_bar.addWidget(w)
+        draw_bar.addWidget(self.hint, 1)
+
+        self.canvas = PlotCanvas()
+        self.canvas.setMinimumSize(240, 220)
+        self.canvas.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        self.plot, self.plot_title, self.legend = add_plot(self.canvas, 0, grid_axes())
+        style_plot(self.plot, bottom=None)
+        self.plot.setClipToView(False)
+        self.plot.hideButtons()
+        vb = self.plot.vb
+        vb.setMouseEnabled(False, False)
+        vb.setMenuEnabled(False)           # the right button removes points
+        vb.disableAutoRange()
+        self.image = pg.ImageItem(axisOrder="row-major")
+        self.image.setZValue(-5)
+        self.plot.addItem(self.image)
+        self.contrib_curves: list[pg.PlotDataItem] = []
+        self.net_curves: list[pg.PlotDataItem] = []
+        self.points = DataPoints(self.plot, self.legend)
+        self.train_scatter, self.held_scatter = self.points.train, self.points.held
+        self.canvas.scene().sigMouseClicked.connect(self._on_click)
+        vb.sigRangeChanged.connect(self.mark_dirty)    # a resize widens the plane: a new grid
+
+        self.thumbs = ThumbnailPanel()
+        self.thumbs.clicked.connect(self._on_thumb_click)
+
+        self.banner = EmptyNote("", self)
+        self.banner.setMargin(4)
+        self.note = EmptyNote(EMPTY_TEXT, self)
+        self.body = QWidget()
+        row = QHBoxLayout(self.body)
+        row.setContentsMargins(0, 0, 0, 0)
+        row.addWidget(self.canvas, 3)
+        row.addWidget(self.thumbs, 1)
+        column = QVBoxLayout(self)
+        column.setContentsMargins(4, 4, 4, 4)
+        column.addLayout(bar)
+        column.addLayout(draw_bar)
+        column.addWidget(self.banner)
+        column.addWidget(self.body, 1)
+        column.addWidget(self.note, 1)
+
+    def _headers(self):
+        return ((self.plot_title, self.legend, self._titles),)
+
+    _titles = ("",)
+
+    def _apply_theme(self):
+        pal = self.palette()
+        self._dark = is_dark(pal)
+        bg, fg = pal.color(QPalette.ColorRole.Base), pal.color(QPalette.ColorRole.Text)
+        self._bg, self._fg = rgb(bg), fg
+        self.canvas.setBackground(bg)
+        self.thumbs.restyle(fg, bg)
+        theme_plot(self.plot, pal)
+        low, high = class_colours(self._dark, 2)
+        self.neuron_lut = maps.diverging_lut(rgb(low), self._bg, rgb(high))
+        self.map_lut = maps.wash(self.neuron_lut, self._bg, WASH)
+        self._data_dirty = True
+        self.mark_dirty()
+        self._arrange(force=True)
+
+    # ------------------------------------------------------------------ slots (they only mark dirty)
+    def _on_data(self, *_):
+        self._data_dirty = True           # new data, or options the points and legend follow
+        self.mark_dirty()
+
+    def show_neuron(self, neuron: tuple[int, int] | None) -> None:
+        """Show hidden neuron (layer, index) — layers counted from 1 — large in the main map, or
+        the output again (None)."""
+        self.enlarged = None if neuron is None else (int(neuron[0]), int(neuron[1]))
+        self.mark_dirty()
+
+    # ------------------------------------------------------------------ data: plane, points, controls
+    def _rebuild_data(self, ds):
+        previous, self._dataset = self._dataset, ds
+        self._colours = class_colours(self._dark, max(2, ds.n_classes or 2))
+        self._map_classes = maps.wash(np.array([rgb(c) for c in self._colours], dtype=np.uint8), self._bg, WASH)
+        self._mode = "plane" if ds.n_inputs == 2 else "line"
+        X = np.concatenate([s.X for s in ds.splits.values()])
+        Y = np.concatenate([s.Y[:, :1] for s in ds.splits.values()])
+        xy = X if self._mode == "plane" else np.concatenate([X, Y], axis=1)
+        kept = (self._bounds is not None and previous is not None and previous.spec == ds.spec
+                and previous.n_inputs == ds.n_inputs and maps.inside(xy, self._bounds))
+        if not kept:                  # an edit inside the plane keeps it (the map does not jump)
+            vb = self.plot.vb
+            if self._mode == "plane":
+                self._bounds = maps.plane_bounds(X)
+                ratio = (self._bounds[1] - self._bounds[0]) / (self._bounds[3] - self._bounds[2])
+                vb.setAspectLocked(1 / 3 < ratio < 3, 1.0)
+            else:
+                self._bounds = maps.line_bounds(X) + maps.line_bounds(Y, 0.15)
+                vb.setAspectLocked(False)
+                self._line = maps.line_points(*self._bounds[:2])
+                self._evaluator = maps.MapEvaluator(self._line)
+            self._grid = None
+            vb.setRange(xRange=self._bounds[:2], yRange=self._bounds[2:], padding=0)
+        line = self._mode == "line"
+        for item in [self.image] + self.net_curves + self.contrib_curves:
+            item.hide()                   # drawn again by the next frame of this mode
+        self.plot.showGrid(x=line, y=line, alpha=0.15)   # under a map the grid is hidden: not painted
+        self.plot.setLabel("bottom", ds.feature_names[0])
+        self.plot.setLabel("left", ds.feature_names[1] if self._mode == "plane" else ds.target_names[0])
+        self.points.show(ds, self._mode == "line", self._colours, self.neuron_lut, self._fg,
+                         self.held_out.isChecked())
+        self._arrange(force=True)
+        self._set_controls(ds)
+
+    def _fit_grid(self) -> None:
+        """The grid over the plotted plane: the data's range with a margin, widened along one axis to
+        the plot's shape when the axes keep equal scales."""
+        vb = self.plot.vb
+        (x0, x1), (y0, y1) = vb.viewRange()
+        bounds = (x0, x1, y0, y1) if vb.state["aspectLocked"] else self._bounds
+        tol = 1e-6 * max(abs(b) for b in bounds + self._bounds) + 1e-12
+        if self._grid is None or max(abs(a - b) for a, b in zip(bounds, self._grid.bounds)) > tol:
+            self._grid = maps.grid_points(bounds)
+            self._evaluator = maps.MapEvaluator(self._grid.points)
+            self.image.setRect(QRectF(*self._grid.pixel_rect()))
+
+    def _set_controls(self, ds):
+        classification, plane = ds.is_classification, self._mode == "plane"
+        names = (ds.class_names or []) if classification else []
+        if [self.class_combo.itemText(i) for i in range(self.class_combo.count())] != names:
+            chosen = self.class_combo.currentIndex()
+            self.class_combo.blockSignals(True)
+            self.class_combo.clear()
+            self.class_combo.addItems(names)
+            if self._pending_class is not None and self._pending_class < len(names):
+                chosen, self._pending_class = self._pending_class, None
+            self.class_combo.setCurrentIndex(chosen if 0 <= chosen < len(names) else 0)
+            self.class_combo.blockSignals(False)
+        self.class_label.setVisible(classification)
+        self.class_combo.setVisible(classification)
+        self.target_spin.setVisible(plane and not classification and ds.n_outputs == 1)
+        self.thumbs_box.setVisible(plane)
+        self.contrib_box.setVisible(not plane)
+        self.discretize.setVisible(plane)
+        self._update_hint()
+
+    def drawable(self) -> str | None:
+        """Why points cannot be drawn on the current data (a sentence), or None."""
+        return cannot_draw(self.experiment.dataset)       # the newest (an edit may not be drawn yet)
+
+    def _update_hint(self, *_):
+        text = drawing_hint(self.experiment.dataset, max(0, self.class_combo.currentIndex()))
+        self.hint.setText(text)
+        self.hint.setToolTip(text)
+
+    # ------------------------------------------------------------------ drawing points by hand
+    def _on_click(self, ev):
+        if ev.double() or self._mode == "empty":
+            return
+        vb = self.plot.vb
+        if not vb.sceneBoundingRect().contains(ev.scenePos()):
+            return
+        p = vb.mapSceneToView(ev.scenePos())
+        shift = bool(ev.modifiers() & Qt.KeyboardModifier.ShiftModifier)
+        if ev.button() == Qt.MouseButton.LeftButton:
+            ev.accept()
+            self.add_point(p.x(), p.y(), shift)
+        elif ev.button() == Qt.MouseButton.RightButton:
+            ev.accept()
+            self.remove_point(p.x(), p.y())
+
+    def add_point(self, x: float, y: float, shift: bool = False) -> bool:
+        """Add a training point at the plot position (x, y): of the chosen class (Shift: the next
+        one), or with the spin box's target (2-D regression) or target y (1-D).  One undo step."""
+        ds, why = self.experiment.dataset, self.drawable()
+        if why:
+            self.experiment.message.emit(why)
+            return False
+        xy = [x, y] if ds.n_inputs == 2 else [x]
+        try:
+            if ds.is_classification:
+                k = max(0, self.class_combo.currentIndex())
+                new = with_point(ds, xy, label=(k + 1) % ds.n_classes if shift else k)
+            else:
+                target = y if ds.n_inputs == 1 else self.target_spin.value() * (-1 if shift else 1)
+                new = with_point(ds, xy, target=[target])
+        except DataError as exc:
+            self.experiment.message.emit(str(exc))
+            return False
+        self._edit(new, "Add point")
+        return True
+
+    def remove_point(self, x: float, y: float) -> bool:
+        """Remove the point nearest to the plot position (x, y) within a few pixels (one undo step)."""
+        ds, why = self.experiment.dataset, self.drawable()
+        if why:
+            self.experiment.message.emit(why)
+            return False
+        scale = [abs(v) or 1.0 for v in self.plot.vb.viewPixelSize()]
+        splits = ("train", "validation", "test") if self.held_out.isChecked() else ("train",)
+        new = without_nearest(ds, [x, y], REMOVE_RADIUS_PX, scale, splits, with_target=ds.n_inputs == 1)
+        if new is None:
+            self.experiment.message.emit("No point near enough to remove (the last training point stays).")
+            return False
+        self._edit(new, "Remove point")
+        return True
+
+    def _edit(self, dataset, text: str) -> None:
+        self.experiment.edit_dataset(dataset, text)
+        if self.experiment.is_training():
+            self.experiment.message.emit(f"{text}: the run goes on with the points it started with; "
+                                         "the next run trains on the edited data.")
+
+    def _on_thumb_click(self, layer: int, j: int):
+        self.show_neuron(None if self.enlarged == (layer, j) else (layer, j))
+        self.experiment.select_neuron(layer, j)
+
+    # ------------------------------------------------------------------ draw
+    def _show(self, note: str | None, banner: str | None = None):
+        self.note.setVisible(note is not None)
+        self.body.setVisible(note is None)
+        if note is not None:
+            self.note.setText(note)
+        self.banner.setVisible(note is None and banner is not None)
+        self.banner.setText(banner or "")
+        if note is not None or banner is not None:
+            self.back.hide()
+
+    def _network(self, ds):
+        """(weights, biases, activation names) to map, or why there is no map (a sentence)."""
+        net = self.experiment.net
+        if net is None:
+            return NO_NETWORK_TEXT
+        if net.sizes[0] != ds.n_inputs:
+            return (f"The network has {net.sizes[0]} input(s) but the data has {ds.n_inputs}; "
+                    "the map appears once they match.")
+        params = self.experiment.parameters()
+        weights, biases = params[0], params[1]
+        if [w.shape for w in weights] != [w.shape for w in net.weights]:
+            weights, biases = net.weights, net.biases
+        if not maps.parameters_finite(weights, biases):
+            return NAN_TEXT
+        return weights, biases, net.activations
+
+    def draw(self):
+        with gui_priority():
+            ds = self.experiment.dataset
+            if ds is None or ds.n_inputs not in (1, 2):
+                self._mode, self._dataset, self._acts = "empty", ds, None
+                self._show(EMPTY_TEXT if ds is None else
+                           f"The output map needs data with 1 or 2 inputs; {ds.name} has {ds.n_inputs}.")
+                self._update_hint()
+                self._data_dirty = True
+                return
+            if self._data_dirty or ds is not self._dataset:
+                self._data_dirty = False
+                self._rebuild_data(ds)
+            found = self._network(ds)
+            if isinstance(found, str):
+                self._acts = None
+                self._show(None, found)
+                self.image.hide()
+                self.thumbs.hide()
+                for curve in self.net_curves + self.contrib_curves:
+                    curve.hide()
+                self._set_title("Data" + (" over the input plane" if self._mode == "plane" else ""))
+                return
+            self._show(None)
+            weights, biases, self._names = found[0], found[1], list(found[2])
+            if self._mode == "plane":
+                self._fit_grid()
+            self._acts = self._evaluator.run(weights, biases, self._names)
+            if self._mode == "plane":
+                self._draw_plane(ds)
+            else:
+                self._draw_line(ds, weights)
+
+    def _set_title(self, title: str, short: str | None = None):
+        titles = ((title, short) if short else (title,)) + ("",)    # narrow: the legend takes the row
+        if titles != self._titles:
+            self._titles = titles
+            self._arrange(force=True)
+
+    def _draw_plane(self, ds):
+        acts, r = self._acts, self._grid.resolution
+        out, out_name = acts[-1], self._names[-1]
+        hidden = acts[:-1]
+        n_hidden = len(hidden)
+        if self.enlarged is not None and not (1 <= self.enlarged[0] <= n_hidden
+                                              and self.enlarged[1] < hidden[self.enlarged[0] - 1].shape[1]):
+            self.enlarged = None
+        self.back.setVisible(self.enlarged is not None)
+        if self.enlarged is not None:
+            layer, j = self.enlarged
+            values = hidden[layer - 1][:, j:j + 1]
+            lo, hi = maps.activation_scale(self._names[layer - 1], values)
+            rgba = maps.lut_colours(maps.scale_indices(values[:, 0], lo[0], hi[0]), self.neuron_lut)
+            self._set_title(f"{neuron_name(layer, j, self._names)}: its activation over the input plane "
+                            f"({lo[0]:.3g} … {hi[0]:.3g})", neuron_name(layer, j, self._names))
+        else:
+            rgba, scale = maps.output_colours(out, out_name, ds.train.Y[:, 0], ds.is_classification,
+                                              self.discretize.isChecked(), self.map_lut, self._map_classes)
+            if scale is not None:
+                what = self.output_names(ds, out.shape[1])[0]
+                extra = f" (1 of {out.shape[1]} outputs)" if out.shape[1] > 1 else ""
+                self._set_title(f"Network output {what}{extra} over the input plane: "
+                                f"{scale[0]:.3g} … {scale[1]:.3g} … {scale[2]:.3g}", f"Output {what}")
+            else:
+                mode = "most likely class" if self.discretize.isChecked() else "class colours mixed by probability"
+                self._set_title(f"Network output over the input plane ({mode})", "Network output")
+        self.image.setImage(rgba.reshape(r, r, 4), autoLevels=False)
+        self.image.show()
+        thumbnails = self.thumbs_box.isChecked() and n_hidden > 0
+        self.thumbs.setVisible(thumbnails)
+        if thumbnails:
+            self.thumbs.show_maps(hidden, self._names, self.neuron_lut)
+            sel = self.experiment.selected_neuron
+            self.thumbs.mark(self.enlarged or (sel if sel is not None and sel[0] >= 1 else None))
+
+    def _draw_line(self, ds, weights):
+        acts, x = self._acts, self._line[:, 0]
+        out = acts[-1]
+        self.back.hide()
+        self.image.hide()
+        self.thumbs.hide()
+        k = out.shape[1]
+        pens = ([pg.mkPen(self._fg, width=2.5)] if k == 1 else
+                [pg.mkPen(c, width=2.5) for c in class_colours(self._dark, k)])
+        for curve, j in zip(curve_pool(self.plot, self.net_curves, k, pens), range(k)):
+            curve.setZValue(15)              # above the points
+            curve.setData(x, out[:, j])
+        shown = self.contrib_box.isChecked() and len(acts) > 1 and k == 1
+        self.contrib_box.setEnabled(len(acts) > 1 and k == 1)
+        contrib = maps.contributions(acts[-2], np.asarray(weights[-1])[:, 0]) if shown else np.empty((len(x), 0))
+        faint = []
+        for j in range(contrib.shape[1]):
+            colour = QColor(WATCH_COLOURS[j % len(WATCH_COLOURS)])
+            colour.setAlpha(120)
+            faint.append(pg.mkPen(colour, width=1))
+        curve_pool(self.plot, self.contrib_curves, contrib.shape[1], faint)
+        for j, curve in enumerate(self.contrib_curves):
+            curve.setData(x, contrib[:, j])
+        self._contrib = contrib
+        what = ", ".join(self.output_names(ds, k))
+        self._set_title(f"Network output {what} over {ds.feature_names[0]}" +
+                        (" with each neuron's contribution wⱼ·aⱼ (faint)" if shown else ""), f"Output {what}")
+
+    # ------------------------------------------------------------------ numbers and settings
+    def output_names(self, ds, k: int) -> list[str]:
+        return maps.output_names(k, ds.is_classification, ds.class_names, ds.target_names)
+
+    def table(self):
+        ds = self._dataset
+        if self._acts is None or ds is None or self._mode == "empty":
+            return None
+        out = self._acts[-1]
+        names = self.output_names(ds, out.shape[1])
+        if self._mode == "plane":
+            header = list(ds.feature_names) + names
+            columns = [self._grid.points[:, 0], self._grid.points[:, 1]] + [out[:, j] for j in range(out.shape[1])]
+            if self.enlarged is not None:
+                layer, j = self.enlarged
+                header.append(neuron_name(layer, j, self._names))
+                columns.append(self._acts[layer - 1][:, j])
+        else:
+            header = [ds.feature_names[0]] + names
+            columns = [self._line[:, 0]] + [out[:, j] for j in range(out.shape[1])]
+            n_contrib = self._contrib.shape[1] if self.contrib_box.isChecked() else 0
+            header += [f"w·a {neuron_name(len(self._acts) - 1, j, self._names)}" for j in range(n_contrib)]
+            columns += [self._contrib[:, j] for j in range(n_contrib)]
+        return header, np.stack(columns, axis=1).astype(np.float64).tolist()
+
+    def settings(self) -> dict:
+        return {"discretize": self.discretize.isChecked(), "show_held_out": self.held_out.isChecked(),
+                "thumbnails": self.thumbs_box.isChecked(), "contributions": self.contrib_box.isChecked(),
+                "class": max(0, self.class_combo.currentIndex()), "target": self.target_spin.value()}
+
+    def apply_settings(self, values: dict) -> None:
+        if not isinstance(values, dict):
+            return
+        for key, box in (("discretize", self.discretize), ("show_held_out", self.held_out),
+                         ("thumbnails", self.thumbs_box), ("contributions", self.contrib_box)):
+            if isinstance(values.get(key), bool):
+                box.setChecked(values[key])
+        k = values.get("class")
+        if isinstance(k, int) and not isinstance(k, bool) and 0 <= k < 1000:
+            if k < self.class_combo.count():
+                self.class_combo.setCurrentIndex(k)
+            else:
+                self._pending_class = k
+        t = values.get("target")
+        if isinstance(t, (int, float)) and not isinstance(t, bool) and np.isfinite(t):
+            self.target_spin.setValue(float(t))
+
+    def export_widget(self):
+        return self.body

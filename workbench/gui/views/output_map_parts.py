@@ -1,0 +1,270 @@
+"""Parts of the Output map view: its class colours, the data points on its plot, a pool of curves
+and the thumbnail panel of hidden-neuron maps."""
+
+from __future__ import annotations
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import QRectF, Qt, Signal
+from PySide6.QtGui import QColor, QFont, QTransform
+from PySide6.QtWidgets import QGraphicsItem, QGraphicsRectItem, QGraphicsSimpleTextItem
+
+from workbench.core import maps
+from workbench.core.names import layer_name
+from workbench.gui.palette import WATCH_COLOURS
+from workbench.gui.views.plotkit import PlotCanvas
+
+#: Class colours in the order of the Data panel's preview (matplotlib's tab10), and lighter ones for a
+#: dark background.  Class 0 and class 1 are also the low and high ends of a single output's scale.
+LIGHT_CLASSES = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f",
+                 "#bcbd22", "#17becf"]
+DARK_CLASSES = ["#5aa9ff", "#ffa040", "#5fd35f", "#ff6b6b", "#c49cff", "#d2a27a", "#ff9ee0", "#b8b8b8",
+                "#e0e060", "#4fe0f0"]
+MAX_THUMBNAILS = 64       # per hidden layer
+THUMBS_TIP = "Each hidden neuron's activation over the input plane; click one to see it large."
+
+
+def class_colours(dark: bool, n: int) -> list[QColor]:
+    """A categorical colour per class, readable on the light or dark background (cycled past 10).
+    The first two are the ends of the diverging scale of a single output (low, high)."""
+    names = DARK_CLASSES if dark else LIGHT_CLASSES
+    return [QColor(names[k % len(names)]) for k in range(n)]
+
+
+def rgb(colour: QColor) -> tuple[int, int, int]:
+    return colour.red(), colour.green(), colour.blue()
+
+
+def neuron_name(layer: int, j: int, activations: list[str]) -> str:
+    """"Hidden 2 #3 (tanh)" for neuron j (0-based) of layer ``layer`` (the first hidden is 1)."""
+    return f"{layer_name(layer, len(activations) + 1)} #{j + 1} ({activations[layer - 1]})"
+
+
+def cannot_draw(ds) -> str | None:
+    """Why points cannot be drawn on the data set ``ds`` (a sentence), or None."""
+    if ds is None or ds.n_inputs not in (1, 2):
+        return "Load 2-D or 1-D data to draw points."
+    if not ds.is_classification and ds.n_outputs != 1:
+        return "Drawing points needs classification data or a single regression target."
+    return None
+
+
+def drawing_hint(ds, chosen: int) -> str:
+    """What the mouse does on the map of ``ds`` with class ``chosen`` in the class chooser."""
+    why = cannot_draw(ds)
+    if why:
+        return why
+    if ds.is_classification:
+        names = ds.class_names or []
+        if not names:
+            return ""
+        chosen = min(chosen, len(names) - 1)
+        return (f"Click: add “{names[chosen]}” · Shift-click: “{names[(chosen + 1) % len(names)]}” · "
+                "Right-click: remove the nearest point")
+    if ds.n_inputs == 1:
+        return "Click: add a training point there · Right-click: remove the nearest point"
+    return "Click: add a point with the target on the left (Shift: its negative) · Right-click: remove"
+
+
+def curve_pool(plot, curves: list, n: int, pens) -> list:
+    """``curves`` grown or shrunk to ``n`` curves on ``plot``, with these pens, shown."""
+    while len(curves) > n:
+        plot.removeItem(curves.pop())
+    while len(curves) < n:
+        curve = pg.PlotDataItem()
+        plot.addItem(curve)
+        curves.append(curve)
+    for curve, pen in zip(curves, pens):
+        curve.setPen(pen)
+        curve.show()
+    return curves
+
+
+class DataPoints:
+    """The data on the map: training points filled, validation and test points hollow, coloured
+    by class (or by target on the output's scale, for 2-D regression), and their legend entries.
+    On a 1-D curve a point sits at (x, its target)."""
+
+    def __init__(self, plot, legend):
+        self.legend = legend
+        self.held = pg.ScatterPlotItem(size=7, pxMode=True)
+        self.train = pg.ScatterPlotItem(size=7, pxMode=True)
+        for item in (self.held, self.train):
+            item.setZValue(10)
+            # the plane is fixed: paint the points once, then copy them over each new map
+            item.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
+            plot.addItem(item)
+
+    @staticmethod
+    def positions(split, line: bool) -> np.ndarray:
+        """(n, 2) plot positions of a split's points."""
+        if not line:
+            return split.X
+        one_hot = split.labels is not None and split.Y.shape[1] > 1
+        y = split.Y[np.arange(len(split)), split.labels] if one_hot else split.Y[:, 0]
+        return np.stack([split.X[:, 0], y], axis=1)
+
+    @staticmethod
+    def colours(ds, split, line: bool, classes: list[QColor], lut: np.ndarray, fg: QColor) -> list[QColor]:
+        """Class colours, or a target's colour on the output's scale moved a quarter of the way to
+        the text colour (a target near 0 would vanish into the background)."""
+        if split.labels is not None:
+            return [classes[k] for k in split.labels]
+        if line:
+            return [QColor(WATCH_COLOURS[5])] * len(split)
+        lo, _, hi = maps.output_scale("linear", ds.train.Y[:, 0])
+        rgba = maps.wash(maps.lut_colours(maps.scale_indices(split.Y[:, 0], lo, hi), lut), rgb(fg), 0.25)
+        return [QColor(*c) for c in rgba[:, :3].tolist()]
+
+    def show(self, ds, line: bool, classes: list[QColor], lut: np.ndarray, fg: QColor, held_out: bool) -> None:
+        outline = QColor(fg)
+        outline.setAlpha(200)
+        size = 5 if line else 7
+        brushes = [pg.mkBrush(c) for c in self.colours(ds, ds.train, line, classes, lut, fg)]
+        self.train.setData(pos=self.positions(ds.train, line), brush=brushes, pen=pg.mkPen(outline, width=1),
+                           size=size)
+        held = [s for name, s in ds.splits.items() if name != "train"] if held_out else []
+        if held:
+            pens = [pg.mkPen(c, width=1.6) for s in held for c in self.colours(ds, s, line, classes, lut, fg)]
+            self.held.setData(pos=np.concatenate([self.positions(s, line) for s in held]), pen=pens, brush=None,
+                              size=size)
+        else:
+            self.held.setData([])
+        self.legend.clear()
+        if ds.is_classification:
+            for k, name in enumerate(ds.class_names or []):
+                self.legend.addItem(pg.ScatterPlotItem(symbol="o", size=8, brush=classes[k], pen=outline), name)
+        else:
+            self.legend.addItem(pg.ScatterPlotItem(symbol="o", size=8, brush=brushes[0] if brushes else None,
+                                                   pen=outline), "training" if line else "training (colour = target)")
+        if held:
+            self.legend.addItem(pg.ScatterPlotItem(symbol="o", size=8, brush=None, pen=pg.mkPen(fg)),
+                                "validation/test (hollow)")
+
+
+class ThumbnailPanel(PlotCanvas):
+    """Every hidden neuron's map as a small picture, one block of rows per layer, in one image.
+
+    ``show_maps(hidden, activations, lut)`` draws them; hovering names a neuron in the tooltip and
+    frames it; a click emits ``clicked(layer, neuron)`` (layers from 1); ``mark(neuron)`` frames
+    the chosen one with a dashed line."""
+
+    clicked = Signal(int, int)
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        self.setMinimumWidth(150)
+        self.setToolTip(THUMBS_TIP)
+        self.box = self.addViewBox(row=0, col=0, lockAspect=True, enableMouse=False, invertY=True,
+                                   enableMenu=False)
+        self.image = pg.ImageItem(axisOrder="row-major")
+        self.box.addItem(self.image)
+        self.hover_frame, self.selected_frame = QGraphicsRectItem(), QGraphicsRectItem()
+        for frame in (self.hover_frame, self.selected_frame):
+            frame.setZValue(5)
+            frame.hide()
+            self.box.addItem(frame, ignoreBounds=True)
+        self.mosaic: maps.Mosaic | None = None
+        self.labels: list[QGraphicsSimpleTextItem] = []
+        self._key = None
+        self._activations: list[str] = []
+        self._fg, self._bg = QColor("black"), QColor("white")
+        self.scene().sigMouseClicked.connect(self._on_click)
+        self.scene().sigMouseMoved.connect(self._on_hover)
+
+    def restyle(self, fg: QColor, bg: QColor) -> None:
+        self._fg, self._bg = QColor(fg), QColor(bg)
+        self.setBackground(bg)
+        self.hover_frame.setPen(pg.mkPen(fg, width=1))
+        self.selected_frame.setPen(pg.mkPen(fg, width=2, style=Qt.PenStyle.DashLine))
+        for label in self.labels:
+            label.setBrush(fg)
+
+    def _layout(self, widths: list[int]) -> None:
+        key = (tuple(widths), tuple(self._activations))
+        if key == self._key:
+            return
+        self._key = key
+        for label in self.labels:
+            self.box.removeItem(label)
+        self.labels = []
+        shown = [min(w, MAX_THUMBNAILS) for w in widths]
+        total = sum(shown)
+        stride = 2 if total <= 24 else 3 if total <= 48 else 4
+        columns = 4 if max(shown) <= 16 else 6 if max(shown) <= 36 else 8
+        self.mosaic = maps.Mosaic(shown, maps.RESOLUTION, stride, columns, label=13, gap=4, header=16)
+        n_layers = len(widths) + 2                    # input, hidden layers, output
+        font = QFont()
+        font.setPointSizeF(7.5)
+        texts = [(x, y, f"#{j + 1}") for _layer, j, x, y in self.mosaic.cells]
+        for layer, x, y in self.mosaic.headers:
+            width, n = widths[layer - 1], shown[layer - 1]
+            texts.append((x, y, f"{layer_name(layer, n_layers)} ({self._activations[layer - 1]}, "
+                          + (f"first {n} of {width})" if n < width else f"{width} neurons)")))
+        for x, y, text in texts:         # plain text items: a tenth of pg.TextItem's painting time
+            label = QGraphicsSimpleTextItem(text)
+            label.setFont(font)
+            label.setBrush(self._fg)
+            label.setFlag(QGraphicsItem.GraphicsItemFlag.ItemIgnoresTransformations)
+            label.setTransform(QTransform.fromTranslate(0, -label.boundingRect().height()))  # bottom-left at (x, y)
+            label.setPos(x, y)
+            self.box.addItem(label, ignoreBounds=True)
+            self.labels.append(label)
+        h, w = self.mosaic.shape
+        self.box.setRange(QRectF(0, 0, w, h), padding=0.02)
+
+    def show_maps(self, hidden: list[np.ndarray], activations: list[str], lut: np.ndarray) -> np.ndarray:
+        """Draw the maps of the hidden layers' activations ``hidden[l]`` (r², n_l) over the grid,
+        with the layers' ``activations`` (names, output last) and the table ``lut``; returns the picture."""
+        self._activations = list(activations)
+        self._layout([h.shape[1] for h in hidden])
+        parts = [h[:, :n] for h, n in zip(hidden, self.mosaic.widths)]
+        scales = [maps.activation_scale(name, p) for name, p in zip(activations, parts)]
+        picture = self.mosaic.picture(parts, lut, scales)
+        self.image.setImage(picture, autoLevels=False)
+        return picture
+
+    def _cell(self, neuron):
+        if self.mosaic is None or neuron is None:
+            return None
+        return next((c for c in self.mosaic.cells if c[:2] == tuple(neuron)), None)
+
+    def _put(self, frame, cell, pad: int) -> None:
+        frame.setVisible(cell is not None)
+        if cell is not None:
+            t = self.mosaic.tile
+            frame.setRect(QRectF(cell[2] - pad, cell[3] - pad, t + 2 * pad, t + 2 * pad))
+
+    def mark(self, neuron) -> None:
+        """Frame neuron (layer, index) — layers from 1 — or none."""
+        self._put(self.selected_frame, self._cell(neuron), 2)
+
+    def tile_at(self, scene_pos) -> tuple[int, int] | None:
+        """(layer, neuron) of the thumbnail at a scene position, or None."""
+        if self.mosaic is None:
+            return None
+        p = self.box.mapSceneToView(scene_pos)
+        k = self.mosaic.tile_at(p.x(), p.y())
+        return None if k is None else self.mosaic.cells[k][:2]
+
+    def tile_centre(self, layer: int, j: int):
+        """The scene position of the middle of a neuron's thumbnail (for tests and keyboard use)."""
+        cell = self._cell((layer, j))
+        if cell is None:
+            return None
+        t = self.mosaic.tile
+        return self.box.mapViewToScene(pg.Point(cell[2] + t / 2, cell[3] + t / 2))
+
+    def _on_hover(self, scene_pos) -> None:
+        neuron = self.tile_at(scene_pos)
+        self._put(self.hover_frame, self._cell(neuron), 1)
+        self.setToolTip(THUMBS_TIP if neuron is None else
+                        f"{neuron_name(*neuron, self._activations)}: its activation over the input plane. "
+                        "Click to see it large.")
+
+    def _on_click(self, ev) -> None:
+        neuron = self.tile_at(ev.scenePos())
+        if neuron is not None and ev.button() == Qt.MouseButton.LeftButton and not ev.double():
+            ev.accept()
+            self.clicked.emit(*neuron)
