@@ -5,10 +5,12 @@ from workbench.gui.views.curves import CurvesView
 from workbench.gui.views.diagram import DiagramView
 from workbench.gui.views.followed import FollowedWeightsView
 from workbench.gui.views.output_map import OutputMapView
+from workbench.gui.views.predictions import PredictionsView
 
 VIEWS = [
     CurvesView,
     OutputMapView,
+    PredictionsView,
     FollowedWeightsView,
     DiagramView,
 ]

@@ -1,0 +1,116 @@
+"""Predictions of a network on a split: class scores, confusion matrix, per-class accuracy, the
+items of a cell most confident first, top-3, regression RMSE and R², the evaluate sentence."""
+
+import math
+
+import numpy as np
+import pytest
+
+from workbench.core import Network
+from workbench.core.evaluation import (cell_items, class_scores, classify, confusion_matrix, evaluation_message,
+                                       forward, overall_accuracy, parameters_finite, per_class_accuracy,
+                                       predicted_classes, regression_errors, shading, top_k)
+
+# Five items of three classes, softmax outputs.
+OUTPUTS = np.array([[0.7, 0.2, 0.1],    # true 0 -> 0
+                    [0.1, 0.8, 0.1],    # true 0 -> 1
+                    [0.2, 0.6, 0.2],    # true 0 -> 1 (less sure)
+                    [0.1, 0.1, 0.8],    # true 2 -> 2
+                    [0.3, 0.3, 0.4]])   # true 1 -> 2
+LABELS = np.array([0, 0, 0, 2, 1])
+
+
+def test_the_confusion_matrix_of_known_predictions():
+    result = classify(OUTPUTS, LABELS, "softmax", 3)
+    np.testing.assert_array_equal(result.matrix, [[1, 2, 0], [0, 0, 1], [0, 0, 1]])
+    assert result.kind == "probability"
+    np.testing.assert_array_equal(result.predicted, [0, 1, 1, 2, 2])
+    np.testing.assert_allclose(result.confidence, [0.7, 0.8, 0.6, 0.8, 0.4])
+    assert result.accuracy == pytest.approx(2 / 5)
+    np.testing.assert_allclose(result.recall, [1 / 3, 0.0, 1.0])
+
+
+def test_per_class_accuracy_is_nan_for_a_class_without_items_and_totals_match():
+    matrix = confusion_matrix(np.array([0, 0, 1]), np.array([0, 1, 1]), 3)
+    recall = per_class_accuracy(matrix)
+    assert recall[0] == 0.5 and recall[1] == 1.0 and math.isnan(recall[2])
+    assert overall_accuracy(matrix) == pytest.approx(2 / 3)
+    assert math.isnan(overall_accuracy(np.zeros((2, 2), dtype=np.int64)))
+    assert confusion_matrix(np.array([5]), np.array([-1]), 3)[2, 0] == 1     # clipped as Network does
+
+
+def test_items_of_a_cell_come_most_confident_first():
+    result = classify(OUTPUTS, LABELS, "softmax", 3)
+    np.testing.assert_array_equal(result.cell(0, 1), [1, 2])
+    np.testing.assert_array_equal(cell_items(LABELS, result.predicted, np.array([0.1, 0.2, 0.9, 0, 0]), 0, 1), [2, 1])
+    assert len(result.cell(1, 0)) == 0
+
+
+def test_top_3_classes_best_first():
+    classes, scores = top_k(np.array([[0.1, 0.5, 0.15, 0.25], [0.4, 0.3, 0.2, 0.1]]), 3)
+    np.testing.assert_array_equal(classes, [[1, 3, 2], [0, 1, 2]])
+    np.testing.assert_allclose(scores, [[0.5, 0.25, 0.15], [0.4, 0.3, 0.2]])
+    assert top_k(np.array([[0.2, 0.8]]), 3)[0].shape == (1, 2)
+
+
+def test_single_output_sigmoid_multi_output_and_raw_outputs():
+    scores, kind = class_scores(np.array([[0.9], [0.2]]), "sigmoid")
+    assert kind == "probability"
+    np.testing.assert_allclose(scores, [[0.1, 0.9], [0.8, 0.2]])
+    np.testing.assert_array_equal(predicted_classes(np.array([[0.9], [0.2], [1.7], [-0.6]])), [1, 0, 1, 0])
+    result = classify(np.array([[0.9], [0.2], [0.6]]), np.array([1, 1, 0]), "sigmoid", 2)
+    np.testing.assert_array_equal(result.matrix, [[0, 1], [1, 1]])
+    scores, kind = class_scores(np.array([[0.9, 0.3], [0.0, 0.0]]), "sigmoid")
+    assert kind == "normalised"
+    np.testing.assert_allclose(scores, [[0.75, 0.25], [0.5, 0.5]])
+    scores, kind = class_scores(np.array([[2.0, -1.0]]), "linear")
+    assert kind == "raw" and scores[0, 0] == 2.0
+    assert class_scores(np.array([[0.4]]), "tanh")[1] == "raw"
+
+
+def test_forward_of_arrays_matches_the_network_and_reads_only():
+    rng = np.random.default_rng(1)
+    net = Network.create([4, 5, 3], ["tanh", "softmax"], "log-likelihood", rng=rng)
+    X = rng.standard_normal((23, 4)).astype(np.float32)
+    before = [w.copy() for w in net.weights]
+    out = forward(net.weights, net.biases, net.activations, X, chunk=7)
+    np.testing.assert_allclose(out, net.forward(X), rtol=1e-6)
+    np.testing.assert_allclose(out.sum(axis=1), 1.0, rtol=1e-5)
+    for w, b in zip(net.weights, before):
+        np.testing.assert_array_equal(w, b)
+    np.testing.assert_array_equal(classify(out, np.zeros(23, int), "softmax", 3).matrix,
+                                  net.confusion_matrix(X, np.eye(3)[np.zeros(23, int)]))
+
+
+def test_nan_weights_are_found():
+    w = [np.ones((2, 2)), np.ones((2, 1))]
+    b = [np.zeros(2), np.zeros(1)]
+    assert parameters_finite(w, b)
+    w[1][0, 0] = np.nan
+    assert not parameters_finite(w, b)
+
+
+def test_regression_rmse_and_r2_by_hand():
+    rng = np.random.default_rng(2)
+    y = rng.standard_normal((50, 2))
+    p = y + rng.normal(0, 0.3, (50, 2))
+    rmse, r2 = regression_errors(p, y)
+    for k in range(2):
+        assert rmse[k] == pytest.approx(np.sqrt(np.mean((p[:, k] - y[:, k]) ** 2)))
+        ss_res = np.sum((y[:, k] - p[:, k]) ** 2)
+        ss_tot = np.sum((y[:, k] - y[:, k].mean()) ** 2)
+        assert r2[k] == pytest.approx(1 - ss_res / ss_tot)
+    rmse, r2 = regression_errors(np.ones((3, 1)), np.full((3, 1), 2.0))
+    assert rmse[0] == pytest.approx(1.0) and math.isnan(r2[0])
+
+
+def test_shading_by_row_or_by_count():
+    matrix = np.array([[8, 2], [0, 0]])
+    np.testing.assert_allclose(shading(matrix), [[0.8, 0.2], [0.0, 0.0]])
+    np.testing.assert_allclose(shading(matrix, by_row=False), [[1.0, 0.25], [0.0, 0.0]])
+
+
+def test_the_evaluate_sentence_is_the_command_lines():
+    assert evaluation_message("MNIST", "test", 10000, 0.12345, 0.9512) == \
+        "MNIST, test split (10000 items): cost 0.1235, accuracy 95.12%"
+    assert evaluation_message("sine", "test", 20, float("nan"), None) == "sine, test split (20 items): cost —"

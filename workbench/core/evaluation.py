@@ -1,0 +1,201 @@
+"""What a network predicts on a split: class probabilities, the confusion matrix, per-class
+accuracy, the items of one cell most confident first, and regression errors (RMSE, R²).
+
+Classes are read from the outputs as ``Network.predict`` and ``Network.confusion_matrix`` read
+them: the arg-max of several outputs, or the rounded output (clipped to 0 or 1) of a single one.
+How an output row becomes class probabilities depends on the output activation:
+
+- softmax: the outputs are probabilities;
+- one output: p(class 1) = the output (clipped to [0, 1]), p(class 0) = 1 - p;
+- several sigmoid outputs: each is a yes/no probability of its own; normalised to sum to 1;
+- other activations (linear, tanh, relu, …): raw outputs, labelled as such.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from .activations import ACTIVATIONS
+
+#: How the per-class numbers of ``class_scores`` are to be read, by kind.
+SCORE_LABELS = {"probability": "probability", "normalised": "normalised output", "raw": "output"}
+
+
+def parameters_finite(weights, biases) -> bool:
+    """Whether every weight and bias is a finite number (a diverged run leaves NaN or inf)."""
+    return all(bool(np.isfinite(a).all()) for a in list(weights) + list(biases))
+
+
+def forward(weights, biases, activations, X, chunk: int = 10_000) -> np.ndarray:
+    """Outputs (n, n_out) of the layers ``weights`` [(n_in, n_out)], ``biases`` [(n_out,)] with
+    ``activations`` (one name per layer) for inputs X (n, n_in), ``chunk`` rows at a time.  The
+    arrays are only read: they may be a training run's snapshot."""
+    X = np.asarray(X)
+    dtype = np.asarray(weights[0]).dtype
+    acts = [ACTIVATIONS[name] for name in activations]
+    n_out = np.asarray(weights[-1]).shape[1]
+    out = np.empty((len(X), n_out), dtype=dtype)
+    with np.errstate(over="ignore", invalid="ignore"):
+        for start in range(0, len(X), chunk):
+            a = X[start:start + chunk].astype(dtype, copy=False)
+            for w, b, act in zip(weights, biases, acts):
+                z = a @ w
+                z += b
+                a = act(z)
+            out[start:start + len(a)] = a
+    return out
+
+
+def predicted_classes(outputs: np.ndarray) -> np.ndarray:
+    """(n,) int64 classes of outputs (n, k): arg-max, or for k == 1 the rounded output clipped to 0/1."""
+    if outputs.shape[1] == 1:
+        return np.clip(np.rint(np.nan_to_num(outputs[:, 0])), 0, 1).astype(np.int64)
+    return np.nan_to_num(outputs, nan=-np.inf).argmax(axis=1).astype(np.int64)
+
+
+def class_scores(outputs: np.ndarray, output_activation: str) -> tuple[np.ndarray, str]:
+    """(scores (n, classes), kind): per-class numbers for outputs (n, k) and how to read them
+    ("probability", "normalised" or "raw", see ``SCORE_LABELS``).  One output gives two classes."""
+    outputs = np.asarray(outputs, dtype=np.float64)
+    if outputs.shape[1] == 1:
+        p = np.clip(outputs[:, 0], 0.0, 1.0)
+        kind = "probability" if output_activation == "sigmoid" else "raw"
+        return np.stack([1.0 - p, p], axis=1), kind
+    if output_activation == "softmax":
+        return outputs, "probability"
+    if output_activation == "sigmoid":
+        sums = outputs.sum(axis=1, keepdims=True)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            normalised = np.where(sums > 0, outputs / np.where(sums > 0, sums, 1.0), 1.0 / outputs.shape[1])
+        return normalised, "normalised"
+    return outputs, "raw"
+
+
+def confusion_matrix(true: np.ndarray, predicted: np.ndarray, n_classes: int) -> np.ndarray:
+    """(n_classes, n_classes) int64 counts: row = true class, column = predicted class.
+    Classes outside 0..n_classes-1 are clipped into it (as ``Network.confusion_matrix`` does)."""
+    matrix = np.zeros((n_classes, n_classes), dtype=np.int64)
+    if len(true):
+        t = np.clip(np.asarray(true, dtype=np.int64), 0, n_classes - 1)
+        p = np.clip(np.asarray(predicted, dtype=np.int64), 0, n_classes - 1)
+        np.add.at(matrix, (t, p), 1)
+    return matrix
+
+
+def per_class_accuracy(matrix: np.ndarray) -> np.ndarray:
+    """(k,) share of each true class predicted right (recall); NaN for a class with no items."""
+    totals = matrix.sum(axis=1).astype(np.float64)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(totals > 0, np.diag(matrix) / np.where(totals > 0, totals, 1.0), np.nan)
+
+
+def overall_accuracy(matrix: np.ndarray) -> float:
+    """Share of all items on the diagonal; NaN for an empty matrix."""
+    total = int(matrix.sum())
+    return float(np.trace(matrix)) / total if total else math.nan
+
+
+def shading(matrix: np.ndarray, by_row: bool = True) -> np.ndarray:
+    """(k, k) intensities in [0, 1]: each count over its row's total (``by_row``), else over the
+    largest count of the matrix."""
+    m = matrix.astype(np.float64)
+    if by_row:
+        totals = m.sum(axis=1, keepdims=True)
+        return np.divide(m, totals, out=np.zeros_like(m), where=totals > 0)
+    peak = m.max() if m.size else 0.0
+    return m / peak if peak > 0 else np.zeros_like(m)
+
+
+def cell_items(true: np.ndarray, predicted: np.ndarray, confidence: np.ndarray, row: int, col: int) -> np.ndarray:
+    """Indices of the items of true class ``row`` predicted as ``col``, most confident first
+    (``confidence`` (n,): the score of the predicted class; ties keep the split's order)."""
+    index = np.flatnonzero((np.asarray(true) == row) & (np.asarray(predicted) == col))
+    if len(index) == 0:
+        return index
+    keys = np.nan_to_num(np.asarray(confidence, dtype=np.float64)[index], nan=-np.inf)
+    return index[np.argsort(-keys, kind="stable")]
+
+
+def top_k(scores: np.ndarray, k: int = 3) -> tuple[np.ndarray, np.ndarray]:
+    """(classes (n, k), scores (n, k)): the ``k`` highest-scoring classes of each row, best first
+    (fewer when there are fewer classes)."""
+    scores = np.asarray(scores, dtype=np.float64)
+    k = min(k, scores.shape[1])
+    order = np.argsort(-np.nan_to_num(scores, nan=-np.inf), axis=1, kind="stable")[:, :k]
+    return order, np.take_along_axis(scores, order, axis=1)
+
+
+def regression_errors(predictions: np.ndarray, targets: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(rmse (k,), r2 (k,)) per output of predictions and targets (n, k).  R² = 1 - SS_res / SS_tot;
+    NaN where the targets do not vary (or there are no items)."""
+    p = np.asarray(predictions, dtype=np.float64)
+    y = np.asarray(targets, dtype=np.float64)
+    if len(y) == 0:
+        nan = np.full(y.shape[1], np.nan)
+        return nan, nan.copy()
+    residual = ((p - y) ** 2).sum(axis=0)
+    total = ((y - y.mean(axis=0)) ** 2).sum(axis=0)
+    rmse = np.sqrt(residual / len(y))
+    with np.errstate(invalid="ignore", divide="ignore"):
+        r2 = np.where(total > 0, 1.0 - residual / np.where(total > 0, total, 1.0), np.nan)
+    return rmse, r2
+
+
+@dataclass
+class ClassResults:
+    """A classifier's predictions on one split.
+
+    ``true``, ``predicted``: (n,) int64 classes; ``scores``: (n, classes) per-class numbers read
+    as ``kind`` (``SCORE_LABELS``); ``confidence``: (n,) the score of the predicted class;
+    ``matrix``: (classes, classes) counts, row = true class.
+    """
+
+    true: np.ndarray
+    predicted: np.ndarray
+    scores: np.ndarray
+    kind: str
+    confidence: np.ndarray
+    matrix: np.ndarray
+
+    @property
+    def recall(self) -> np.ndarray:
+        return per_class_accuracy(self.matrix)
+
+    @property
+    def accuracy(self) -> float:
+        return overall_accuracy(self.matrix)
+
+    def cell(self, row: int, col: int) -> np.ndarray:
+        return cell_items(self.true, self.predicted, self.confidence, row, col)
+
+
+def classify(outputs: np.ndarray, labels: np.ndarray, output_activation: str, n_classes: int) -> ClassResults:
+    """``ClassResults`` of outputs (n, k) against true ``labels`` (n,) for ``n_classes`` classes."""
+    predicted = predicted_classes(outputs)
+    scores, kind = class_scores(outputs, output_activation)
+    n_classes = max(n_classes, scores.shape[1])
+    confidence = scores[np.arange(len(predicted)), np.clip(predicted, 0, scores.shape[1] - 1)] if len(
+        predicted) else np.zeros(0)
+    labels = np.asarray(labels, dtype=np.int64)
+    return ClassResults(labels, predicted, scores, kind, confidence,
+                        confusion_matrix(labels, predicted, n_classes))
+
+
+def format_cost(value: float | None) -> str:
+    """As the command line prints a cost: 4 decimals, or "—"."""
+    return "—" if value is None or not math.isfinite(value) else f"{value:.4f}"
+
+
+def format_percent(value: float | None) -> str:
+    """As the command line prints an accuracy: "95.12%", or "—"."""
+    return "—" if value is None or not math.isfinite(value) else f"{value * 100:.2f}%"
+
+
+def evaluation_message(data_name: str, split_name: str, n_items: int, cost: float,
+                       accuracy: float | None) -> str:
+    """The command line's ``evaluate`` line: "MNIST, test split (10000 items): cost 0.1234, accuracy 95.12%"."""
+    text = f"{data_name}, {split_name} split ({n_items} items): cost {format_cost(cost)}"
+    return text + (f", accuracy {format_percent(accuracy)}" if accuracy is not None else "")
