@@ -3,7 +3,9 @@ a ``View`` subclass (see ``base.py``), and one line in ``VIEWS``."""
 
 from workbench.gui.views.curves import CurvesView
 from workbench.gui.views.diagram import DiagramView
+from workbench.gui.views.first_layer import FirstLayerView
 from workbench.gui.views.followed import FollowedWeightsView
+from workbench.gui.views.gradient_bars import GradientBarsView
 from workbench.gui.views.output_map import OutputMapView
 from workbench.gui.views.predictions import PredictionsView
 
@@ -11,6 +13,8 @@ VIEWS = [
     CurvesView,
     OutputMapView,
     PredictionsView,
+    FirstLayerView,
+    GradientBarsView,
     FollowedWeightsView,
     DiagramView,
 ]
