@@ -3,6 +3,7 @@ a ``View`` subclass (see ``base.py``), and one line in ``VIEWS``."""
 
 from workbench.gui.views.curves import CurvesView
 from workbench.gui.views.diagram import DiagramView
+from workbench.gui.views.distributions import DistributionsView
 from workbench.gui.views.first_layer import FirstLayerView
 from workbench.gui.views.followed import FollowedWeightsView
 from workbench.gui.views.gradient_bars import GradientBarsView
@@ -15,6 +16,7 @@ VIEWS = [
     PredictionsView,
     FirstLayerView,
     GradientBarsView,
+    DistributionsView,
     FollowedWeightsView,
     DiagramView,
 ]
