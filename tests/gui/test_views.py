@@ -74,7 +74,8 @@ def install(exp, n_layers=3, classification=True, watch=None):
 
 
 def n_points(curve):
-    x, _ = curve.getData()
+    """Points given to a curve (``getData`` gives what is drawn: fewer where downsampled)."""
+    x = curve.xData
     return 0 if x is None else len(x)
 
 
@@ -173,18 +174,22 @@ def test_learning_speed_is_log_with_layer_legend(view, experiment):
     assert curves[0].opts["pen"].style() == Qt.PenStyle.SolidLine
     assert curves[0].opts["pen"].color() != curves[1].opts["pen"].color()
     add(experiment, batches=[batch(1, norms=[1e-3, 1e-2, 1e-1]),
-                             batch(2, norms=[1e-4, 0.0, 1e-1])])  # 0 cannot be drawn on a log axis: a gap
+                             batch(2, norms=[1e-4, 0.0, 1e-1])])  # 0 has no log: pinned to the floor
     view.refresh()
-    assert n_points(curves[0]) == 2
-    _, y0 = curves[0].getData()
-    assert list(y0) == pytest.approx([-3, -4])  # log10 shown on the log axis
-    _, y1 = curves[1].getData()
+    raw = view.speed.raw
+    assert n_points(curves[0]) == 2 and n_points(raw[0]) == 2
+    assert list(raw[0].yData) == pytest.approx([-3, -4])  # log10 shown on the log axis
+    assert list(curves[0].yData) == pytest.approx([-3, -3.526315789])  # smoothed 0.9, debiased
+    y1 = raw[1].yData
     assert y1[0] == pytest.approx(-2) and math.isnan(y1[1])
+    assert list(view.speed.zeros[1].xData) == [pytest.approx(0.1)]
+    assert list(view.speed.zeros[1].yData) == [-5.0]      # a decade below the smallest value, 1e-4
     # Switching the axis to linear (plot context menu) shows the raw values at the next refresh.
     view.speed_plot.setLogMode(y=False)
     assert view.is_dirty()
     view.refresh()
-    assert curves[0].getData()[1][0] == pytest.approx(1e-3)
+    assert raw[0].yData[0] == pytest.approx(1e-3) and curves[0].yData[0] == pytest.approx(1e-3)
+    assert list(view.speed.zeros[1].yData) == [0.0]
     view.speed_plot.setLogMode(y=True)
     install(experiment, 5, True)
     view.refresh()

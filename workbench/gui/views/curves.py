@@ -3,6 +3,7 @@
 Drawn from the Experiment's ``RunHistory``.  The x axis is in epochs: a batch sits where it starts
 (``epoch - 1 + samples before it / n_train``), the summary of epoch ``e`` at ``x = e`` (epoch 0 =
 the initial weights).  Regression data has no accuracy: its plot is taken out of the layout.
+The learning speed is drawn raw (faint) and smoothed (bold) by ``speed_plot.SpeedCurves``.
 """
 
 from __future__ import annotations
@@ -13,21 +14,21 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor, QPalette, QTextDocument
-from PySide6.QtWidgets import (QCheckBox, QComboBox, QGridLayout, QHBoxLayout, QLabel, QSizePolicy,
-                               QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (QCheckBox, QComboBox, QDoubleSpinBox, QGridLayout, QHBoxLayout, QLabel,
+                               QSizePolicy, QVBoxLayout, QWidget)
 
 from workbench.core.history import layer_names
+from workbench.core.smoothing import MAX_SMOOTHING
 from workbench.gui.palette import TRAIN_COLOUR, VALIDATION_COLOUR, is_dark, layer_colours
 from workbench.gui.views.markers import MarkerLines
-from workbench.gui.views.plotkit import (LeaveFilter, LogAxis, PlotCanvas, PlotView, PreMappedCurve,
-                                         add_plot, fit_before_paint, fmt, grid_axes, set_finite,
-                                         start_over_range, style_plot, theme_plot)
+from workbench.gui.views.plotkit import (LeaveFilter, LogAxis, PlotCanvas, PlotView, add_plot, fit_before_paint,
+                                         fmt, grid_axes, set_finite, start_over_range, style_plot, theme_plot)
+from workbench.gui.views.speed_plot import SPEED_AXIS, SPEED_TIP, SPEED_TITLES, SpeedCurves
 from workbench.gui.worker import gui_priority
 
 EMPTY_TEXT = "Press Train to see the cost, accuracy and learning speed of each layer"
 QWIDGETSIZE_MAX = (1 << 24) - 1   # Qt's "no maximum"
 SYMBOLS_UP_TO = 60          # epoch curves carry symbols while they have at most this many points
-SPEED_TITLES = ("Learning speed ‖δˡ‖ = ‖∂C/∂bˡ‖ of each layer", "Learning speed ‖δˡ‖", "‖δˡ‖ per layer")
 ROW_STRETCH = {"cost": 3, "accuracy": 2, "speed": 4}   # the learning speed is what this app is for
 
 
@@ -44,8 +45,11 @@ class CurvesView(PlotView):
         self._classification = None
         self._hover_x: float | None = None
         self._symbols = None
+        self._measured = (0, 0)         # (width, length) of the longest readout text measured
+        self._epochs_drawn = None       # what the epoch curves were last given
         self._build()
         self._apply_theme()
+        self._sync_resolution()
         for signal in (experiment.history_reset, experiment.history_appended):
             signal.connect(self.mark_dirty)
         experiment.resolution_changed.connect(self._on_resolution_changed)
@@ -63,15 +67,37 @@ class CurvesView(PlotView):
         self.log_cost = QCheckBox("Log cost axis")
         self.log_cost.setToolTip("Draw the cost on a logarithmic axis, to see slow progress late in training.")
         self.log_cost.toggled.connect(self._on_log_cost)
+        self.smoothing_spin = QDoubleSpinBox()
+        self.smoothing_spin.setRange(0.0, MAX_SMOOTHING)
+        self.smoothing_spin.setDecimals(2)
+        self.smoothing_spin.setSingleStep(0.05)
+        self.smoothing_spin.setToolTip(
+            "Smoothing of the learning speed, as TensorBoard's slider: 0 = the raw values, 0.9 ≈ an average of the\n"
+            "last 10 points, 0.99 ≈ of the last 100 (a debiased moving average of log10 ‖δˡ‖).  Kept apart\n"
+            "for each resolution: per batch 0.9 at first, per epoch 0 (epoch values are averages already).")
+        self.smoothing_spin.valueChanged.connect(self._on_smoothing)
+        self.show_raw = QCheckBox("Raw values")
+        self.show_raw.setChecked(True)
+        self.show_raw.setToolTip("Draw the unsmoothed ‖δˡ‖ faintly under the smoothed curves.")
+        self.show_raw.toggled.connect(self._on_show_raw)
         bar = QHBoxLayout()
         bar.setContentsMargins(0, 0, 0, 0)
-        label = QLabel("&Resolution:")
-        label.setBuddy(self.resolution_combo)
-        bar.addWidget(label)
-        bar.addWidget(self.resolution_combo)
-        bar.addSpacing(12)
-        bar.addWidget(self.log_cost)
+        self._bar_texts = []        # (widget, text, text in a narrow view)
+        for text, short, widget in (("&Resolution:", "", self.resolution_combo),
+                                    ("&Smoothing:", "&Smooth", self.smoothing_spin)):
+            label = QLabel(text)
+            label.setBuddy(widget)
+            self._bar_texts.append((label, text, short))
+            for item in (label, widget):
+                bar.addWidget(item)
+            bar.addSpacing(4)
+        self._bar_texts += [(self.show_raw, "Raw values", "Raw"), (self.log_cost, "Log cost axis", "Log cost")]
+        for widget in (self.show_raw, self.log_cost):
+            bar.addWidget(widget)
+            bar.addSpacing(4)
         bar.addStretch(1)
+        bar.addWidget(self.export_button())
+        self._bar, self._bar_full = bar, None
 
         self.canvas = PlotCanvas()
         self.canvas.setMinimumSize(260, 240)
@@ -91,9 +117,7 @@ class CurvesView(PlotView):
         self.speed_plot.setXLink(self.cost_plot)
         self.speed_plot.setLabel("bottom", "epoch")
         self.speed_plot.setLogMode(x=False, y=True)
-        self.speed_plot.vb.setToolTip("Learning speed of each layer: the length of ∂C/∂bˡ, the gradient of the "
-                                      "cost with respect to the layer's biases.\nIn deep sigmoid networks the "
-                                      "early layers learn much more slowly (the vanishing gradient).")
+        self.speed_plot.vb.setToolTip(SPEED_TIP)
         for plot in (self.cost_plot, self.accuracy_plot):
             plot.getAxis("bottom").setStyle(showValues=False)   # x is shared: values under the last plot
 
@@ -106,7 +130,7 @@ class CurvesView(PlotView):
             self.cost_plot.addItem(item)
         for item in (self.train_acc, self.val_acc):
             self.accuracy_plot.addItem(item)
-        self.speed_curves: list[pg.PlotDataItem] = []
+        self.speed = SpeedCurves(self.speed_plot, self.mark_dirty)
         self.markers = MarkerLines(self.plots, labelled=[self.cost_plot])
 
         self.crosshairs = []
@@ -135,8 +159,8 @@ class CurvesView(PlotView):
         self.readout.setTextFormat(Qt.TextFormat.RichText)
         self.readout.setWordWrap(True)
         self.readout.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.readout.setToolTip("Values at the mouse pointer (or the latest values). "
-                                "Click a legend entry to hide or show its curve.")
+        self.readout.setToolTip("Values at the mouse pointer (or the latest values); ‖δ‖ raw / smoothed.  "
+                                "Click a legend entry to hide or show its curve.\n\n" + SPEED_TIP)
         self.readout.setMinimumHeight(self._readout_floor())
 
         column = QVBoxLayout(self)
@@ -165,10 +189,23 @@ class CurvesView(PlotView):
         self._arrange(force=True)
         self._style_curves()
 
+    def resizeEvent(self, event):  # noqa: N802 - Qt override: short control texts in a narrow view
+        super().resizeEvent(event)
+        if self._bar_full is None:      # measured once polished, with the full texts
+            self._bar_full = self._bar.sizeHint().width() + 8
+            for widget, text, short in self._bar_texts:     # the layout may shrink them to the short text
+                widget.setText(short)
+                widget.setMinimumWidth(max(1, widget.minimumSizeHint().width()))
+                widget.setText(text)
+        narrow = self.width() < self._bar_full
+        for widget, text, short in self._bar_texts:
+            widget.setText(short if narrow else text)
+            widget.setVisible(bool(widget.text()))
+
     def _headers(self):
         return ((self.cost_title, self.cost_legend, ("Cost",)),
                 (self.accuracy_title, self.accuracy_legend, ("Accuracy",)),
-                (self.speed_title, self.speed_legend, SPEED_TITLES))
+                (self.speed_title, self.speed_legend, SPEED_TITLES[self.resolution()]))
 
 
     def _style_curves(self):
@@ -191,12 +228,13 @@ class CurvesView(PlotView):
             curve.setSymbolSize(8 if validation else 5)
             curve.setSymbolPen(pg.mkPen(colour, width=1.5))
             curve.setSymbolBrush(pg.mkBrush(background if validation else colour))
-        batch = self.resolution() == "batch"
-        for i, (curve, colour) in enumerate(zip(self.speed_curves, layer_colours(len(self.speed_curves), dark))):
-            style = Qt.PenStyle.DashLine if i == len(self.speed_curves) - 1 else Qt.PenStyle.SolidLine
-            # One-pixel lines at batch resolution: thousands of noisy segments, and Qt's raster
-            # engine fills wider lines as polygons (a frame took twice as long at width 1.5).
-            curve.setPen(pg.mkPen(colour, width=1 if batch else 1.5, style=style))
+        self.speed.style(self.palette(), self.resolution())
+        self.show_raw.setEnabled(self.speed.smoothed(self.resolution()))   # unsmoothed, the curves are raw
+
+    @property
+    def speed_curves(self) -> list:
+        """The learning speed curve of each layer (smoothed, or raw while not smoothed)."""
+        return self.speed.curves
 
     # ------------------------------------------------------------------ settings
     def resolution(self) -> str:
@@ -225,8 +263,22 @@ class CurvesView(PlotView):
         legend.addItem(self.train_cost, "training")
         legend.addItem(self.val_cost, "validation")
         self.batch_cost.setVisible(mode == "batch")
+        self.speed_plot.setLabel("left", SPEED_AXIS[mode])
+        self.smoothing_spin.blockSignals(True)
+        self.smoothing_spin.setValue(self.speed.smoothing[mode])
+        self.smoothing_spin.blockSignals(False)
         self._arrange(force=True)
         self._style_curves()
+
+    def _on_smoothing(self, value: float):
+        self.speed.set_smoothing(self.resolution(), value)
+        self._style_curves()
+        self.mark_dirty()
+
+    def _on_show_raw(self, on: bool):
+        self.speed.show_raw = on
+        self.speed.link_visibility()
+        self.mark_dirty()
 
     def _on_log_cost(self, on: bool):
         self.cost_plot.setLogMode(x=False, y=on)
@@ -239,14 +291,7 @@ class CurvesView(PlotView):
         """A new history (reset, loaded, another network): curves for its layers, axes refitted."""
         self._generation = history.generation
         if history.n_layers != self._n_layers:
-            for curve in self.speed_curves:
-                self.speed_plot.removeItem(curve)
-            self.speed_curves = []
-            for i, name in enumerate(layer_names(history.n_layers)):
-                curve = PreMappedCurve(name=name, on_log_change=self.mark_dirty)
-                curve.setZValue(10 + history.n_layers - i)     # early (slow) layers drawn on top
-                self.speed_plot.addItem(curve)
-                self.speed_curves.append(curve)
+            self.speed.rebuild(history.n_layers)
             self._n_layers = history.n_layers
         if history.classification != self._classification:
             self._classification = history.classification
@@ -259,6 +304,7 @@ class CurvesView(PlotView):
             self.canvas.ci.layout.setRowStretchFactor(3, ROW_STRETCH["accuracy"] if shown else 0)
         self.markers.clear()
         self.readout.setMinimumHeight(self._readout_floor())
+        self._measured = (0, 0)
         speed_y = (-3.0, 0.0) if self.speed_plot.getAxis("left").logMode else (0.0, 1.0)
         for plot, y_range in zip(self.plots, ((0.0, 1.0), (0.0, 100.0), speed_y)):
             start_over_range(plot, y_range)
@@ -279,30 +325,27 @@ class CurvesView(PlotView):
         self.empty_label.setVisible(h.batch_points == 0 and len(h.epoch_number()) == 0)
         ex = h.epoch_number()
         positive = self.log_cost.isChecked()
-        # A NaN epoch summary only ends a diverged run; symbols cannot take it.
-        set_finite(self.train_cost, ex, h.train_cost(), positive)
-        set_finite(self.val_cost, ex, h.val_cost(), positive)
-        if h.classification:
-            set_finite(self.train_acc, ex, 100 * h.train_accuracy())
-            set_finite(self.val_acc, ex, 100 * h.val_accuracy())
-        else:
-            self.train_acc.setData([], [])
-            self.val_acc.setData([], [])
+        # Epoch rows only come at the end of an epoch: their curves (with symbols, a millisecond a
+        # frame) are given data only when a row came, or the history or the cost axis changed.
+        epochs = (h.generation, len(ex), ex[-1] if len(ex) else None, positive, h.classification)
+        if epochs != self._epochs_drawn:
+            self._epochs_drawn = epochs
+            # A NaN epoch summary only ends a diverged run; symbols cannot take it.
+            set_finite(self.train_cost, ex, h.train_cost(), positive)
+            set_finite(self.val_cost, ex, h.val_cost(), positive)
+            if h.classification:
+                set_finite(self.train_acc, ex, 100 * h.train_accuracy())
+                set_finite(self.val_acc, ex, 100 * h.val_accuracy())
+            else:
+                self.train_acc.setData([], [])
+                self.val_acc.setData([], [])
         if self.resolution() == "batch":
-            bx = h.batch_x()
-            self.batch_cost.setData(bx, h.batch_cost())
-            speed_x, raw, logged = bx, h.batch_delta_norms, h.log10_batch_delta_norms
+            self.batch_cost.setData(h.batch_x(), h.batch_cost())
         else:
             self.batch_cost.setData([], [])
-            speed_x, raw, logged = ex, h.epoch_delta_norms, h.log10_epoch_delta_norms
-        # In log mode the curves take the history's incrementally cached log10 (pyqtgraph would
-        # take log10 of the whole history at every redraw).
-        values = {}
-        for l, curve in enumerate(self.speed_curves):
-            source = logged if curve.y_log else raw
-            if source not in values:
-                values[source] = source()
-            curve.setData(speed_x, values[source][l])
+        if self.speed.draw(h, self.resolution()):     # the "‖δ‖ = 0" legend entry came or went
+            theme_plot(self.speed_plot, self.palette())
+            self._arrange(force=True)
         self._update_readout()
 
     # ------------------------------------------------------------------ hover readout
@@ -353,19 +396,15 @@ class CurvesView(PlotView):
         if h.batch_points == 0 and len(h.epoch_number()) == 0:
             self.readout.setText("")
             return
-        names = layer_names(h.n_layers)
+        mode = self.resolution()
         colours = [c.name() for c in layer_colours(h.n_layers, is_dark(self.palette(), QPalette.ColorRole.Base))]
         prefix = "" if self._hover_x is not None else "Latest — "
         lines = []
-
-        def speeds(values):
-            return "  ".join(f"<span style='color:{c}'>{n}</span> {fmt(v)}" for n, c, v in zip(names, colours, values))
-
-        if self.resolution() == "batch" and h.batch_points:
+        if mode == "batch" and h.batch_points:
             i = self._nearest(h.batch_x(), self._hover_x)
             lines.append(f"{prefix}epoch {int(h.batch_epoch()[i])}, batch {int(h.batch_index()[i])} "
                          f"(step {int(h.batch_step()[i])}): batch cost <b>{fmt(h.batch_cost()[i])}</b>"
-                         f" &nbsp; ‖δ‖ {speeds(h.batch_delta_norms()[:, i])}")
+                         f" &nbsp; {self.speed.readout(h.batch_delta_norms()[:, i], i, mode, colours)}")
         e = self._nearest(h.epoch_number(), self._hover_x)
         if e is not None:
             epoch = int(h.epoch_number()[e])
@@ -381,13 +420,17 @@ class CurvesView(PlotView):
             if h.classification:
                 parts.append("accuracy " + pair(h.train_accuracy()[e], h.val_accuracy()[e], True))
             if self.resolution() == "epoch":
-                parts.append("‖δ‖ " + speeds(h.epoch_delta_norms()[:, e]))
+                parts.append(self.speed.readout(h.epoch_delta_norms()[:, e], e, mode, colours))
             lines.append(f"{prefix if not lines else ''}{what}: " + " &nbsp; ".join(parts))
-        self.readout.setText("<br>".join(lines))
+        text = "<br>".join(lines)
+        self.readout.setText(text)
         # The readout grows to the lines its text wraps to but does not shrink back until the next
         # reset: each change of its height would resize, relayout and repaint the whole canvas.
-        if self.readout.width() > 0:
-            need = self.readout.heightForWidth(self.readout.width())
+        # Measured (half a millisecond) only when the text is longer than any measured at this width.
+        width = self.readout.width()
+        if width > 0 and (width, len(text)) > self._measured:
+            self._measured = (width, len(text))
+            need = self.readout.heightForWidth(width)
             if need > self.readout.minimumHeight():
                 self.readout.setMinimumHeight(need)
 
@@ -396,3 +439,43 @@ class CurvesView(PlotView):
         """What File → Export → Plots as PNG grabs when this view is in front."""
         self._on_mouse_left()
         return self.canvas
+
+    # ------------------------------------------------------------------ settings and numbers
+    def settings(self) -> dict:
+        """The smoothing of each resolution, whether raw values and a log cost axis are shown."""
+        return {"smoothing_batch": self.speed.smoothing["batch"], "smoothing_epoch": self.speed.smoothing["epoch"],
+                "show_raw": self.show_raw.isChecked(), "log_cost": self.log_cost.isChecked()}
+
+    def apply_settings(self, values: dict) -> None:
+        if not isinstance(values, dict):
+            return
+        for mode in ("batch", "epoch"):
+            self.speed.set_smoothing(mode, values.get(f"smoothing_{mode}"))
+        for key, box in (("show_raw", self.show_raw), ("log_cost", self.log_cost)):
+            if isinstance(values.get(key), bool):
+                box.setChecked(values[key])
+        self._sync_resolution()
+        self.mark_dirty()
+
+    def table(self):
+        """Every epoch and batch row, in x order: costs, accuracies (0–1), raw and smoothed ‖δˡ‖ of
+        each layer (smoothed as set for its resolution); None while there are none."""
+        h = self.experiment.history
+        if h.batch_points == 0 and len(h.epoch_number()) == 0:
+            return None
+        names = [n.replace(" ", "_") for n in layer_names(h.n_layers)]
+        header = (["record", "position", "epoch", "batch", "step", "batch_cost", "train_cost", "train_accuracy",
+                   "val_cost", "val_accuracy"] + [f"delta_norm_{n}" for n in names]
+                  + [f"smoothed_delta_norm_{n}" for n in names])
+        e, blank = h.epoch_number(), [[None] * max(h.batch_points, len(h.epoch_number()))]
+        tables = (("epoch", zip(e, e, *blank * 3, h.train_cost(), h.train_accuracy(), h.val_cost(),
+                                h.val_accuracy()), h.epoch_delta_norms()),
+                  ("batch", zip(h.batch_x(), h.batch_epoch(), h.batch_index(), h.batch_step(), h.batch_cost(),
+                                *blank * 4), h.batch_delta_norms()))
+        rows = []
+        for order, (mode, fixed, norms) in enumerate(tables):
+            smoothed = self.speed.smoothed_norms(norms, mode)
+            for front, raw, smooth in zip(fixed, norms.T.tolist(), smoothed.T.tolist()):
+                rows.append((front[0], order, [mode, *front, *raw, *smooth]))
+        rows.sort(key=lambda r: (r[0], r[1]))
+        return header, [r[2] for r in rows]
