@@ -8,8 +8,11 @@ For one network and batch size it trains
   2. in the main window (offscreen): Train pressed, records drained by the window's timer into the
      live plots, status bar and diagram, while a 5 ms ``QTimer`` measures how late the event loop
      runs it (the worst lateness is the longest the window could not react),
-and prints samples/s for both, their ratio (target ≥ 0.90) and the worst event-loop delay
-(target < 50 ms).  Each measurement is repeated and the best run is kept (the machine is shared).
+and prints samples/s for both, their ratio and the worst event-loop delay (target < 50 ms).  The
+window runs twice over: with the default views (the Curves tab in front and the diagram: target
+ratio ≥ 0.90) and with every view open at once (the central views moved into a second 1920×1080
+window in a grid, so each is visible and redrawn: target ≥ 0.85).  Each measurement is repeated
+and the best run is kept (the machine is shared).
 """
 
 from __future__ import annotations
@@ -95,6 +98,24 @@ def in_window(app, window, hp_kwargs):
     return hp_kwargs["epochs"] * n / elapsed, elapsed, max(lateness) if lateness else 0.0, lateness
 
 
+def show_every_view(window):
+    """Move the central views out of their tabs into one grid window, so every view is visible."""
+    from PySide6.QtWidgets import QGridLayout, QWidget
+
+    grid_window = QWidget()
+    grid_window.setWindowTitle("Every view")
+    grid = QGridLayout(grid_window)
+    central = [view for view in window.views.values() if view.area == "centre"]
+    columns = 3
+    for k, view in enumerate(central):
+        grid.addWidget(view, k // columns, k % columns)
+    grid_window.resize(1920, 1080)
+    grid_window.show()
+    for dock in window.docks.values():
+        dock.show()
+    return grid_window
+
+
 def main(argv=None):
     spec0, sizes0, batch0, epochs0 = default_setup()
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -104,6 +125,8 @@ def main(argv=None):
     parser.add_argument("--batch", type=int, default=batch0, help=f"mini-batch size (default {batch0})")
     parser.add_argument("--epochs", type=int, default=epochs0, help=f"epochs per run (default {epochs0})")
     parser.add_argument("--repeat", type=int, default=3, help="runs of each kind; the best counts")
+    parser.add_argument("--views", choices=("default", "all", "both"), default="both",
+                        help="the default views, every view open, or both (default)")
     args = parser.parse_args(argv)
 
     from PySide6.QtWidgets import QApplication
@@ -138,28 +161,42 @@ def main(argv=None):
 
     print(f"data {ds.name} ({len(ds.train)} training samples), network {sizes}, batch {args.batch}, "
           f"{args.epochs} epoch(s) per run, best of {args.repeat}")
-    head, gui, worst, all_late = [], [], [], []
-    for i in range(args.repeat):
-        rate, secs = headless(ds, arch, hp_kwargs, seed=i)
-        head.append(rate)
-        print(f"  headless run {i + 1}: {rate:10.0f} samples/s  ({secs:.2f} s)")
-        rate, secs, late, lateness = in_window(app, window, hp_kwargs)
-        gui.append(rate)
-        worst.append(late)
-        all_late.extend(lateness)
-        print(f"  window   run {i + 1}: {rate:10.0f} samples/s  ({secs:.2f} s), "
-              f"worst event-loop delay {1000 * late:.1f} ms")
+    modes = ["default", "all"] if args.views == "both" else [args.views]
+    head = []
+    results = {}
+    grid_window = None
+    for mode in modes:
+        if mode == "all":
+            grid_window = show_every_view(window)
+        gui, worst, all_late = [], [], []
+        for i in range(args.repeat):
+            if len(head) < args.repeat:
+                rate, secs = headless(ds, arch, hp_kwargs, seed=i)
+                head.append(rate)
+                print(f"  headless run {i + 1}: {rate:10.0f} samples/s  ({secs:.2f} s)")
+            rate, secs, late, lateness = in_window(app, window, hp_kwargs)
+            gui.append(rate)
+            worst.append(late)
+            all_late.extend(lateness)
+            print(f"  window ({mode} views) run {i + 1}: {rate:10.0f} samples/s  ({secs:.2f} s), "
+                  f"worst event-loop delay {1000 * late:.1f} ms")
+        results[mode] = (gui, worst, all_late)
     window.shutdown()
     window.set_modified(False)
     window.close()
-    ratio = max(gui) / max(head)
-    p99 = 1000 * float(np.percentile(all_late, 99)) if all_late else 0.0
+    if grid_window is not None:
+        grid_window.close()
     print()
     print(f"headless : {max(head):10.0f} samples/s (best; median {statistics.median(head):.0f})")
-    print(f"window   : {max(gui):10.0f} samples/s (best; median {statistics.median(gui):.0f})")
-    print(f"ratio    : {ratio:10.3f}   (target ≥ 0.90)")
-    print(f"event loop worst delay: {1000 * min(worst):.1f} ms best run, {1000 * max(worst):.1f} ms worst run, "
-          f"p99 {p99:.1f} ms   (target < 50 ms)")
+    targets = {"default": 0.90, "all": 0.85}
+    for mode, (gui, worst, all_late) in results.items():
+        ratio = max(gui) / max(head)
+        p99 = 1000 * float(np.percentile(all_late, 99)) if all_late else 0.0
+        label = "default views" if mode == "default" else "every view open"
+        print(f"window, {label}: {max(gui):10.0f} samples/s (best; median {statistics.median(gui):.0f})")
+        print(f"  ratio {ratio:.3f}   (target ≥ {targets[mode]:.2f});  event loop worst delay "
+              f"{1000 * min(worst):.1f} ms best run, {1000 * max(worst):.1f} ms worst run, p99 {p99:.1f} ms "
+              "(target < 50 ms)")
     return 0
 
 

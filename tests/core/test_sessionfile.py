@@ -138,6 +138,13 @@ def _good_doc(tmp_path):
     (lambda d: d.update(watch=[[0, -1, 0]]), "'watch'"),
     (lambda d: d.update(watch="0,1,2"), "'watch'"),
     (lambda d: d.update(watch=[[1, 2, 0], [1, 3, 0]]), "weight .1, 3, 0. is not in the 2-3-1 network"),
+    (lambda d: d.update(views=[1]), "'views' must be an object"),
+    (lambda d: d.update(views={"front": 3}), "'views.front'"),
+    (lambda d: d.update(views={"open": "diagram"}), "'views.open'"),
+    (lambda d: d.update(views={"open": ["x"] * 65}), "'views.open'"),
+    (lambda d: d.update(views={"settings": {"curves": 0.9}}), "'views.settings'"),
+    (lambda d: d.update(points=[[0, 0, 1]]), "'points' must be an object"),
+    (lambda d: d.update(points={"train": {}}, data=None), "'data' names none"),
 ])
 def test_bad_documents_are_explained(tmp_path, mutate, message):
     doc = _good_doc(tmp_path)
@@ -189,3 +196,17 @@ def test_a_damaged_history_makes_the_session_unreadable(tmp_path):
     path.write_text(json.dumps(doc))
     with pytest.raises(SessionError, match="history is for 3 weight layers, the network has 2"):
         load_session(str(path))
+
+
+def test_views_and_drawn_points_round_trip(tmp_path):
+    views = {"front": "output-map", "open": ["diagram"],
+             "settings": {"output-map": {"discretize": True}, "curves": {"smoothing": 0.8}}}
+    points = {"train": {"X": [[0.5, -0.25]], "labels": [1]}}
+    path = tmp_path / "v.wbsession"
+    save_session(str(path), Session(name="V", data="circle", views=views, points=points))
+    loaded = load_session(str(path))
+    assert loaded.views == views and loaded.points == points
+    older = json.loads(path.read_text())
+    del older["views"], older["points"]          # a session written before views were stored
+    path.write_text(json.dumps(older))
+    assert load_session(str(path)).views is None

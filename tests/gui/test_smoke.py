@@ -65,7 +65,9 @@ def test_scripted_run_says_why_the_data_did_not_load(tmp_path):
 def test_views_are_listed_and_a_bad_view_is_refused(tmp_path):
     result = _run(tmp_path, "--list-views")
     assert result.returncode == 0
-    assert [line.split()[0] for line in result.stdout.splitlines()] == ["curves", "followed", "diagram"]
+    assert [line.split()[0] for line in result.stdout.splitlines()] == [
+        "curves", "output-map", "predictions", "first-layer", "gradient-bars", "distributions", "followed",
+        "diagram"]
     result = _run(tmp_path, "--view", "nonsense", "--screenshot", str(tmp_path / "x.png"))
     assert result.returncode == 2 and "no view called 'nonsense'" in result.stderr
 

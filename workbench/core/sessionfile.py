@@ -17,8 +17,12 @@ A session is one UTF-8 JSON object::
       "epochs_trained": 12,                           # epochs behind the saved weights
       "steps_trained": 2400,                          # batches behind the saved weights
       "watch": [[0, 3, 1]],                           # followed weights W[layer][i, j], 0-based
-      "weights": {"encoding": "npz-base64", "data": "UEsDB..."} | null
-    }
+      "weights": {"encoding": "npz-base64", "data": "UEsDB..."} | null,
+      "views": {"front": "output-map",                # the view in front of the central tabs,
+                "open": ["diagram"],                  # the docked views shown,
+                "settings": {"output-map": {...}}},   # each view's options (its own keys)
+      "points": {...} | null                          # the data set's points when the user drew
+    }                                                 # on it (workbench.data.drawn), else null
 
 Weights are stored as the base64 text of the very bytes ``save_weights`` writes
 (``weights_to_bytes``), so the same reader (``load_weights``) checks them, including that the
@@ -64,6 +68,8 @@ class Session:
     steps_trained: int = 0
     network: object | None = None      # workbench.core.network.Network or None
     watch: list = field(default_factory=list)   # followed weights, (layer, i, j) each
+    views: dict | None = None          # {"front": name, "open": [names], "settings": {name: {...}}}
+    points: dict | None = None         # drawn points (workbench.data.drawn.points_to_json) or None
     #: ``history`` read and checked (a RunHistory) when the session came from a file; else None.
     run_history: object | None = field(default=None, compare=False, repr=False)
 
@@ -84,6 +90,8 @@ class Session:
             "steps_trained": int(self.steps_trained),
             "watch": [[int(v) for v in w] for w in self.watch],
             "weights": weights,
+            "views": _finite_json(self.views),
+            "points": _finite_json(self.points),
         }
 
 
@@ -193,6 +201,13 @@ def session_from_json(doc, where: str = "the session") -> Session:
             raise SessionError(f"{where}: the followed weight {weight} is not in the "
                                f"{'-'.join(map(str, arch['sizes']))} network.")
 
+    views = _checked_views(doc.get("views"), where)
+    points = doc.get("points")
+    if points is not None and not isinstance(points, dict):
+        raise SessionError(f"{where}: 'points' must be an object or null.")
+    if points is not None and data is None:
+        raise SessionError(f"{where}: 'points' were drawn on a data set, but 'data' names none.")
+
     network = None
     weights = doc.get("weights")
     if weights is not None:
@@ -226,7 +241,31 @@ def session_from_json(doc, where: str = "the session") -> Session:
                                f"the network has {len(arch['sizes']) - 1}.")
     return Session(name=name.strip(), architecture=arch, hyperparameters=hp, data=data,
                    history=history, epochs_trained=epochs, steps_trained=steps,
-                   network=network, watch=[tuple(w) for w in watch], run_history=run_history)
+                   network=network, watch=[tuple(w) for w in watch], views=views, points=points,
+                   run_history=run_history)
+
+
+MAX_VIEW_SETTINGS = 64        # views named in a session; each view checks its own values
+
+
+def _checked_views(views, where: str) -> dict | None:
+    """The "views" entry, checked for shape (names are strings, settings objects); the window
+    ignores names it has no view for, and each view ignores values it cannot use."""
+    if views is None:
+        return None
+    if not isinstance(views, dict):
+        raise SessionError(f"{where}: 'views' must be an object or null.")
+    front = views.get("front")
+    if front is not None and not isinstance(front, str):
+        raise SessionError(f"{where}: 'views.front' must be a view name.")
+    shown = views.get("open", [])
+    if not isinstance(shown, list) or len(shown) > MAX_VIEW_SETTINGS or not all(isinstance(n, str) for n in shown):
+        raise SessionError(f"{where}: 'views.open' must be a list of view names.")
+    options = views.get("settings", {})
+    if not isinstance(options, dict) or len(options) > MAX_VIEW_SETTINGS \
+            or not all(isinstance(v, dict) for v in options.values()):
+        raise SessionError(f"{where}: 'views.settings' must map view names to objects.")
+    return {"front": front, "open": list(shown), "settings": dict(options)}
 
 
 def _describe(arch: dict) -> str:

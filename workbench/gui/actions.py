@@ -29,7 +29,9 @@ ACTIONS = [
     ("export_weights_csv", "Weights as &CSV…", "files.export_dialog:csv", [], "export",
      "Export the weights as a CSV table (one row per parameter)", False),
     ("export_plots_png", "View as &PNG Image…", "files.export_dialog:png", [], "export-plot",
-     "Save the view in front (curves, followed weights, …) as a PNG image", False),
+     "Save the view in front (curves, output map, predictions, …) as a PNG image", False),
+    ("export_view_csv", "View's &Numbers as CSV…", "files.export_dialog:view_csv", [], "export-plot",
+     "Save the numbers the view in front shows as a CSV table", False),
     ("export_plots_csv", "Training &History as CSV…", "files.export_dialog:history", [], "export-plot",
      "Save the training history as a CSV table", False),
     ("quit", "&Quit", "request_quit", ["Ctrl+Q"], "quit", "Quit Workbench", False),
@@ -43,6 +45,8 @@ ACTIONS = [
     ("reset", "&Reset Weights", "reset_weights", ["Ctrl+R"], "reset",
      "Draw fresh initial weights (initialisation and seed from the training panel); Undo brings "
      "the trained ones back", False),
+    ("evaluate_test", "E&valuate on Test", "evaluate_on_test", ["Ctrl+T"], None,
+     "Cost and accuracy of the network on the test split, with its confusion matrix", False),
     ("view_toolbar", "&Toolbar", None, [], None, "Show or hide the toolbar", True),
     ("reset_layout", "Reset &Layout", "reset_layout", [], None, "Put every panel back in its place", False),
     ("about", "&About Workbench", "show_about", [], "about", None, False),
@@ -52,11 +56,13 @@ MENUS = [
     ("&File", ["new", "open", "@recent", "-", "save", "save_as", "include_weights", "-", "load_weights",
                "save_weights", "@export", "-", "quit"]),
     ("&Edit", ["undo", "redo"]),
-    ("&Training", ["train", "pause", "stop", "-", "step_batch", "step_epoch", "-", "reset"]),
+    ("&Training", ["train", "pause", "stop", "-", "step_batch", "step_epoch", "-", "reset", "-",
+                   "evaluate_test"]),
     ("&View", ["@views", "-", "view_toolbar", "-", "reset_layout"]),
     ("&Help", ["about"]),
 ]
-EXPORT_MENU = ["export_weights_json", "export_weights_csv", "-", "export_plots_png", "export_plots_csv"]
+EXPORT_MENU = ["export_weights_json", "export_weights_csv", "-", "export_plots_png", "export_view_csv",
+               "export_plots_csv"]
 TOOLBAR = [["new", "open", "save"], ["undo", "redo"],
            ["train", "pause", "stop", "step_batch", "step_epoch", "reset"]]
 ICON_ONLY = {"new", "open", "save", "undo", "redo"}

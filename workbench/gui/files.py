@@ -26,6 +26,7 @@ EXPORTS = {  # kind: (what, suffix, filter)
     "csv": ("weights", ".csv", "CSV files (*.csv)"),
     "png": ("view", ".png", "PNG images (*.png)"),
     "history": ("history", ".csv", "CSV files (*.csv)"),
+    "view_csv": ("numbers", ".csv", "CSV files (*.csv)"),
 }
 
 
@@ -155,7 +156,7 @@ class FileActions(QObject):
             exp.undo_stack.clear()
             exp.drop_network()
             if session.data:
-                window.load_data(session.data)
+                window.load_data(session.data, points=session.points)
             window.show_session_values(session.architecture, hp)
             if resolution in ("batch", "epoch"):
                 exp.set_resolution(resolution)
@@ -167,7 +168,34 @@ class FileActions(QObject):
                 history.set_watch(watch)
             exp.adopt_network(session.network, session.epochs_trained, session.steps_trained, history)
             exp.undo_stack.clear()
+        self.apply_views(session.views)
         exp.set_document(session.name, None)
+
+    def apply_views(self, views: dict | None) -> None:
+        """A session's view options, the view in front and the docked views shown.  Unknown view
+        names are skipped (a session from a newer Workbench); each view checks its own values."""
+        window = self.window
+        if not views:
+            return
+        for name, values in views.get("settings", {}).items():
+            view = window.views.get(name)
+            if view is not None:
+                view.apply_settings(values)
+        front = views.get("front")
+        if front in window.views and window.views[front].area == "centre":
+            window.raise_view(front)
+        shown = set(views.get("open", []))
+        for name, view in window.views.items():
+            if view.area != "centre":
+                window.docks[name].setVisible(name in shown)
+
+    def current_views(self) -> dict:
+        window = self.window
+        front = window.current_view()
+        return {"front": front.name if front is not None else None,
+                "open": [name for name, view in window.views.items()
+                         if view.area != "centre" and window.docks[name].isVisible()],
+                "settings": {name: values for name, view in window.views.items() if (values := view.settings())}}
 
     def current_session(self) -> Session:
         exp = self.experiment
@@ -176,7 +204,14 @@ class FileActions(QObject):
         return Session(name=exp.name, architecture=dict(exp.architecture), hyperparameters=hp,
                        data=exp.data_spec, history=exp.history.to_json(exp.plot_resolution),
                        epochs_trained=exp.epochs_trained, steps_trained=exp.steps_trained,
-                       network=exp.net, watch=exp.watch)
+                       network=exp.net, watch=exp.watch, views=self.current_views(),
+                       points=self._drawn_points())
+
+    def _drawn_points(self) -> dict | None:
+        from workbench.data.drawn import is_drawn, points_to_json
+
+        ds = self.experiment.dataset
+        return points_to_json(ds) if ds is not None and is_drawn(ds) else None
 
     def save(self) -> bool:
         exp = self.experiment
@@ -299,7 +334,7 @@ class FileActions(QObject):
         path = with_suffix(path, suffix)
         writers = {"npz": lambda p: save_weights(exp.net, p), "json": lambda p: export_json(exp.net, p),
                    "csv": lambda p: export_csv(exp.net, p), "png": self.window.export_view_png,
-                   "history": exp.history.write_csv}
+                   "history": exp.history.write_csv, "view_csv": self.window.export_view_csv}
         try:
             writers[kind](path)
         except (OSError, ValueError) as exc:

@@ -57,6 +57,7 @@ class MainWindow(RunControl, WindowLayout, QMainWindow):
         self._persist = persist
         self._quiet = 0               # > 0 while the program (not the user) sets the panels
         self._quiet_spec: str | None = None   # the data load the program (not the user) asked for
+        self._pending_points = None   # (spec, drawn points) of a session whose data is loading
         self.confirm_long_runs = True
         self._run_warning: str | None = None     # said about the latest run (a swinging cost)
         self.setObjectName("MainWindow")
@@ -114,6 +115,8 @@ class MainWindow(RunControl, WindowLayout, QMainWindow):
         exp.run_state_changed.connect(self._on_run_state)
         exp.document_changed.connect(self._update_title)
         exp.network_changed.connect(self._update_actions)
+        exp.data_changed.connect(self._update_actions)
+        exp.data_changed.connect(lambda: self.data_panel.show_edited(exp.dataset))
         exp.message.connect(self._show_message)
         exp.view_requested.connect(self.raise_view)
         ctl.started.connect(self._on_run_started)
@@ -141,10 +144,30 @@ class MainWindow(RunControl, WindowLayout, QMainWindow):
         finally:
             self._quiet -= 1
 
-    def load_data(self, spec: str) -> None:
-        """Load ``spec`` in the data panel without marking the session modified."""
+    def load_data(self, spec: str, points: dict | None = None) -> None:
+        """Load ``spec`` in the data panel without marking the session modified; ``points``: the
+        points a session's user drew on that data (they replace its splits once it has loaded)."""
         self._quiet_spec = spec
+        self._pending_points = (spec, points) if points else None
         self.data_panel.load_spec(spec)
+
+    def _with_drawn_points(self, spec: str, dataset):
+        pending = self._pending_points
+        if pending is None or pending[0] != spec:
+            return dataset
+        self._pending_points = None
+        if dataset is None:
+            return dataset
+        from workbench.data.drawn import points_from_json
+        from workbench.data.errors import DataError
+
+        try:
+            return points_from_json(pending[1], dataset)
+        except DataError as exc:
+            # Not a modal box: this load ends a session's opening, scripted runs included.
+            self.statusBar().showMessage(f"The session's drawn points do not fit its data set, which "
+                                         f"is shown as its spec makes it: {exc}", 15000)
+            return dataset
 
     def show_session_values(self, architecture: dict | None, hyperparameters: dict) -> None:
         """The designer and the training panel show a session's values (no undo steps)."""
@@ -164,6 +187,7 @@ class MainWindow(RunControl, WindowLayout, QMainWindow):
         asked for marks the session modified, one the program asked for does not."""
         quiet = spec == self._quiet_spec or self._quiet > 0
         self._forget_quiet_load(spec)
+        dataset = self._with_drawn_points(spec, dataset)
         if dataset is not None:
             self.designer.set_io_sizes(dataset.n_inputs, dataset.n_outputs,
                                        input_shape=getattr(dataset, "input_shape", None))
@@ -244,6 +268,12 @@ class MainWindow(RunControl, WindowLayout, QMainWindow):
         has_net = self.experiment.net is not None
         for key in ("save_weights", "export_weights_json", "export_weights_csv"):
             acts[key].setEnabled(has_net and idle_or_paused)
+        ds = self.experiment.dataset
+        has_test = ds is not None and ds.test is not None and len(ds.test) > 0
+        acts["evaluate_test"].setEnabled(has_net and has_test and idle_or_paused)
+        acts["evaluate_test"].setToolTip(
+            "Cost and accuracy of the network on the test split, with its confusion matrix" if has_test
+            else "The data set has no test split (choose a test share in the Data panel)")
         # An edit undone mid-run would change the architecture under the training thread.
         acts["undo"].setEnabled(not training and self.undo_stack.canUndo())
         acts["redo"].setEnabled(not training and self.undo_stack.canRedo())
@@ -271,11 +301,25 @@ class MainWindow(RunControl, WindowLayout, QMainWindow):
     def current_view(self):
         return self.centre.currentWidget()
 
+    def evaluate_on_test(self) -> str | None:
+        """Training → Evaluate on Test: the predictions view in front, on the test split."""
+        self.raise_view("predictions")
+        message = self.views["predictions"].evaluate_on_test()
+        if message:
+            self.statusBar().showMessage(message, 10000)
+        return message
+
     def export_view_png(self, path: str) -> None:
         """The view in front of the central tabs as a PNG image (written atomically)."""
         from workbench.gui.views.base import write_png
 
         write_png(self.current_view(), path)
+
+    def export_view_csv(self, path: str) -> None:
+        """The numbers of the view in front of the central tabs as a CSV table."""
+        from workbench.gui.views.base import write_csv
+
+        write_csv(self.current_view(), path)
 
     # ======================================================================= window
     def show_about(self):

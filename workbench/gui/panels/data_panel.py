@@ -458,6 +458,15 @@ class DataPanel(QWidget):
         return self.error_label.text() if not self.error_label.isHidden() else ""
 
     # ------------------------------------------------------------------ summary and preview
+    def show_edited(self, ds) -> None:
+        """The data set was edited elsewhere (points drawn on the output map, or such an edit
+        undone): summary and preview show it."""
+        if ds is None or ds is self._dataset:
+            return
+        self._dataset = ds
+        self._show_summary(ds)
+        self.preview.show_dataset(ds)
+
     def _show_summary(self, ds):
         counts = " · ".join(f"{SPLIT_TITLES.get(k, k)} {len(s):,}" for k, s in ds.splits.items())
         if ds.task == "classification":
