@@ -2,11 +2,12 @@
 
 A ``QTimer`` ticks every ``TICK_MS`` while anything needs it.  Each tick first calls the record
 source (the training controller's ``drain``: cheap), then, when a frame is due, asks every view
-that is dirty and visible to ``refresh()``.  While training, frames are paced so that the GUI
-thread's CPU time, less the time spent collecting records, stays within ``GUI_BUDGET`` of the wall
-time: PySide6 holds the interpreter lock while Qt paints, so every millisecond of drawing is one the
-training thread cannot run.  When no
-run goes, a dirty view is drawn at the next tick and the clock stops once nothing is dirty.
+that is dirty and visible to ``refresh()``.  While training, frames are paced so that drawing the
+views and painting them stays within ``GUI_BUDGET`` of the wall time: PySide6 holds the interpreter
+lock while Qt paints, so every millisecond of drawing is one the training thread cannot run.  What
+the GUI thread does anyway (collecting records, the status bar) is left out of a frame's cost:
+counted, it starved small, fast networks of frames (2 a second).  When no run goes, a dirty view is
+drawn at the next tick and the clock stops once nothing is dirty.
 """
 
 from __future__ import annotations
@@ -15,12 +16,13 @@ import time
 
 from PySide6.QtCore import QObject, QTimer
 
+from workbench.gui import worker
 from workbench.gui.worker import gui_priority
 
 TICK_MS = 40               # 25 Hz: records are collected (cheap)
 FRAME_MIN_S = 1 / 30       # while training, views are redrawn at most 30 times a second ...
 FRAME_MAX_S = 2.0          # ... and at least every 2 s
-GUI_BUDGET = 0.05          # share of the wall time the GUI thread may spend while training
+GUI_BUDGET = 0.05          # share of the wall time drawing may take while training
 FRAME_COST_PRIOR_S = 0.01  # first guess of a frame's cost, until one has been measured
 
 
@@ -41,11 +43,11 @@ class FrameClock(QObject):
         self._timer.setInterval(TICK_MS)
         self._timer.timeout.connect(self.tick)
         self._next_frame = 0.0
-        self._cpu_mark: float | None = None
+        self._paint_mark: float | None = None
         self._frame_cost = FRAME_COST_PRIOR_S
         self._frames_with_data = 0
         self._pending = False           # records arrived since the last frame
-        self._collect_cpu = 0.0         # GUI CPU seconds spent collecting records in this run
+        self._draw_cpu = 0.0            # GUI CPU seconds of the latest paced frame's drawing
         self.frame_intervals: list[float] = []
 
     def add_view(self, view) -> None:
@@ -58,23 +60,19 @@ class FrameClock(QObject):
 
     def run_started(self) -> None:
         self._next_frame = 0.0
-        self._collect_cpu = 0.0
-        self._cpu_mark = time.thread_time()
+        self._paint_mark = None
+        self._draw_cpu = 0.0
         self._frame_cost = FRAME_COST_PRIOR_S
         self._frames_with_data = 0
         self.request()
 
     def run_ended(self) -> None:
-        self._cpu_mark = None
+        self._paint_mark = None
         self.draw_now()
 
     def _collect(self) -> None:
-        """Drain the records; their CPU time is kept out of the frames' cost (records must be
-        collected whatever is drawn: counted, they starved small, fast networks of frames)."""
-        cpu = time.thread_time()
         if self._source():
             self._pending = True
-        self._collect_cpu += time.thread_time() - cpu
 
     def tick(self) -> None:
         with gui_priority():
@@ -85,8 +83,18 @@ class FrameClock(QObject):
                 self._draw()
                 if not self._pending and not any(v.is_dirty() and v.is_shown() for v in self.views):
                     self._timer.stop()
-            elif now >= self._next_frame or (self._pending and self._frames_with_data == 0):
-                self._paced_frame(now)      # the first records of a run are shown at once
+            else:
+                if now >= self._next_frame or (self._pending and self._frames_with_data == 0):
+                    self._paced_frame(now)      # the first records of a run are shown at once
+                self._aim_next_tick(time.perf_counter())
+
+    def _aim_next_tick(self, now: float) -> None:
+        """The next tick at the next frame's time when that comes before a regular tick (a frame
+        due 70 ms after the last would otherwise wait for the tick at 80 ms)."""
+        due_ms = 1000 * (self._next_frame - now)
+        interval = int(due_ms) + 1 if 0 < due_ms < TICK_MS else TICK_MS
+        if interval != self._timer.interval():
+            self._timer.setInterval(interval)
 
     def draw_now(self) -> None:
         """Collect and draw everything now (a pause, the end of a run, an export)."""
@@ -95,16 +103,19 @@ class FrameClock(QObject):
             self._draw()
 
     def _paced_frame(self, now: float) -> None:
-        cpu = time.thread_time() - self._collect_cpu
-        if self._cpu_mark is not None:         # smoothed GUI CPU per frame period, collecting aside
-            self._frame_cost = 0.5 * self._frame_cost + 0.5 * (cpu - self._cpu_mark)
+        painted = worker.paint_seconds
+        if self._paint_mark is not None:         # smoothed cost of a frame: its drawing and painting
+            cost = self._draw_cpu + painted - self._paint_mark
+            self._frame_cost = 0.5 * self._frame_cost + 0.5 * cost
         interval = min(FRAME_MAX_S, max(FRAME_MIN_S, self._frame_cost / GUI_BUDGET))
-        self._cpu_mark = cpu
+        self._paint_mark = painted
         self._next_frame = now + interval
         self.frame_intervals.append(interval)
         if self._pending:
             self._frames_with_data += 1
+        started = time.thread_time()
         self._draw()
+        self._draw_cpu = time.thread_time() - started
 
     def _draw(self) -> None:
         self._pending = False

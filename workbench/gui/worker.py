@@ -77,13 +77,24 @@ def gui_priority():
             _gui_idle.set()
 
 
+#: GUI-thread CPU seconds spent in the paint events of ``gui_priority_paint`` widgets (the frame
+#: clock paces frames by what drawing and painting cost, not by all the GUI thread does).
+paint_seconds = 0.0
+
+
 def gui_priority_paint(cls):
-    """Class decorator: the widget's ``paintEvent`` runs under ``gui_priority()``."""
+    """Class decorator: the widget's ``paintEvent`` runs under ``gui_priority()``, its CPU time
+    counted in ``paint_seconds``."""
     paint = cls.paintEvent
 
     def paintEvent(self, event):
-        with gui_priority():
-            return paint(self, event)
+        global paint_seconds
+        started = time.thread_time()
+        try:
+            with gui_priority():
+                return paint(self, event)
+        finally:
+            paint_seconds += time.thread_time() - started
 
     cls.paintEvent = paintEvent
     return cls

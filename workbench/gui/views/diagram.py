@@ -3,6 +3,8 @@ while training; click a neuron for its bias, ∂C/∂b and incoming weights, and
 
 from __future__ import annotations
 
+import time
+
 from PySide6.QtWidgets import QVBoxLayout
 
 from workbench.core.names import weight_name
@@ -15,6 +17,16 @@ class DiagramView(View):
     title = "Diagram"
     area = "bottom"
     tooltip = "Neurons and weights of the network, live"
+    #: While a run goes the diagram is redrawn at most this often: its colours change slowly, and
+    #: the frames it leaves to the plots and the output map make those livelier.
+    RUNNING_REDRAW_S = 0.25
+    _drawn_at = 0.0
+
+    def is_dirty(self) -> bool:
+        if not self._dirty:
+            return False
+        return (self.experiment.run_state != "running"
+                or time.perf_counter() - self._drawn_at >= self.RUNNING_REDRAW_S)
 
     def __init__(self, experiment, parent=None):
         super().__init__(experiment, parent)
@@ -56,6 +68,7 @@ class DiagramView(View):
             exp.view_requested.emit("followed")
 
     def draw(self) -> None:
+        self._drawn_at = time.perf_counter()
         exp = self.experiment
         net = exp.net
         if net is not None:

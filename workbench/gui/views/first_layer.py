@@ -34,6 +34,7 @@ def not_image_text(n_inputs: int) -> str:
 
 
 @gui_priority_paint
+@gui_priority_paint
 class TileCanvas(QWidget):
     """A grid of weight tiles painted from one RGBA image, a colour bar above them, the selected
     tile outlined.  Emits ``tile_clicked(k)`` and ``tile_hovered(k, row, col)`` (k = -1: none)
