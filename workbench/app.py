@@ -111,8 +111,13 @@ def main(argv: list[str] | None = None) -> int:
     if args.session and scripted:      # no modal message boxes in scripted runs: report on stderr
         from workbench.gui.session import SessionError, load_session
 
+        from workbench.gui.files import session_problem
+
         try:
             session = load_session(args.session)
+            problem = session_problem(session)
+            if problem:
+                raise SessionError(f"{args.session}: {problem}")
         except SessionError as exc:
             print(f"workbench: {exc}", file=sys.stderr)
             window.set_modified(False)

@@ -46,3 +46,21 @@ def test_the_final_report_repeats_the_last_batch_when_only_the_epoch_summary_is_
                                     samples_per_second=300.0)]
     ctl.drain(report=True)
     assert shown == [1, 3]
+
+
+def test_update_ratios_go_with_their_own_snapshot_only(qtbot):
+    import numpy as np
+
+    exp = Experiment()
+    exp.reset_history()
+    ctl = TrainingController(exp)
+    thread = ctl.thread = FakeThread()
+    weights, biases = [np.ones((2, 1), np.float32)], [np.zeros(1, np.float32)]
+    thread.snapshot = lambda: (5, weights, biases, None)
+    thread.update_ratios = lambda: (4, [0.5])          # measured after the previous snapshot
+    ctl.drain()
+    assert exp.update_ratios is None
+    thread.snapshot = lambda: (6, weights, biases, None)
+    thread.update_ratios = lambda: (6, [0.25])
+    ctl.drain()
+    assert exp.update_ratios == [0.25]

@@ -59,3 +59,13 @@ def test_the_next_tick_is_aimed_at_a_frame_due_before_the_regular_tick(qtbot):
     clock._next_frame = now + 0.5
     clock._aim_next_tick(now)
     assert clock._timer.interval() == frame_clock.TICK_MS
+
+
+def test_the_regular_tick_comes_back_when_the_run_ends(qtbot):
+    clock = FrameClock(source=lambda: False, busy=lambda: True)
+    now = time.perf_counter()
+    clock._next_frame = now + 0.004
+    clock._aim_next_tick(now)
+    assert clock._timer.interval() < frame_clock.TICK_MS
+    clock.run_ended()
+    assert clock._timer.interval() == frame_clock.TICK_MS

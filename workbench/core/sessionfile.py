@@ -258,14 +258,15 @@ def _checked_views(views, where: str) -> dict | None:
     front = views.get("front")
     if front is not None and not isinstance(front, str):
         raise SessionError(f"{where}: 'views.front' must be a view name.")
-    shown = views.get("open", [])
-    if not isinstance(shown, list) or len(shown) > MAX_VIEW_SETTINGS or not all(isinstance(n, str) for n in shown):
+    shown = views.get("open")           # None: the docks stay as the window has them
+    if shown is not None and (not isinstance(shown, list) or len(shown) > MAX_VIEW_SETTINGS
+                              or not all(isinstance(n, str) for n in shown)):
         raise SessionError(f"{where}: 'views.open' must be a list of view names.")
     options = views.get("settings", {})
     if not isinstance(options, dict) or len(options) > MAX_VIEW_SETTINGS \
             or not all(isinstance(v, dict) for v in options.values()):
         raise SessionError(f"{where}: 'views.settings' must map view names to objects.")
-    return {"front": front, "open": list(shown), "settings": dict(options)}
+    return {"front": front, "open": None if shown is None else list(shown), "settings": dict(options)}
 
 
 def _describe(arch: dict) -> str:

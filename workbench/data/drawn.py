@@ -180,23 +180,35 @@ def _labels(values, n: int, n_classes: int, field: str) -> np.ndarray:
     return np.array(values, dtype=np.int64).reshape(n)
 
 
-def points_from_json(doc, base: Dataset) -> Dataset:
-    """The Dataset ``base`` with the points of ``doc`` (written by ``points_to_json``) in its place."""
+def parse_points(doc, base: Dataset | None = None) -> dict:
+    """Check a points document and read it: {"task", "inputs", "outputs", "classes", "added",
+    "removed", "splits": {name: Split}}.  With ``base``, its task, sizes and classes must be the data
+    set's; without, the document is checked on its own (a session, before anything is applied).
+    Raises DataError with one sentence naming the field."""
     if not isinstance(doc, dict):
         _fail("the document", f"must be a JSON object, not {type(doc).__name__}")
     if doc.get("format") != FORMAT:
         _fail("format", f"must be {FORMAT!r}, not {_short(doc.get('format'))}")
     if doc.get("version") != VERSION or isinstance(doc.get("version"), bool):
         _fail("version", f"must be {VERSION}, not {_short(doc.get('version'))}")
-    if doc.get("task") != base.task:
-        _fail("task", f"must be {base.task!r} like the data set, not {_short(doc.get('task'))}")
-    d, k = base.n_inputs, base.n_outputs
-    for key, want in (("inputs", d), ("outputs", k)):
-        if _count(doc.get(key), key) != want:
-            _fail(key, f"must be {want} like the data set, not {doc.get(key)}")
-    n_classes = base.n_classes or 0
-    if base.is_classification and (doc.get("classes") != n_classes or isinstance(doc.get("classes"), bool)):
-        _fail("classes", f"must be {n_classes} like the data set, not {_short(doc.get('classes'))}")
+    task = doc.get("task")
+    if task not in ("classification", "regression"):
+        _fail("task", f"must be 'classification' or 'regression', not {_short(task)}")
+    if base is not None and task != base.task:
+        _fail("task", f"must be {base.task!r} like the data set, not {task!r}")
+    d, k = _count(doc.get("inputs"), "inputs"), _count(doc.get("outputs"), "outputs")
+    if d < 1 or k < 1:
+        _fail("inputs and outputs", "must be at least 1")
+    n_classes = 0
+    if task == "classification":
+        n_classes = _count(doc.get("classes"), "classes")
+        if n_classes < 2:
+            _fail("classes", f"must be at least 2, not {n_classes}")
+    if base is not None:
+        for key, have, want in (("inputs", d, base.n_inputs), ("outputs", k, base.n_outputs),
+                                ("classes", n_classes or None, base.n_classes)):
+            if have != want:
+                _fail(key, f"must be {want} like the data set, not {have}")
     edits = doc.get("edits", {"added": 0, "removed": 0})
     if not isinstance(edits, dict):
         _fail("edits", "must be an object")
@@ -225,7 +237,7 @@ def points_from_json(doc, base: Dataset) -> Dataset:
         X = _rows(entry.get("x"), d, f"{field}.x")
         if name == "train" and len(X) == 0:
             _fail(f"{field}.x", "must hold at least one point")
-        if base.is_classification:
+        if task == "classification":
             labels = _labels(entry.get("labels"), len(X), n_classes, f"{field}.labels")
             try:
                 Y = class_targets(labels, n_classes, k)
@@ -237,4 +249,20 @@ def points_from_json(doc, base: Dataset) -> Dataset:
             if len(Y) != len(X):
                 _fail(f"{field}.y", f"must have one row per point ({len(X)}), not {len(Y)}")
         splits[name] = Split(X, Y, labels)
-    return _edited(base, splits, added, removed)
+    return {"task": task, "inputs": d, "outputs": k, "classes": n_classes or None, "added": added,
+            "removed": removed, "splits": splits}
+
+
+def points_problem(doc) -> str | None:
+    """Why a session's points document cannot be used (one sentence), or None."""
+    try:
+        parse_points(doc)
+    except DataError as exc:
+        return str(exc)
+    return None
+
+
+def points_from_json(doc, base: Dataset) -> Dataset:
+    """The Dataset ``base`` with the points of ``doc`` (written by ``points_to_json``) in its place."""
+    points = parse_points(doc, base)
+    return _edited(base, points["splits"], points["added"], points["removed"])

@@ -160,7 +160,7 @@ class TrainingController(QObject):
         exp = self.experiment
         epoch_off, step_off = self._offsets
         if not records:
-            self._hand_over(snap)
+            self._hand_over(thread, snap)
             if report and self._latest is not None:
                 self.progress.emit(self._latest, epoch_off)
             return False
@@ -181,7 +181,7 @@ class TrainingController(QObject):
         if epochs:
             exp.history.add_epochs(epochs, epoch_offset=epoch_off)
             exp.epochs_trained = max(exp.epochs_trained, epoch_off + epochs[-1].epoch)
-        self._hand_over(snap)
+        self._hand_over(thread, snap)
         exp.notify_appended()
         for rec in epochs:
             if rec.epoch:
@@ -190,11 +190,14 @@ class TrainingController(QObject):
             self._check_oscillation()
         return True
 
-    def _hand_over(self, snap) -> None:
-        """A new weights snapshot to the views (after the history holds the batches behind it)."""
+    def _hand_over(self, thread, snap) -> None:
+        """A new weights snapshot to the views (after the history holds the batches behind it),
+        with the update ratios measured right after it when they have been."""
         if snap is not None and snap[0] != self._snapshot_serial:
             self._snapshot_serial = snap[0]
-            self.experiment.set_snapshot(*snap[1:], update_ratios=self.thread.update_ratios())
+            ratios = thread.update_ratios()
+            own = ratios is not None and ratios[0] == snap[0]
+            self.experiment.set_snapshot(*snap[1:], update_ratios=ratios[1] if own else None)
 
     def _check_oscillation(self) -> None:
         from workbench.core.diagnostics import oscillation

@@ -67,17 +67,28 @@ class _SwapTrained(QUndoCommand):
 
 
 class _SwapDataset(QUndoCommand):
-    """Undoable replacement of the data set by an edited one (same spec, other points)."""
+    """Undoable replacement of the data set by an edited one (same spec, other points).  Once other
+    data has been loaded the edit no longer applies: undoing or redoing it changes nothing and
+    drops it from the stack."""
 
     def __init__(self, experiment: "Experiment", dataset, text: str):
         super().__init__(text)
         self._experiment, self._other = experiment, dataset
+        self._expected = None           # the data set this command leaves in place
 
     def redo(self):
-        self._other = self._experiment._swap_dataset(self._other)
+        self._swap()
 
     def undo(self):
-        self._other = self._experiment._swap_dataset(self._other)
+        self._swap()
+
+    def _swap(self):
+        exp = self._experiment
+        if self._expected is not None and exp.dataset is not self._expected:
+            self.setObsolete(True)
+            return
+        self._other = exp._swap_dataset(self._other)
+        self._expected = exp.dataset
 
 
 class Experiment(QObject):

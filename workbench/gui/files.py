@@ -30,6 +30,17 @@ EXPORTS = {  # kind: (what, suffix, filter)
 }
 
 
+def session_problem(session: Session) -> str | None:
+    """What the core's session check cannot see: whether the drawn points are usable (the data
+    layer reads them).  One sentence, or None; checked before anything of the session is applied."""
+    if session.points is None:
+        return None
+    from workbench.data.drawn import points_problem
+
+    problem = points_problem(session.points)
+    return f"its drawn points are unusable. {problem}" if problem else None
+
+
 def with_suffix(path: str, suffix: str) -> str:
     return path if path.lower().endswith(suffix) else path + suffix
 
@@ -133,6 +144,10 @@ class FileActions(QObject):
     def open_loaded(self, session: Session, path: str) -> bool:
         """Make ``session``, read from ``path``, the window's document."""
         exp = self.experiment
+        problem = session_problem(session)
+        if problem:
+            QMessageBox.warning(self.window, "Cannot open the session", f"{path}: {problem}")
+            return False
         try:
             self.apply_session(session)
         except (ValueError, KeyError) as exc:
@@ -184,10 +199,11 @@ class FileActions(QObject):
         front = views.get("front")
         if front in window.views and window.views[front].area == "centre":
             window.raise_view(front)
-        shown = set(views.get("open", []))
-        for name, view in window.views.items():
-            if view.area != "centre":
-                window.docks[name].setVisible(name in shown)
+        if views.get("open") is not None:
+            shown = set(views["open"])
+            for name, view in window.views.items():
+                if view.area != "centre":
+                    window.docks[name].setVisible(name in shown)
 
     def current_views(self) -> dict:
         window = self.window

@@ -13,6 +13,7 @@ drawn at the next tick and the clock stops once nothing is dirty.
 from __future__ import annotations
 
 import time
+from collections import deque
 
 from PySide6.QtCore import QObject, QTimer
 
@@ -48,7 +49,7 @@ class FrameClock(QObject):
         self._frames_with_data = 0
         self._pending = False           # records arrived since the last frame
         self._draw_cpu = 0.0            # GUI CPU seconds of the latest paced frame's drawing
-        self.frame_intervals: list[float] = []
+        self.frame_intervals: deque[float] = deque(maxlen=10_000)
 
     def add_view(self, view) -> None:
         self.views.append(view)
@@ -68,6 +69,7 @@ class FrameClock(QObject):
 
     def run_ended(self) -> None:
         self._paint_mark = None
+        self._timer.setInterval(TICK_MS)
         self.draw_now()
 
     def _collect(self) -> None:
@@ -80,6 +82,8 @@ class FrameClock(QObject):
             busy = self._busy()
             now = time.perf_counter()
             if not busy:
+                if self._timer.interval() != TICK_MS:
+                    self._timer.setInterval(TICK_MS)
                 self._draw()
                 if not self._pending and not any(v.is_dirty() and v.is_shown() for v in self.views):
                     self._timer.stop()

@@ -181,13 +181,15 @@ class MainWindow(RunControl, WindowLayout, QMainWindow):
     def _forget_quiet_load(self, spec: str, *_):
         if spec == self._quiet_spec:
             self._quiet_spec = None
+        if self._pending_points is not None and self._pending_points[0] == spec:
+            self._pending_points = None         # a later load of the same spec is not that session's
 
     def _on_data_loaded(self, spec: str, dataset):
         """Every load request ends in one of the panel's signals naming its spec: a load the user
         asked for marks the session modified, one the program asked for does not."""
         quiet = spec == self._quiet_spec or self._quiet > 0
-        self._forget_quiet_load(spec)
         dataset = self._with_drawn_points(spec, dataset)
+        self._forget_quiet_load(spec)
         if dataset is not None:
             self.designer.set_io_sizes(dataset.n_inputs, dataset.n_outputs,
                                        input_shape=getattr(dataset, "input_shape", None))

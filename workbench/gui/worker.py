@@ -233,14 +233,14 @@ class TrainingThread(PythonThread):
             return self._snapshot
 
     # -- the worker thread -----------------------------------------------------------------------------
-    def update_ratios(self) -> list[float | None] | None:
-        """Per weight layer, ‖ΔW‖/‖W‖ of the update right after the latest measured snapshot (None
-        for a layer whose ‖W‖ is 0); None before the first."""
+    def update_ratios(self) -> tuple[int, list[float | None]] | None:
+        """(serial of the snapshot it follows, per weight layer ‖ΔW‖/‖W‖ of the update right after
+        that snapshot — None for a layer whose ‖W‖ is 0); None before the first."""
         with self._lock:
             return self._update_ratios
 
-    def _take_snapshot(self, bias_gradients) -> list:
-        """Copy the parameters for the GUI; returns the weights copied."""
+    def _take_snapshot(self, bias_gradients) -> tuple[list, int]:
+        """Copy the parameters for the GUI; returns the weights copied and the snapshot's serial."""
         net = self.net
         weights = [w.copy() for w in net.weights]
         biases = [b.copy() for b in net.biases]
@@ -248,16 +248,16 @@ class TrainingThread(PythonThread):
         with self._lock:
             self._snapshot_serial += 1
             self._snapshot = (self._snapshot_serial, weights, biases, grads)
-        return weights
+            return weights, self._snapshot_serial
 
-    def _measure_update(self, before: list) -> None:
+    def _measure_update(self, before: list, serial: int) -> None:
         ratios = []
         for w0, w1 in zip(before, self.net.weights):
             size = math.sqrt(float(np.vdot(w0, w0)))
             diff = w1 - w0
             ratios.append(math.sqrt(float(np.vdot(diff, diff))) / size if size > 0 else None)
         with self._lock:
-            self._update_ratios = ratios
+            self._update_ratios = (serial, ratios)
 
     def _apply_pending(self) -> None:
         with self._lock:
@@ -356,7 +356,7 @@ class TrainingThread(PythonThread):
                     if type(rec) is BatchRecord:
                         before, trained = trained, (rec.epoch - 1) * rec.n_train + rec.samples_seen
                         if ratio_base is not None:
-                            self._measure_update(ratio_base)
+                            self._measure_update(*ratio_base)
                             ratio_base = None
                         if now >= next_snapshot:
                             next_snapshot = now + snapshot_every

@@ -11,6 +11,7 @@ from PySide6.QtWidgets import QGraphicsItem, QGraphicsRectItem, QGraphicsSimpleT
 
 from workbench.core import maps
 from workbench.core.names import layer_name
+from workbench.data.drawn import MAX_POINTS
 from workbench.gui.palette import WATCH_COLOURS
 from workbench.gui.views.plotkit import PlotCanvas
 
@@ -46,6 +47,10 @@ def cannot_draw(ds) -> str | None:
         return "Load 2-D or 1-D data to draw points."
     if not ds.is_classification and ds.n_outputs != 1:
         return "Drawing points needs classification data or a single regression target."
+    total = sum(len(split) for split in ds.splits.values())
+    if total >= MAX_POINTS:
+        return (f"Drawing is for small data sets: this one has {total:,} points, and a session keeps at "
+                f"most {MAX_POINTS:,} drawn points.")
     return None
 
 

@@ -329,7 +329,7 @@ class PredictionsView(View):
                                     self._cell)
         image = ds.input_shape == (28, 28)
         self.side_tabs.setTabVisible(self.pad_tab, image)
-        key = (id(results.matrix), self._cell)
+        key = (id(outputs), self._cell)      # the cached outputs: same object, same items
         if key != self._shown_key:
             self._shown_key = key
             self._draw_cell_items(ds, data, results, names, image)
