@@ -282,3 +282,11 @@ def test_a_first_launch_larger_than_the_screen_opens_maximized(qtbot):
     qtbot.waitUntil(lambda: w.frameGeometry().height() > free.height(), timeout=2_000)
     w.fit_screen()
     assert w.isMaximized()
+
+
+def test_a_first_launch_on_a_large_screen_takes_most_of_it():
+    from workbench.gui.layout import first_launch_size
+
+    assert first_launch_size((1920, 1040), (1280, 800)) == (1728, 936)
+    assert first_launch_size((2560, 1400), (1280, 800)) == (1800, 1100)     # at most FIRST_MAX
+    assert first_launch_size((1366, 728), (1280, 700)) is None               # hardly larger: as it is

@@ -126,6 +126,7 @@ class Experiment(QObject):
         self._dirty = False
         self._snapshot = None              # (weights, biases, bias_gradients) newer than ``net``'s
         self.update_ratios: list[float | None] | None = None
+        self._last_gradients = None        # ∂C/∂b of the latest batch seen in a snapshot
         self.selected_neuron: tuple[int, int] | None = None
         self._shelf: dict[tuple, _Trained] = {}
         self._target_range = None          # (dataset, min, max) of its training targets
@@ -166,6 +167,12 @@ class Experiment(QObject):
         if self.net is None:
             return None
         return self.net.weights, self.net.biases, None
+
+    @property
+    def last_bias_gradients(self):
+        """∂C/∂b of the latest batch a snapshot carried (kept after the run: the diagram shows it);
+        None when the network has not been trained in this window since it was made current."""
+        return self._last_gradients
 
     def target_error(self, cost: str) -> str | None:
         """Whether the training targets suit ``cost`` (their range is computed once per data set)."""
@@ -264,6 +271,7 @@ class Experiment(QObject):
         self.net = net
         self.epochs_trained, self.steps_trained = epochs, steps
         self._snapshot = None
+        self._last_gradients = None
         self.update_ratios = None
         if self.selected_neuron is not None and not self._has_neuron(self.selected_neuron):
             self.selected_neuron = None
@@ -310,6 +318,8 @@ class Experiment(QObject):
     def set_snapshot(self, weights, biases, bias_gradients, update_ratios=None) -> None:
         """Mid-run copies of the parameters (from the training thread), for the views."""
         self._snapshot = (weights, biases, bias_gradients)
+        if bias_gradients is not None:
+            self._last_gradients = bias_gradients
         if update_ratios is not None:
             self.update_ratios = list(update_ratios)
         self.parameters_changed.emit()

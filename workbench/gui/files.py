@@ -156,6 +156,7 @@ class FileActions(QObject):
         exp.set_document(session.name, os.path.abspath(path))
         exp.set_modified(False)
         self._remember(path, recent=True)
+        self.window.status.clear("Ready")       # the previous session's last run is not this one's
         return True
 
     def apply_session(self, session: Session) -> None:
@@ -341,7 +342,12 @@ class FileActions(QObject):
             what, suffix, filter_ = EXPORTS[kind]
         if what == "weights" and exp.net is None:
             return False
-        default = f"{exp.name}{suffix}" if kind == "npz" else f"{exp.name}-{what}{suffix}"
+        if kind in ("png", "view_csv"):
+            from workbench.gui.views.base import export_name
+
+            default = export_name(self.window.current_view(), suffix)
+        else:
+            default = f"{exp.name}{suffix}" if kind == "npz" else f"{exp.name}-{what}{suffix}"
         title = "Save weights" if kind == "npz" else f"Export {what} as {suffix[1:].upper()}"
         path, _ = QFileDialog.getSaveFileName(self.window, title, os.path.join(self._dialog_dir(), default), filter_)
         if not path:

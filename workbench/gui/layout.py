@@ -19,6 +19,18 @@ AREAS = {"left": Area.LeftDockWidgetArea, "right": Area.RightDockWidgetArea,
          "bottom": Area.BottomDockWidgetArea}
 TALL = 950          # from this height on the diagram gets its own row under the plots
 WIDE = 1600         # from this width on the side docks are wider
+FIRST_SHARE = 0.9   # a first launch on a large screen takes this share of it ...
+FIRST_MAX = (1800, 1100)   # ... up to this size
+
+
+def first_launch_size(free: tuple[int, int], current: tuple[int, int]) -> tuple[int, int] | None:
+    """The size a first launch takes on a screen with ``free`` room: ``FIRST_SHARE`` of it, at most
+    ``FIRST_MAX``; None when that is not clearly larger than ``current`` (keep the window as it is)."""
+    width = min(int(free[0] * FIRST_SHARE), FIRST_MAX[0])
+    height = min(int(free[1] * FIRST_SHARE), FIRST_MAX[1])
+    if width <= current[0] + 100 and height <= current[1] + 100:
+        return None
+    return max(width, current[0]), max(height, current[1])
 
 
 class WindowLayout:
@@ -137,7 +149,8 @@ class WindowLayout:
     def fit_screen(self) -> None:
         """A first launch (no saved geometry) whose window, frame included, is larger than the
         screen's free area (a 1280×800 projector) opens maximized, with the default layout laid out
-        for the size it gets, instead of reaching under the panel or off the screen."""
+        for the size it gets, instead of reaching under the panel or off the screen; on a large
+        screen it takes most of it (at most ``FIRST_MAX``), centred."""
         if not settings.value("window/geometry").isEmpty() and self._persist:
             return
         screen = self.screen()
@@ -147,6 +160,12 @@ class WindowLayout:
         if frame.width() > free.width() or frame.height() > free.height():
             self.showMaximized()
             QApplication.processEvents()
+            self._default_dock_sizes()
+            return
+        size = first_launch_size((free.width(), free.height()), (self.width(), self.height()))
+        if size is not None:          # a large screen: most of it, centred, laid out for that size
+            self.resize(*size)
+            self.move(free.center() - self.rect().center())
             self._default_dock_sizes()
 
     def _save_settings(self):

@@ -28,7 +28,7 @@ def layer_colours(n: int, dark: bool) -> list[QColor]:
     """A sequential (viridis) colour per layer, first hidden layer first, readable on the background."""
     import pyqtgraph as pg
 
-    lo, hi = (0.3, 1.0) if dark else (0.0, 0.78)
+    lo, hi = (0.4, 1.0) if dark else (0.0, 0.78)
     cmap = pg.colormap.get("viridis")
     stops = [lo + (hi - lo) * i / max(1, n - 1) for i in range(n)] if n > 1 else [lo]
     return [cmap.map(s, mode=pg.ColorMap.QCOLOR) for s in stops]

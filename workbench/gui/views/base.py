@@ -103,14 +103,20 @@ class View(QWidget):
         if kind == "csv" and self.table() is None:
             QMessageBox.information(self, "Nothing to export", f"The {self.title} view has no numbers to save yet.")
             return False
+        from workbench.gui import settings
+
         suffix = "." + kind
         filter_ = "PNG images (*.png)" if kind == "png" else "CSV tables (*.csv)"
-        default = os.path.join(os.path.expanduser("~"), f"{self.experiment.name}-{self.name}{suffix}")
-        path, _ = QFileDialog.getSaveFileName(self, f"Export {self.title}", default, filter_)
+        folder = settings.value("files/last_dir")       # the folder the window's file dialogs share
+        folder = folder if folder and os.path.isdir(folder) else os.path.expanduser("~")
+        default = os.path.join(folder, export_name(self, suffix))
+        what = "picture" if kind == "png" else "numbers"
+        path, _ = QFileDialog.getSaveFileName(self, f"Export the {self.title} view's {what}", default, filter_)
         if not path:
             return False
         if not path.lower().endswith(suffix):
             path += suffix
+        settings.set_value("files/last_dir", os.path.dirname(os.path.abspath(path)))
         try:
             (write_png if kind == "png" else write_csv)(self, path)
         except (OSError, ValueError) as exc:
@@ -123,6 +129,11 @@ class View(QWidget):
         super().showEvent(event)
         if self._dirty and self._clock is not None:
             self._clock.request()
+
+
+def export_name(view: View, suffix: str) -> str:
+    """The file name an export of ``view`` is offered under: "<session>-<view><suffix>"."""
+    return f"{view.experiment.name}-{view.name}{suffix}"
 
 
 def write_png(view: View, path: str) -> None:

@@ -76,9 +76,10 @@ class CurvesView(PlotView):
             "last 10 points, 0.99 ≈ of the last 100 (a debiased moving average of log10 ‖δˡ‖).  Kept apart\n"
             "for each resolution: per batch 0.9 at first, per epoch 0 (epoch values are averages already).")
         self.smoothing_spin.valueChanged.connect(self._on_smoothing)
-        self.show_raw = QCheckBox("Raw values")
+        self.show_raw = QCheckBox("Raw ‖δ‖")
         self.show_raw.setChecked(True)
-        self.show_raw.setToolTip("Draw the unsmoothed ‖δˡ‖ faintly under the smoothed curves.")
+        self.show_raw.setToolTip("Learning speed: draw the unsmoothed ‖δˡ‖ of every batch faintly under the "
+                                 "smoothed curves (the cost plot always shows every batch).")
         self.show_raw.toggled.connect(self._on_show_raw)
         bar = QHBoxLayout()
         bar.setContentsMargins(0, 0, 0, 0)
@@ -91,7 +92,7 @@ class CurvesView(PlotView):
             for item in (label, widget):
                 bar.addWidget(item)
             bar.addSpacing(4)
-        self._bar_texts += [(self.show_raw, "Raw values", "Raw"), (self.log_cost, "Log cost axis", "Log cost")]
+        self._bar_texts += [(self.show_raw, "Raw ‖δ‖", "Raw"), (self.log_cost, "Log cost axis", "Log cost")]
         for widget in (self.show_raw, self.log_cost):
             bar.addWidget(widget)
             bar.addSpacing(4)

@@ -77,7 +77,9 @@ class DiagramView(View):
             self.diagram.set_architecture(list(exp.architecture["sizes"]), exp.architecture["activations"])
         parameters = exp.parameters()
         if parameters is not None:
-            self.diagram.set_parameters(*parameters)
+            weights, biases, gradients = parameters
+            self.diagram.set_parameters(weights, biases,
+                                        gradients if gradients is not None else exp.last_bias_gradients)
         else:
             self.diagram.clear_parameters()
         self.diagram.set_followed(exp.watch)

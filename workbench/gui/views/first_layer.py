@@ -362,8 +362,8 @@ class FirstLayerView(View):
         if max(metrics.horizontalAdvance(c) for c in captions) > grid.tile_w:     # biases for all or none
             captions = [f"#{j + 1}" for j in range(start, stop)]
         scale = f"{_num(shared)}" if shared is not None else "max |w|"
-        note = (f"{layer_name(1, len(exp.sizes()))} · {shape[0]}×{shape[1]} incoming weights per neuron · " +
-                ("one scale for all tiles" if shared is not None else "each tile on its own max |w|"))
+        note = (f"{layer_name(1, len(exp.sizes()))}: each neuron's {shape[0]}×{shape[1]} incoming weights"
+                + ("" if shared is not None else " · each tile on its own scale"))
         self.columns_box.setEnabled(True)
         self.canvas.set_tiles(tiles, grid, shape, captions, (f"−{scale}", f"+{scale}", note), self.lut)
         self._finish_page(tiles, start, stop, n)
