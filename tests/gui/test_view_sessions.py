@@ -161,3 +161,19 @@ def test_view_numbers_export_from_the_file_menu(qtbot, window, tmp_path, monkeyp
     window.actions["export_view_csv"].trigger()
     text = (tmp_path / "bars.csv").read_text()
     assert text.splitlines()[0].startswith("layer") and len(text.splitlines()) > 2
+
+
+def test_after_a_run_the_diagram_keeps_its_last_gradients_and_a_new_session_clears_the_status(qtbot, window, tmp_path):
+    window.training_panel.epochs.setValue(3)
+    with qtbot.waitSignal(window.training_finished, timeout=20_000):
+        assert window.start_training()
+    window.clock.draw_now()
+    window.diagram.select_neuron(1, 0)
+    assert "(latest batch)" in window.diagram.details_text()
+    assert window.status.position.text()
+    path = tmp_path / "s.wbsession"
+    assert window.files.save_to(str(path))
+    other = _reopen(qtbot, path)
+    assert other.status.position.text() == "" and other.status.state.text() == "Ready"
+    window.files.open_session(str(path))
+    assert window.status.position.text() == ""
