@@ -200,3 +200,11 @@ def test_mosaic_has_one_tile_per_hidden_neuron_and_shows_its_map():
     assert tuple(picture[y + 49, x + 49]) == tuple(lut[maps.scale_indices(np.array([bottom_right]), lo, hi)[0]])
     assert picture[y - 1, x, 3] == 0 and picture[y, x + 50, 3] == 0     # transparent between tiles
     assert mosaic.tile_at(x + 10, y + 10) == 9 and mosaic.tile_at(x + 52, y) is None
+
+
+def test_base_key_is_the_same_for_every_hand_edited_copy_of_a_data_set():
+    key = maps.base_key("spiral:arms=3", "Spiral", 2, 3, 500)
+    assert maps.base_key("spiral:arms=3", "Spiral", 2, 3, 503, added=5, removed=2) == key
+    assert maps.base_key("spiral:arms=3", "Spiral", 2, 3, 501) != key            # other data, same spec
+    assert maps.base_key("spiral:arms=2", "Spiral", 2, 3, 500) != key
+    assert maps.base_key("spiral:arms=3", "Spiral", 2, 2, 500) != key

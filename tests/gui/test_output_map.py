@@ -9,6 +9,7 @@ import pyqtgraph as pg
 import pytest
 from PySide6.QtCore import QPoint, QPointF, Qt
 from PySide6.QtGui import QColor, QImage, QPalette
+from PySide6.QtWidgets import QApplication
 
 from workbench.core import maps
 from workbench.core.network import Network
@@ -16,7 +17,8 @@ from workbench.data import Dataset, Split, load_dataset
 from workbench.gui.experiment import Experiment
 from workbench.gui.frame_clock import FrameClock
 from workbench.gui.views.base import write_csv, write_png
-from workbench.gui.views.output_map import EMPTY_TEXT, NAN_TEXT, NO_NETWORK_TEXT, OutputMapView
+from workbench.data.drawn import MAX_POINTS
+from workbench.gui.views.output_map import CONTRIB_ENTRY, EMPTY_TEXT, NAN_TEXT, NO_NETWORK_TEXT, OutputMapView
 from workbench.gui.views.output_map_parts import class_colours
 
 from tests.gui.wb_fixtures import isolated_settings, no_leaked_threads, open_window  # noqa: F401
@@ -184,7 +186,7 @@ def test_every_hidden_neuron_has_a_thumbnail_that_a_click_enlarges(view, experim
     assert panel.isVisible()
     assert len(panel.mosaic.cells) == 8 == sum(net.sizes[1:-1])
     texts = [label.text() for label in panel.labels]
-    assert "Hidden 1 (tanh, 5 neurons)" in texts and "Hidden 2 (relu, 3 neurons)" in texts
+    assert "Hidden 1 · tanh · 5" in texts and "Hidden 2 · relu · 3" in texts
     assert texts.count("#1") == 2 and "#5" in texts
     assert panel.image.image.shape[:2] == panel.mosaic.shape
     centre = panel.mapFromScene(panel.tile_centre(2, 1))
@@ -399,3 +401,144 @@ def test_in_the_window_the_tab_draws_a_live_map(qtbot):
     qtbot.waitUntil(lambda: view.image.isVisible() and not view.is_dirty(), timeout=5000)
     assert pixel(view, 0.9, 0.0) == tuple(view.map_lut[255])
     window.set_modified(False)
+
+
+# ---------------------------------------------------------------------- fitting the window
+def spiral_and_net():
+    ds = load_dataset("spiral:arms=3")
+    net = Network.create([2, 16, 16, 3], ["tanh", "tanh", "softmax"], "log-likelihood",
+                         rng=np.random.default_rng(0))
+    return ds, net
+
+
+def assert_fits(view):
+    """Nothing of the plot is wider than its canvas; the thumbnail headers fit their panel."""
+    QApplication.processEvents()          # the layouts settle
+    width = view.canvas.width()
+    assert view.canvas.ci.effectiveSizeHint(Qt.SizeHint.MinimumSize).width() <= width
+    for item in (view.plot, view.plot.vb, view.legend, view.plot_title):
+        assert item.sceneBoundingRect().right() <= width + 0.5, item
+    panel = view.thumbs
+    if panel.isVisible():
+        for label in panel.labels:
+            right = panel.mapFromScene(label.sceneBoundingRect()).boundingRect().right()
+            assert right <= panel.viewport().width(), label.text()
+
+
+@pytest.mark.parametrize("width", [420, 600, 1300])
+def test_with_neuron_maps_the_plot_fits_its_canvas(qtbot, experiment, width):
+    view = OutputMapView(experiment)
+    qtbot.addWidget(view)
+    view.resize(width, 620)
+    view.show()
+    qtbot.waitExposed(view)
+    ds, net = spiral_and_net()
+    load(experiment, ds, net)
+    for _ in range(2):
+        view.refresh()
+    assert view.thumbs.isVisible()
+    assert [label.text() for label in view.thumbs.labels if not label.text().startswith("#")] == \
+        ["Hidden 1 · tanh · 16", "Hidden 2 · tanh · 16"]
+    assert_fits(view)
+    (x0, x1), _ = view.plot.vb.viewRange()
+    assert x0 <= ds.train.X[:, 0].min() and x1 >= ds.train.X[:, 0].max()     # all the data is in view
+    view.thumbs_box.setChecked(False)
+    view.refresh()
+    assert_fits(view)
+    view.thumbs_box.setChecked(True)
+    view.refresh()
+    assert_fits(view)
+
+
+# ---------------------------------------------------------------------- data sets, drawing, the plane
+def classes_set(names, n_inputs=2, n=30, name="Other"):
+    rng = np.random.default_rng(1)
+    labels = np.arange(n) % len(names)
+    return Dataset(name, name.lower(), "classification",
+                   {"train": Split(rng.normal(size=(n, n_inputs)).astype(np.float32),
+                                   np.eye(len(names), dtype=np.float32)[labels], labels)},
+                   [f"f{i}" for i in range(n_inputs)], ["class"], class_names=list(names))
+
+
+def test_the_class_chooser_is_refilled_for_every_data_set(view, experiment):
+    ds, net = spiral_and_net()
+    load(experiment, ds, net)
+    view.refresh()
+    items = lambda: [view.class_combo.itemText(i) for i in range(view.class_combo.count())]  # noqa: E731
+    assert items() == ["arm 1", "arm 2", "arm 3"] and view.class_combo.isVisible()
+    load(experiment, classes_set([str(d) for d in range(10)], n_inputs=784, name="Digits"))
+    view.refresh()
+    assert items() == [] and not view.class_combo.isVisible() and not view.class_label.isVisible()
+    assert not view.hint.isVisible() and "784" in view.note.text()
+    load(experiment, classes_set(["setosa", "versicolor", "virginica"], n_inputs=4, name="Iris"))
+    view.refresh()
+    assert items() == [] and not view.class_combo.isVisible()
+    load(experiment, classes_set(["left", "right"]))
+    view.refresh()
+    assert items() == ["left", "right"] and view.class_combo.isVisible() and "“left”" in view.hint.text()
+    big = classes_set(["p", "q"], n=MAX_POINTS, name="Big")
+    load(experiment, big)
+    view.refresh()
+    assert not view.class_combo.isVisible() and "Drawing is for small data sets" in view.hint.text()
+    assert view.hint.isVisible() and not view.add_point(0.0, 0.0)
+
+
+def covers(view):
+    """Whether the map's image covers the whole visible plot area."""
+    (x0, x1), (y0, y1) = view.plot.vb.viewRange()
+    rect = view.image.mapRectToParent(view.image.boundingRect())
+    return rect.left() <= x0 and rect.right() >= x1 and rect.top() <= y0 and rect.bottom() >= y1
+
+
+def test_drawing_never_moves_the_plane_and_undo_returns_the_same_view(view, experiment, qtbot):
+    ds, net = spiral_and_net()
+    load(experiment, ds, net)
+    view.refresh()
+    first = view.plot.vb.viewRange()
+    grid = view._grid.bounds
+    assert covers(view)
+    (x0, x1), (y0, y1) = first
+    corners = [(x0 + 0.02 * (x1 - x0), y0 + 0.02 * (y1 - y0)), (x1 - 0.02 * (x1 - x0), y1 - 0.02 * (y1 - y0)),
+               (x0 + 0.02 * (x1 - x0), y1 - 0.02 * (y1 - y0))]
+    for x, y in corners:                    # near the edges, outside the data's own range
+        qtbot.mouseClick(view.canvas.viewport(), Qt.MouseButton.LeftButton, pos=widget_pos(view, x, y))
+        view.refresh()
+        assert view.plot.vb.viewRange() == first and covers(view)
+    assert len(experiment.dataset.train) == len(ds.train) + 3
+    assert tuple(experiment.dataset.train.X[-1]) == pytest.approx(corners[-1], abs=0.05)
+    for _ in corners:
+        experiment.undo_stack.undo()
+        view.refresh()
+        assert view.plot.vb.viewRange() == first
+    assert experiment.dataset is ds and view._grid.bounds == grid and covers(view)
+    view.resize(700, 640)                   # a new shape: the plane widens, the map still covers it
+    qtbot.wait(20)
+    view.refresh()
+    assert covers(view)
+    load(experiment, square_set(), sigmoid_net())     # other data: a plane of its own
+    view.refresh()
+    assert view.plot.vb.viewRange()[0][1] < 2 and covers(view)
+
+
+def test_the_faint_contribution_curves_have_a_legend_entry(view, experiment):
+    load(experiment, load_dataset("sine:points=100"), one_d_net())
+    view.refresh()
+    labels = lambda: [label.text for _, label in view.legend.items]  # noqa: E731
+    assert CONTRIB_ENTRY in labels()
+    view.contrib_box.setChecked(False)
+    view.refresh()
+    assert CONTRIB_ENTRY not in labels() and not any(c.isVisible() for c in view.contrib_curves)
+    view.contrib_box.setChecked(True)
+    view.refresh()
+    assert labels().count(CONTRIB_ENTRY) == 1
+    sample = next(s for s, label in view.legend.items if label.text == CONTRIB_ENTRY)
+    qtbot_click = pg.QtCore.QPointF(5, 5)
+    event = type("Click", (), {"button": lambda self: Qt.MouseButton.LeftButton, "accept": lambda self: None,
+                               "pos": lambda self: qtbot_click})()
+    sample.mouseClickEvent(event)           # a click on the entry hides the curves like the checkbox
+    assert not view.contrib_box.isChecked()
+    view.refresh()
+    assert CONTRIB_ENTRY not in labels()
+    load(experiment, square_set(outputs=1), sigmoid_net())
+    view.refresh()
+    assert CONTRIB_ENTRY not in labels()

@@ -28,7 +28,7 @@ LUT_SIZE = 256
 TRANSPARENT = LUT_SIZE    # index of the transparent entry that ``Mosaic`` appends to a table
 
 __all__ = [
-    "RESOLUTION", "CURVE_POINTS", "MARGIN", "Grid", "plane_bounds", "line_bounds", "inside", "grid_points",
+    "RESOLUTION", "CURVE_POINTS", "MARGIN", "Grid", "base_key", "plane_bounds", "line_bounds", "inside", "grid_points",
     "line_points", "MapEvaluator", "parameters_finite", "output_scale", "activation_scale",
     "diverging_lut", "wash", "scale_indices", "threshold_indices", "band_indices", "lut_colours",
     "normalise_probabilities", "blend_classes", "argmax_colours", "output_colours", "output_names",
@@ -47,6 +47,15 @@ def _range(values: np.ndarray, margin: float) -> tuple[float, float]:
     if span <= 1e-12 * max(1.0, abs(lo), abs(hi)):
         return lo - 1.0, hi + 1.0
     return lo - margin * span, hi + margin * span
+
+
+def base_key(spec: str, name: str, n_inputs: int, n_outputs: int, n_points: int,
+             added: int = 0, removed: int = 0) -> tuple:
+    """What identifies the data set a plane was fitted to, the same for every hand-edited copy of it:
+    its spec, name and shape with the size it had before ``added`` points were drawn and ``removed``
+    taken away (``n_points``: all its points now).  The plane is fitted once per key, so drawing
+    never moves it and undoing every edit returns the very same view."""
+    return str(spec), str(name), int(n_inputs), int(n_outputs), int(n_points) - int(added) + int(removed)
 
 
 def plane_bounds(X: np.ndarray, margin: float = MARGIN) -> tuple[float, float, float, float]:

@@ -12,9 +12,9 @@ from __future__ import annotations
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QRectF, Qt
+from PySide6.QtCore import QEvent, QRectF, Qt
 from PySide6.QtGui import QColor, QPalette
-from PySide6.QtWidgets import (QCheckBox, QComboBox, QDoubleSpinBox, QHBoxLayout, QLabel, QPushButton, QSizePolicy,
+from PySide6.QtWidgets import (QComboBox, QDoubleSpinBox, QHBoxLayout, QLabel, QPushButton, QSizePolicy,
                                QVBoxLayout, QWidget)
 
 from workbench.core import maps
@@ -23,17 +23,17 @@ from workbench.data.errors import DataError
 from workbench.gui.palette import WATCH_COLOURS, is_dark
 from workbench.gui.views.base import EmptyNote
 from workbench.gui.views.flow import FlowLayout
-from workbench.gui.views.output_map_parts import (DataPoints, ThumbnailPanel, cannot_draw, class_colours,
-                                                  curve_pool, drawing_hint, neuron_name, rgb)
+from workbench.gui.views.output_map_parts import (NAN_TEXT, NO_NETWORK_TEXT, DataPoints, ThumbnailPanel,  # noqa: F401
+                                                  cannot_draw, class_colours, curve_pool, drawing_hint,
+                                                  faint_pens, fit_to_canvas, legend_entry, map_parameters,
+                                                  neuron_name, option_boxes, refill, rgb)
 from workbench.gui.views.plotkit import PlotCanvas, PlotView, add_plot, grid_axes, style_plot, theme_plot
 from workbench.gui.worker import gui_priority
 
 EMPTY_TEXT = "Load 2-D or 1-D data to see the output map."
-NO_NETWORK_TEXT = "The map appears once there is a network: press Train (or Reset Weights) to create one."
-NAN_TEXT = ("The network's weights are not finite (the run diverged), so it has no map. "
-            "Reset the weights or lower the learning rate and train again.")
 WASH = 0.3                # the map's colours move this far towards the background (the points stand out)
 REMOVE_RADIUS_PX = 10.0
+CONTRIB_ENTRY = "w·a of hidden neurons"
 
 
 class OutputMapView(PlotView):
@@ -49,6 +49,7 @@ class OutputMapView(PlotView):
         self._dataset = None
         self._grid: maps.Grid | None = None
         self._bounds: tuple | None = None            # the plane (or 1-D: x and y ranges) the data needs
+        self._plane_key: tuple | None = None         # the base data set the plane was fitted to
         self._evaluator: maps.MapEvaluator | None = None
         self._acts: list[np.ndarray] | None = None   # the latest forward pass: a¹…aᴸ, each (m, n)
         self._names: list[str] = []
@@ -63,19 +64,7 @@ class OutputMapView(PlotView):
 
     # ------------------------------------------------------------------ construction
     def _build(self):
-        self.discretize = QCheckBox("&Discretize")
-        self.discretize.setToolTip("Hard edges: the most likely class (or output ≥ the middle of its scale; "
-                                   "regression: nine bands) instead of a smooth blend.")
-        self.held_out = QCheckBox("&Validation/test points")
-        self.held_out.setChecked(True)
-        self.held_out.setToolTip("Show the validation and test points (hollow) beside the training points (filled).")
-        self.thumbs_box = QCheckBox("&Neuron maps")
-        self.thumbs_box.setChecked(True)
-        self.thumbs_box.setToolTip("Each hidden neuron's activation over the input plane; click one to see it large.")
-        self.contrib_box = QCheckBox("&Contributions")
-        self.contrib_box.setChecked(True)
-        self.contrib_box.setToolTip("Each last-hidden neuron's weighted contribution wⱼ·aⱼ(x) to the output: "
-                                    "their sum plus the output bias is the output's weighted input z.")
+        self.discretize, self.held_out, self.thumbs_box, self.contrib_box = option_boxes()
         self.class_label = QLabel("C&lick adds:")
         self.class_combo = QComboBox()
         self.class_combo.setToolTip("The class a click adds; Shift-click adds the next class.")
@@ -124,6 +113,9 @@ class OutputMapView(PlotView):
         self.points = DataPoints(self.plot, self.legend)
         self.train_scatter, self.held_scatter = self.points.train, self.points.held
         self.canvas.scene().sigMouseClicked.connect(self._on_click)
+        self.canvas.installEventFilter(self)           # the header follows the canvas' own width
+        self.contrib_sample = pg.PlotDataItem()        # the legend's entry for the faint curves
+        self.contrib_sample.visibleChanged.connect(self._on_contrib_entry)
         vb.sigRangeChanged.connect(self.mark_dirty)    # a resize widens the plane: a new grid
 
         self.thumbs = ThumbnailPanel()
@@ -150,6 +142,15 @@ class OutputMapView(PlotView):
 
     _titles = ("",)
 
+    def eventFilter(self, obj, event):  # noqa: N802 - Qt override
+        if obj is self.canvas and event.type() == QEvent.Type.Resize:
+            self._arrange()            # showing the neuron maps narrows the canvas, not the view
+        return super().eventFilter(obj, event)
+
+    def _arrange(self, force: bool = False):
+        super()._arrange(force)           # the header for the canvas' width, then the plot as wide
+        fit_to_canvas(self.canvas, self.legend)
+
     def _apply_theme(self):
         pal = self.palette()
         self._dark = is_dark(pal)
@@ -161,6 +162,9 @@ class OutputMapView(PlotView):
         low, high = class_colours(self._dark, 2)
         self.neuron_lut = maps.diverging_lut(rgb(low), self._bg, rgb(high))
         self.map_lut = maps.wash(self.neuron_lut, self._bg, WASH)
+        faint = QColor(WATCH_COLOURS[0])
+        faint.setAlpha(160)
+        self.contrib_sample.setPen(pg.mkPen(faint, width=1.5))
         self._data_dirty = True
         self.mark_dirty()
         self._arrange(force=True)
@@ -170,6 +174,10 @@ class OutputMapView(PlotView):
         self._data_dirty = True           # new data, or options the points and legend follow
         self.mark_dirty()
 
+    def _on_contrib_entry(self):
+        if not self.contrib_sample.isVisible():      # a click on the legend entry hides the curves
+            self.contrib_box.setChecked(False)
+
     def show_neuron(self, neuron: tuple[int, int] | None) -> None:
         """Show hidden neuron (layer, index) — layers counted from 1 — large in the main map, or
         the output again (None)."""
@@ -178,16 +186,18 @@ class OutputMapView(PlotView):
 
     # ------------------------------------------------------------------ data: plane, points, controls
     def _rebuild_data(self, ds):
-        previous, self._dataset = self._dataset, ds
+        self._dataset = ds
         self._colours = class_colours(self._dark, max(2, ds.n_classes or 2))
         self._map_classes = maps.wash(np.array([rgb(c) for c in self._colours], dtype=np.uint8), self._bg, WASH)
         self._mode = "plane" if ds.n_inputs == 2 else "line"
         X = np.concatenate([s.X for s in ds.splits.values()])
         Y = np.concatenate([s.Y[:, :1] for s in ds.splits.values()])
         xy = X if self._mode == "plane" else np.concatenate([X, Y], axis=1)
-        kept = (self._bounds is not None and previous is not None and previous.spec == ds.spec
-                and previous.n_inputs == ds.n_inputs and maps.inside(xy, self._bounds))
-        if not kept:                  # an edit inside the plane keeps it (the map does not jump)
+        p = ds.params
+        key = maps.base_key(ds.spec, ds.name, ds.n_inputs, ds.n_outputs, len(xy),
+                            int(p.get("points_added", 0) or 0), int(p.get("points_removed", 0) or 0))
+        if key != self._plane_key:    # fitted once per data set: drawing and undoing never move it
+            self._plane_key = key
             vb = self.plot.vb
             if self._mode == "plane":
                 self._bounds = maps.plane_bounds(X)
@@ -212,11 +222,10 @@ class OutputMapView(PlotView):
         self._set_controls(ds)
 
     def _fit_grid(self) -> None:
-        """The grid over the plotted plane: the data's range with a margin, widened along one axis to
-        the plot's shape when the axes keep equal scales."""
-        vb = self.plot.vb
-        (x0, x1), (y0, y1) = vb.viewRange()
-        bounds = (x0, x1, y0, y1) if vb.state["aspectLocked"] else self._bounds
+        """The grid over the whole visible plane: the data's range with a margin, widened along one
+        axis to the plot's shape when the axes keep equal scales."""
+        (x0, x1), (y0, y1) = self.plot.vb.viewRange()
+        bounds = (x0, x1, y0, y1)
         tol = 1e-6 * max(abs(b) for b in bounds + self._bounds) + 1e-12
         if self._grid is None or max(abs(a - b) for a, b in zip(bounds, self._grid.bounds)) > tol:
             self._grid = maps.grid_points(bounds)
@@ -224,23 +233,23 @@ class OutputMapView(PlotView):
             self.image.setRect(QRectF(*self._grid.pixel_rect()))
 
     def _set_controls(self, ds):
-        classification, plane = ds.is_classification, self._mode == "plane"
+        """The drawing row and options for ``ds`` (None: data the map cannot show): the class
+        chooser refilled with its classes, hidden where drawing is impossible (the hint says why)."""
+        shown = ds is not None and self._mode != "empty"
+        drawable = shown and cannot_draw(ds) is None
+        classification, plane = shown and ds.is_classification, self._mode == "plane"
         names = (ds.class_names or []) if classification else []
-        if [self.class_combo.itemText(i) for i in range(self.class_combo.count())] != names:
-            chosen = self.class_combo.currentIndex()
-            self.class_combo.blockSignals(True)
-            self.class_combo.clear()
-            self.class_combo.addItems(names)
-            if self._pending_class is not None and self._pending_class < len(names):
-                chosen, self._pending_class = self._pending_class, None
-            self.class_combo.setCurrentIndex(chosen if 0 <= chosen < len(names) else 0)
-            self.class_combo.blockSignals(False)
-        self.class_label.setVisible(classification)
-        self.class_combo.setVisible(classification)
-        self.target_spin.setVisible(plane and not classification and ds.n_outputs == 1)
+        self._pending_class = refill(self.class_combo, names, self._pending_class)
+        self.class_label.setVisible(drawable and classification)
+        self.class_combo.setVisible(drawable and classification)
+        self.target_spin.setVisible(drawable and plane and not classification)
         self.thumbs_box.setVisible(plane)
-        self.contrib_box.setVisible(not plane)
+        self.contrib_box.setVisible(self._mode == "line")
         self.discretize.setVisible(plane)
+        self.held_out.setVisible(shown)
+        self.hint.setVisible(shown)
+        if not shown:
+            self.back.hide()
         self._update_hint()
 
     def drawable(self) -> str | None:
@@ -325,22 +334,6 @@ class OutputMapView(PlotView):
         if note is not None or banner is not None:
             self.back.hide()
 
-    def _network(self, ds):
-        """(weights, biases, activation names) to map, or why there is no map (a sentence)."""
-        net = self.experiment.net
-        if net is None:
-            return NO_NETWORK_TEXT
-        if net.sizes[0] != ds.n_inputs:
-            return (f"The network has {net.sizes[0]} input(s) but the data has {ds.n_inputs}; "
-                    "the map appears once they match.")
-        params = self.experiment.parameters()
-        weights, biases = params[0], params[1]
-        if [w.shape for w in weights] != [w.shape for w in net.weights]:
-            weights, biases = net.weights, net.biases
-        if not maps.parameters_finite(weights, biases):
-            return NAN_TEXT
-        return weights, biases, net.activations
-
     def draw(self):
         with gui_priority():
             ds = self.experiment.dataset
@@ -348,13 +341,14 @@ class OutputMapView(PlotView):
                 self._mode, self._dataset, self._acts = "empty", ds, None
                 self._show(EMPTY_TEXT if ds is None else
                            f"The output map needs data with 1 or 2 inputs; {ds.name} has {ds.n_inputs}.")
-                self._update_hint()
+                self._plane_key = None
+                self._set_controls(None)          # no chooser of the previous data's classes
                 self._data_dirty = True
                 return
             if self._data_dirty or ds is not self._dataset:
                 self._data_dirty = False
                 self._rebuild_data(ds)
-            found = self._network(ds)
+            found = map_parameters(self.experiment, ds)
             if isinstance(found, str):
                 self._acts = None
                 self._show(None, found)
@@ -431,15 +425,12 @@ class OutputMapView(PlotView):
         shown = self.contrib_box.isChecked() and len(acts) > 1 and k == 1
         self.contrib_box.setEnabled(len(acts) > 1 and k == 1)
         contrib = maps.contributions(acts[-2], np.asarray(weights[-1])[:, 0]) if shown else np.empty((len(x), 0))
-        faint = []
-        for j in range(contrib.shape[1]):
-            colour = QColor(WATCH_COLOURS[j % len(WATCH_COLOURS)])
-            colour.setAlpha(120)
-            faint.append(pg.mkPen(colour, width=1))
-        curve_pool(self.plot, self.contrib_curves, contrib.shape[1], faint)
+        curve_pool(self.plot, self.contrib_curves, contrib.shape[1], faint_pens(contrib.shape[1]))
         for j, curve in enumerate(self.contrib_curves):
             curve.setData(x, contrib[:, j])
         self._contrib = contrib
+        if legend_entry(self.legend, self.contrib_sample, CONTRIB_ENTRY, shown):
+            self._arrange(force=True)
         what = ", ".join(self.output_names(ds, k))
         self._set_title(f"Network output {what} over {ds.feature_names[0]}" +
                         (" with each neuron's contribution wⱼ·aⱼ (faint)" if shown else ""), f"Output {what}")

@@ -1,5 +1,6 @@
-"""Parts of the Output map view: its class colours, the data points on its plot, a pool of curves
-and the thumbnail panel of hidden-neuron maps."""
+"""Parts of the Output map view: its option boxes, class colours, the network it maps, the data
+points on its plot, a pool of curves, its legend and canvas fitting, and the thumbnail panel of
+hidden-neuron maps."""
 
 from __future__ import annotations
 
@@ -7,12 +8,13 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QRectF, Qt, Signal
 from PySide6.QtGui import QColor, QFont, QTransform
-from PySide6.QtWidgets import QGraphicsItem, QGraphicsRectItem, QGraphicsSimpleTextItem
+from PySide6.QtWidgets import QCheckBox, QGraphicsItem, QGraphicsRectItem, QGraphicsSimpleTextItem
 
 from workbench.core import maps
 from workbench.core.names import layer_name
 from workbench.data.drawn import MAX_POINTS
 from workbench.gui.palette import WATCH_COLOURS
+from workbench.gui.views.base import NO_NETWORK_YET
 from workbench.gui.views.plotkit import PlotCanvas
 
 #: Class colours in the order of the Data panel's preview (matplotlib's tab10), and lighter ones for a
@@ -23,6 +25,99 @@ DARK_CLASSES = ["#5aa9ff", "#ffa040", "#5fd35f", "#ff6b6b", "#c49cff", "#d2a27a"
                 "#e0e060", "#4fe0f0"]
 MAX_THUMBNAILS = 64       # per hidden layer
 THUMBS_TIP = "Each hidden neuron's activation over the input plane; click one to see it large."
+NO_NETWORK_TEXT = f"{NO_NETWORK_YET} and see its map of the input plane."
+NAN_TEXT = ("The network's weights are not finite (the run diverged), so it has no map. "
+            "Reset the weights or lower the learning rate and train again.")
+
+
+def option_boxes() -> tuple[QCheckBox, QCheckBox, QCheckBox, QCheckBox]:
+    """The view's options: Discretize, Validation/test points, Neuron maps, Contributions."""
+    boxes = []
+    for text, checked, tip in (
+            ("&Discretize", False, "Hard edges: the most likely class (or output ≥ the middle of its scale; "
+                                   "regression: nine bands) instead of a smooth blend."),
+            ("&Validation/test points", True,
+             "Show the validation and test points (hollow) beside the training points (filled)."),
+            ("&Neuron maps", True, THUMBS_TIP),
+            ("&Contributions", True, "Each last-hidden neuron's weighted contribution wⱼ·aⱼ(x) to the output: "
+                                     "their sum plus the output bias is the output's weighted input z.")):
+        box = QCheckBox(text)
+        box.setChecked(checked)
+        box.setToolTip(tip)
+        boxes.append(box)
+    return tuple(boxes)
+
+
+def refill(combo, names: list[str], pending: int | None) -> int | None:
+    """Fill the class chooser ``combo`` with ``names`` unless it holds them already (the choice
+    stays where it can; a stored choice ``pending`` is taken once the names have it).  Returns
+    the choice still pending."""
+    if [combo.itemText(i) for i in range(combo.count())] != names:
+        chosen = combo.currentIndex()
+        combo.blockSignals(True)
+        combo.clear()
+        combo.addItems(names)
+        if pending is not None and pending < len(names):
+            chosen, pending = pending, None
+        combo.setCurrentIndex(chosen if 0 <= chosen < len(names) else 0)
+        combo.blockSignals(False)
+    return pending
+
+
+def map_parameters(experiment, ds):
+    """(weights, biases, activation names) of the experiment's network to map over ``ds``, or why
+    there is no map (a sentence)."""
+    net = experiment.net
+    if net is None:
+        return NO_NETWORK_TEXT
+    if net.sizes[0] != ds.n_inputs:
+        return (f"The network has {net.sizes[0]} input(s) but the data has {ds.n_inputs}; "
+                "the map appears once they match.")
+    params = experiment.parameters()
+    weights, biases = params[0], params[1]
+    if [w.shape for w in weights] != [w.shape for w in net.weights]:
+        weights, biases = net.weights, net.biases
+    if not maps.parameters_finite(weights, biases):
+        return NAN_TEXT
+    return weights, biases, net.activations
+
+
+def faint_pens(n: int) -> list:
+    """Thin translucent pens of the n contribution curves."""
+    pens = []
+    for j in range(n):
+        colour = QColor(WATCH_COLOURS[j % len(WATCH_COLOURS)])
+        colour.setAlpha(120)
+        pens.append(pg.mkPen(colour, width=1))
+    return pens
+
+
+def legend_entry(legend, sample, text: str, shown: bool) -> bool:
+    """Put ``sample`` (an item not on the plot) into ``legend`` as ``text`` while ``shown``, else
+    take it out; returns whether the legend changed."""
+    entered = any(s.item is sample for s, _ in legend.items)
+    if shown == entered:
+        return False
+    if shown:
+        sample.blockSignals(True)
+        sample.show()                 # a click on the entry may have hidden it
+        sample.blockSignals(False)
+        legend.addItem(sample, text)
+    else:
+        legend.removeItem(sample)
+    return True
+
+
+def fit_to_canvas(canvas, legend) -> None:
+    """The plot's layout as wide as its canvas after its header changed: pyqtgraph's layout keeps
+    its cached minimum width (the header's previous one) until invalidated, and a canvas narrower
+    than that minimum cuts the plot off on the right."""
+    header = legend.parentLayoutItem()
+    if header is not None:
+        header.invalidate()
+    canvas.ci.layout.invalidate()
+    if canvas.ci.geometry() != canvas.range:
+        canvas.ci.setGeometry(canvas.range)
 
 
 def class_colours(dark: bool, n: int) -> list[QColor]:
@@ -39,6 +134,13 @@ def rgb(colour: QColor) -> tuple[int, int, int]:
 def neuron_name(layer: int, j: int, activations: list[str]) -> str:
     """"Hidden 2 #3 (tanh)" for neuron j (0-based) of layer ``layer`` (the first hidden is 1)."""
     return f"{layer_name(layer, len(activations) + 1)} #{j + 1} ({activations[layer - 1]})"
+
+
+def block_header(layer: int, n_layers: int, activation: str, width: int, shown: int) -> str:
+    """A thumbnail block's header, short enough for the narrowest panel: "Hidden 1 · tanh · 16",
+    or "Hidden 1 · relu · 64 of 100" when only the first ``shown`` of ``width`` neurons have one."""
+    count = f"{shown} of {width}" if shown < width else f"{width}"
+    return f"{layer_name(layer, n_layers)} · {activation} · {count}"
 
 
 def cannot_draw(ds) -> str | None:
@@ -204,9 +306,8 @@ class ThumbnailPanel(PlotCanvas):
         font.setPointSizeF(7.5)
         texts = [(x, y, f"#{j + 1}") for _layer, j, x, y in self.mosaic.cells]
         for layer, x, y in self.mosaic.headers:
-            width, n = widths[layer - 1], shown[layer - 1]
-            texts.append((x, y, f"{layer_name(layer, n_layers)} ({self._activations[layer - 1]}, "
-                          + (f"first {n} of {width})" if n < width else f"{width} neurons)")))
+            texts.append((x, y, block_header(layer, n_layers, self._activations[layer - 1],
+                                             widths[layer - 1], shown[layer - 1])))
         for x, y, text in texts:         # plain text items: a tenth of pg.TextItem's painting time
             label = QGraphicsSimpleTextItem(text)
             label.setFont(font)
