@@ -7,9 +7,12 @@ import numpy as np
 import pytest
 
 from workbench.core import Network
-from workbench.core.evaluation import (cell_items, class_scores, classify, confusion_matrix, evaluation_message,
+from workbench.core.evaluation import (cell_items, cell_sentence, class_names, class_scores, classify,
+                                       confusion_matrix, confusion_table, data_identity, evaluation_message,
                                        forward, overall_accuracy, parameters_finite, per_class_accuracy,
-                                       predicted_classes, regression_errors, shading, top_k)
+                                       predicted_classes, raw_inputs, regression_errors, regression_table, shading,
+                                       standardised, target_names, top_k, valid_settings)
+from workbench.data import load_dataset
 
 # Five items of three classes, softmax outputs.
 OUTPUTS = np.array([[0.7, 0.2, 0.1],    # true 0 -> 0
@@ -114,3 +117,46 @@ def test_the_evaluate_sentence_is_the_command_lines():
     assert evaluation_message("MNIST", "test", 10000, 0.12345, 0.9512) == \
         "MNIST, test split (10000 items): cost 0.1235, accuracy 95.12%"
     assert evaluation_message("sine", "test", 20, float("nan"), None) == "sine, test split (20 items): cost —"
+
+
+def test_data_identity_tells_another_data_set_from_the_same_one_resized():
+    spiral = data_identity(load_dataset("spiral:arms=3"))
+    assert spiral == data_identity(load_dataset("spiral:arms=3,points=300,noise=0.2"))     # same classes
+    assert spiral != data_identity(load_dataset("spiral:arms=4"))                          # other classes
+    assert spiral != data_identity(load_dataset("circle"))
+    assert data_identity(None) is None
+
+
+def test_cell_sentence_and_the_csv_tables():
+    matrix = np.array([[1, 2], [0, 3]])
+    assert cell_sentence(["a", "b"], matrix, 0, 1) == "True a, predicted b: 2 items (66.7 % of the true a)"
+    assert cell_sentence(["a", "b"], np.zeros((2, 2), dtype=int), 1, 1) == "True b, predicted b: 0 items"
+    header, rows = confusion_table(matrix, ["a", "b"])
+    assert header == ["true \\ predicted", "a", "b", "per-class accuracy"]
+    assert rows == [["a", 1, 2, pytest.approx(1 / 3)], ["b", 0, 3, 1.0], ["all", 1, 5, pytest.approx(4 / 6)]]
+    header, rows = regression_table(np.array([[1.0], [2.0]]), np.array([[1.5], [2.5]]), ["y"])
+    assert header == ["target y", "prediction y"] and rows == [[1.0, 1.5], [2.0, 2.5]]
+
+
+def test_names_fall_back_to_numbers_when_they_do_not_match():
+    ds = load_dataset("spiral:arms=3")
+    assert class_names(ds, 3) == list(ds.class_names) and class_names(ds, 2) == ["0", "1"]
+    assert target_names(ds, 2) == ["output 1", "output 2"]
+
+
+def test_standardised_and_raw_inputs_are_inverse():
+    rng = np.random.default_rng(0)
+    X = rng.random((5, 3))
+    stats = (np.array([0.5, 1.0, 2.0]), np.array([2.0, 0.0, 0.5]))     # a constant feature: std 0
+    np.testing.assert_allclose(raw_inputs(standardised(X, stats), stats), X)
+    np.testing.assert_allclose(standardised(X, stats)[:, 0], (X[:, 0] - 0.5) / 2.0)
+    assert standardised(X, None) is X and raw_inputs(X, None) is X
+
+
+def test_valid_settings_keep_only_good_values():
+    good = {"split": "test", "cell": [2, 1], "normalise": False, "output": 1}
+    assert valid_settings(good) == {"split": "test", "cell": (2, 1), "normalise": False, "output": 1}
+    assert valid_settings({"cell": None}) == {"cell": None}
+    for bad in ({"split": "nope", "cell": "x", "normalise": 3, "output": -1}, {"cell": [1, True]},
+                {"cell": [1, 2, 3], "output": True}, {"cell": [1, 10_000]}, None, [], "x"):
+        assert valid_settings(bad) == {}

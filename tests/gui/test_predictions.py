@@ -7,7 +7,7 @@ import csv
 import numpy as np
 import pytest
 from PySide6.QtCore import QPoint, Qt
-from PySide6.QtGui import QColor, QPalette
+from PySide6.QtGui import QColor, QFontMetrics, QPalette
 
 from workbench.core import Network
 from workbench.core.digits import centre_of_mass
@@ -214,21 +214,42 @@ def test_evaluate_on_test_prints_the_command_line_sentence(qtbot, exp):
     assert view.table()[1][-1][1:4] == [1, 2, 1]
 
 
-def test_without_a_test_split_evaluate_says_so_and_the_split_is_disabled(qtbot):
+def test_without_a_test_split_evaluate_is_disabled_and_says_why(qtbot):
     e = Experiment()
     e.set_dataset(tiny_dataset(test=False), "tiny")
     e.adopt_network(identity_net())
     view = make_view(qtbot, e)
-    text = view.evaluate_on_test()
-    assert text == "tiny has no test split to evaluate on; give it a test share in the Data panel."
+    why = "tiny has no test split; give it a test share in the Data panel."
+    assert not view.evaluate_button.isEnabled() and view.evaluate_button.toolTip() == why
+    assert view.evaluate_on_test() == why                 # called anyway (the menu): the same sentence
     view.refresh()
-    assert view.evaluate_button.isEnabled() and view.test_label.text() == text
+    assert view.test_label.text() == why
     index = view.split_combo.findData("test")
     item = view.split_combo.model().item(index)
     assert not item.isEnabled() and "no test split" in item.toolTip()
     view.apply_settings({"split": "test"})
     view.refresh()
     assert view.current_split() == "validation"
+    e.set_dataset(tiny_dataset(), "tiny")                 # with a test split: enabled, the usual tip
+    view.refresh()
+    assert view.evaluate_button.isEnabled() and "test split" in view.evaluate_button.toolTip()
+
+
+def test_the_no_test_split_sentence_fits_the_status_bar_at_1280(qtbot):
+    window = open_window(qtbot)
+    window.resize(1280, 800)
+    exp = window.experiment
+    exp.set_dataset(load_dataset("spiral:arms=3"), "spiral:arms=3")
+    ds = exp.dataset
+    exp.adopt_network(Network.create([ds.n_inputs, 4, ds.n_outputs], ["tanh", "softmax"], "log-likelihood",
+                                     rng=np.random.default_rng(0)))
+    view = window.views["predictions"]
+    text = view.evaluate_on_test()
+    assert text == f"{ds.name} has no test split; give it a test share in the Data panel."
+    # the status bar's message area ends where its permanent labels start (about x = 470 at 1280)
+    assert QFontMetrics(window.statusBar().font()).horizontalAdvance(text) < 420
+    long_name = text.replace(ds.name, "Teacher network")
+    assert QFontMetrics(window.statusBar().font()).horizontalAdvance(long_name) < 460
 
 
 def test_nan_weights_are_noted_without_a_crash(qtbot, exp):
@@ -371,3 +392,109 @@ def test_mnist_one_epoch_matrix_sums_to_the_split(qtbot, mnist_dir):
     assert view.matrix_widget.matrix.sum() == 1000
     assert view.results.accuracy > 0.75
     np.testing.assert_array_equal(view.matrix_widget.matrix, net.confusion_matrix(ds.validation.X, ds.validation.Y))
+
+
+def ten_class_dataset(seed=0, n=200):
+    """Images of ten classes (random pixels): the matrix is 10 × 10, as MNIST's."""
+    return image_dataset(n, seed)
+
+
+def test_a_ten_class_matrix_fits_beside_the_items_without_scrolling(qtbot):
+    from workbench.gui.views.predictions import ITEMS_MIN
+
+    e = Experiment()
+    e.set_dataset(ten_class_dataset(), "pictures")
+    e.adopt_network(image_net())
+    view = make_view(qtbot, e, size=(600, 640))          # the centre area of a 1280 × 800 window
+    qtbot.waitUntil(lambda: view._sized_for is not None)
+    qtbot.wait(20)
+    widget = view.matrix_widget
+    assert view.matrix_scroll.horizontalScrollBar().maximum() == 0
+    assert view.side_tabs.width() >= ITEMS_MIN
+    cell = widget.cell_size()
+    assert cell >= widget.MIN_CELL and widget._size_for(cell).width() <= widget.width()   # column 9 and acc.
+    e.set_dataset(tiny_dataset(), "tiny")                # another data set: fitted again
+    e.adopt_network(identity_net())
+    view.refresh()
+    qtbot.waitUntil(lambda: view._sized_for is not None and view._sized_for[1] == "tiny")
+
+
+@pytest.mark.parametrize("size", [(1000, 700), (1800, 1000)])
+def test_the_accuracy_column_and_its_header_fit_at_every_cell_size(qtbot, exp, size):
+    view = make_view(qtbot, exp, size=size)             # three classes: large cells, larger fonts
+    widget = view.matrix_widget
+    cell = widget.cell_size()
+    assert widget._size_for(cell).width() <= widget.width() and widget._size_for(cell).height() <= widget.height()
+    metrics = QFontMetrics(widget._font(cell))
+    assert widget.HEADER == "acc." and metrics.horizontalAdvance("100.0 %") < widget._recall_width(cell)
+    assert "per-class accuracy" in widget.HEADER_TIP
+
+
+@pytest.mark.parametrize("top", [917, 1_121, 9_999, 99_999])
+def test_counts_are_exact_never_abbreviated(qtbot, top):
+    from workbench.gui.views.predictions_parts import MatrixWidget
+
+    widget = MatrixWidget()
+    qtbot.addWidget(widget)
+    matrix = np.full((10, 10), 3)
+    matrix[1, 1] = top
+    widget.set_data(matrix, [str(i) for i in range(10)], np.zeros((10, 10)), np.zeros(10), None)
+    widget.resize(widget.minimumSize())                  # the smallest cells
+    cell = widget.cell_size()
+    font, commas = widget.count_format(cell)
+    label = f"{top:,}" if commas else str(top)
+    assert QFontMetrics(font).horizontalAdvance(label) <= cell - 4 and int(label.replace(",", "")) == top
+    assert font.pointSizeF() >= widget.COUNT_MIN_PT
+    widget.grab()
+
+
+def test_another_data_set_clears_the_chosen_cell_new_weights_keep_it(qtbot, exp):
+    view = make_view(qtbot, exp)
+    view._on_cell_clicked(0, 1)
+    view.refresh()
+    assert "2 items" in view.cell_label.text()
+    exp.adopt_network(identity_net())                    # new weights: the same cell
+    view.refresh()
+    assert view.settings()["cell"] == [0, 1] and "2 items" in view.cell_label.text()
+    exp.set_dataset(tiny_dataset(), "tiny")              # the same data, loaded again: kept
+    view.refresh()
+    assert view.settings()["cell"] == [0, 1]
+    exp.set_dataset(load_dataset("spiral:arms=3"), "spiral:arms=3")   # another data set: cleared
+    exp.adopt_network(Network.create([2, 3], ["softmax"], "log-likelihood", rng=np.random.default_rng(0)))
+    view.refresh()
+    assert view.settings()["cell"] is None and view.matrix_widget.selected is None
+    assert view.cell_label.text() == "Click a cell of the matrix to list its items, most confident first."
+    assert not view.item_table.isVisible()
+
+
+def test_a_cell_from_a_session_belongs_to_the_data_loaded_after_it(qtbot, exp):
+    view = make_view(qtbot, exp)
+    view._on_cell_clicked(2, 2)                          # chosen on tiny
+    view.apply_settings({"cell": [1, 2]})                # a session's views, applied before its data loads
+    exp.set_dataset(load_dataset("spiral:arms=3"), "spiral:arms=3")
+    assert view.settings()["cell"] == [1, 2]
+
+
+def test_clicking_a_listed_image_shows_it_on_the_pad_with_every_score(qtbot):
+    e = Experiment()
+    e.set_dataset(image_dataset(), "pictures")
+    e.adopt_network(image_net())
+    view = make_view(qtbot, e)
+    matrix = view.matrix_widget.matrix
+    row, col = np.unravel_index(np.argmax(matrix), matrix.shape)
+    view._on_cell_clicked(int(row), int(col))
+    view.refresh()
+    grid = view.item_grid
+    assert grid.cursor().shape() == Qt.CursorShape.PointingHandCursor
+    qtbot.mouseClick(grid, Qt.MouseButton.LeftButton, pos=grid.tile_rect(1).center())
+    assert view.side_tabs.currentIndex() == view.pad_tab and grid.chosen == 1
+    view.refresh()
+    item = int(view.results.cell(int(row), int(col))[1])
+    np.testing.assert_allclose(view.pad_scores, view.results.scores[item], rtol=1e-5)   # as the list scored it
+    assert len(view.pad_panel.bars.scores) == 10 and not view.pad.is_blank()
+    np.testing.assert_allclose(view.pad_panel.preview.image, e.dataset.validation.X[item].reshape(28, 28))
+    assert f"item {item + 1}" in view.pad_panel.label.text() and f"true {row}" in view.pad_panel.label.text()
+    qtbot.mousePress(view.pad, Qt.MouseButton.LeftButton, pos=QPoint(30, 30))   # drawn on: the pad's own image
+    qtbot.mouseRelease(view.pad, Qt.MouseButton.LeftButton, pos=QPoint(30, 30))
+    view.refresh()
+    assert view._pad_item is None and view.pad_panel.label.text().startswith("The network says")

@@ -199,3 +199,86 @@ def evaluation_message(data_name: str, split_name: str, n_items: int, cost: floa
     """The command line's ``evaluate`` line: "MNIST, test split (10000 items): cost 0.1234, accuracy 95.12%"."""
     text = f"{data_name}, {split_name} split ({n_items} items): cost {format_cost(cost)}"
     return text + (f", accuracy {format_percent(accuracy)}" if accuracy is not None else "")
+
+
+def class_names(dataset, k: int) -> list[str]:
+    """The names of ``k`` classes: the data set's own when it names exactly ``k``, else "0".."k-1"."""
+    names = list(dataset.class_names or [])
+    return names if len(names) == k else [str(i) for i in range(k)]
+
+
+def target_names(dataset, k: int) -> list[str]:
+    """The names of ``k`` regression outputs: the data set's own, else "output 1".."output k"."""
+    names = list(dataset.target_names)
+    return names if len(names) == k else [f"output {i + 1}" for i in range(k)]
+
+
+def data_identity(dataset) -> tuple | None:
+    """What a chosen cell belongs to: the source (the spec up to its ":"), name, task and class
+    names of ``dataset`` (None for none).  Other split sizes, seeds or noise give the same identity,
+    so a cell chosen on them still means the same; another source or other classes do not."""
+    if dataset is None:
+        return None
+    return (str(dataset.spec).split(":", 1)[0], dataset.name, dataset.task, tuple(dataset.class_names or ()))
+
+
+def cell_sentence(names: list[str], matrix: np.ndarray, row: int, col: int) -> str:
+    """"True 3, predicted 5: 12 items (1.2 % of the true 3)" for cell (row, col) of ``matrix``."""
+    count, total = int(matrix[row, col]), int(matrix[row].sum())
+    share = f" ({100 * count / total:.1f} % of the true {names[row]})" if total else ""
+    return f"True {names[row]}, predicted {names[col]}: {count:,} item{'' if count == 1 else 's'}{share}"
+
+
+def confusion_table(matrix: np.ndarray, names: list[str]) -> tuple[list[str], list[list]]:
+    """(header, rows) of ``matrix`` (k, k) for a CSV: a row per true class with its counts and
+    per-class accuracy, then "all" with the column totals and the overall accuracy."""
+    recall = per_class_accuracy(matrix)
+    rows = [[names[i]] + [int(v) for v in matrix[i]] + [float(recall[i])] for i in range(len(matrix))]
+    rows.append(["all"] + [int(v) for v in matrix.sum(axis=0)] + [overall_accuracy(matrix)])
+    return ["true \\ predicted"] + list(names) + ["per-class accuracy"], rows
+
+
+def regression_table(targets: np.ndarray, outputs: np.ndarray, names: list[str]) -> tuple[list[str], list[list]]:
+    """(header, rows) for a CSV: each item's targets then the network's outputs, (n, k) each."""
+    header = [f"target {n}" for n in names] + [f"prediction {n}" for n in names]
+    return header, [list(map(float, t)) + list(map(float, p)) for t, p in zip(targets, outputs)]
+
+
+def standardised(X: np.ndarray, standardization) -> np.ndarray:
+    """Raw inputs X (n, d) as the network is given them: ``(X - mean) / std`` for a data set's
+    ``standardization`` (mean, std), each (d,) (a std of 0 taken as 1); X itself for None."""
+    if standardization is None:
+        return X
+    mean, std = standardization
+    return (X - mean) / np.where(std > 0, std, 1.0)
+
+
+def raw_inputs(X: np.ndarray, standardization) -> np.ndarray:
+    """The inverse of ``standardised``: the raw inputs (n, d) of inputs X (n, d) the network is given."""
+    if standardization is None:
+        return X
+    mean, std = standardization
+    return X * np.where(std > 0, std, 1.0) + mean
+
+
+def valid_settings(values) -> dict:
+    """The valid entries of the Predictions view's stored options: "split" (train, validation or
+    test), "cell" (None or (row, col)), "normalise" (bool), "output" (an index); indices are ints in
+    0..9999.  Anything else (wrong types, bools for ints, a non-dict) is left out."""
+    if not isinstance(values, dict):
+        return {}
+
+    def index(v) -> bool:
+        return isinstance(v, int) and not isinstance(v, bool) and 0 <= v < 10_000
+
+    out = {}
+    if values.get("split") in ("train", "validation", "test"):
+        out["split"] = values["split"]
+    cell = values.get("cell", "absent")
+    if cell is None or (isinstance(cell, (list, tuple)) and len(cell) == 2 and all(map(index, cell))):
+        out["cell"] = None if cell is None else (cell[0], cell[1])
+    if isinstance(values.get("normalise"), bool):
+        out["normalise"] = values["normalise"]
+    if index(values.get("output")):
+        out["output"] = values["output"]
+    return out

@@ -24,17 +24,20 @@ from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QLabel, QPushButton
 
 from workbench.core import ConfigError, Network
 from workbench.core.digits import mnist_centre
-from workbench.core.evaluation import (SCORE_LABELS, class_scores, classify, evaluation_message, format_percent,
-                                       forward, parameters_finite, regression_errors, shading, top_k)
+from workbench.core.evaluation import (SCORE_LABELS, cell_sentence, class_names, class_scores, classify,
+                                       confusion_table, data_identity, evaluation_message, format_percent, forward,
+                                       parameters_finite, raw_inputs, regression_errors, regression_table,
+                                       shading, standardised, target_names, top_k,
+                                       valid_settings)
 from workbench.gui.palette import TRAIN_COLOUR, is_dark
-from workbench.gui.views.base import EmptyNote, View
+from workbench.gui.views.base import NO_NETWORK_YET, EmptyNote, View
 from workbench.gui.views.flow import FlowLayout
 from workbench.gui.views.plotkit import PlotCanvas, fmt, grid_axes, style_plot, theme_plot
 from workbench.gui.views.predictions_parts import ItemGrid, MatrixWidget, PadPanel, fill_table
 from workbench.gui.worker import gui_priority
 
 NO_DATA = "Load a data set to see what the network predicts."
-NO_NETWORK = "Press Train (or load weights) to see what the network predicts on each split."
+NO_NETWORK = f"{NO_NETWORK_YET} and see what it predicts on each split."
 NOT_FINITE = ("The weights are not finite numbers (the run diverged), so there is nothing to predict: "
               "reset the weights and train with a smaller learning rate.")
 OUTPUTS_NOT_FINITE = ("The network's outputs on this split are not finite numbers (they overflowed): "
@@ -43,7 +46,9 @@ SPLIT_TITLES = {"train": "Training", "validation": "Validation", "test": "Test"}
 KIND_NOTES = {"probability": "", "normalised": "sigmoid outputs normalised to sum to 1",
               "raw": "raw outputs, not probabilities"}
 CLICK_A_CELL = "Click a cell of the matrix to list its items, most confident first."
+EVALUATE_TIP = "Cost and accuracy of the current weights on the test split (as the command line's evaluate prints them)"
 MAX_ITEMS = 400           # items of a cell listed (the most confident ones)
+ITEMS_MIN = 230           # the least width the splitter leaves the items pane beside the matrix
 RECOMPUTE_S = 0.5
 COMPUTE_SHARE = 0.025
 
@@ -58,6 +63,10 @@ class PredictionsView(View):
         super().__init__(experiment, parent)
         self._split = "validation"       # the split asked for (settings); shown if the data has it
         self._cell: tuple[int, int] | None = None
+        self._cell_data = None           # data_identity of the data the cell was chosen on; None: the next data
+        self._data = data_identity(experiment.dataset)
+        self._shown_index = np.zeros(0, dtype=np.int64)    # the split's items listed for the cell
+        self._pad_item: int | None = None                 # the split's item put on the pad, until drawn on
         self._by_row = True
         self._output = 0
         self._serial = 0                 # bumped whenever newer parameters may exist
@@ -68,7 +77,7 @@ class PredictionsView(View):
         self._shown_key = None
         self._pad_key = None
         self._pad_serial = 0
-        self._split_sized = False
+        self._sized_for = None           # data_identity the splitter was last fitted to
         self.pad_scores: np.ndarray | None = None
         self._test_text: str | None = None
         self._later = QTimer(self)
@@ -84,10 +93,9 @@ class PredictionsView(View):
 
     # ------------------------------------------------------------------ construction
     def _build(self) -> None:
-        self.split_combo = QComboBox()
+        self.split_combo = QComboBox(toolTip="The split whose predictions are shown")
         for key, title in SPLIT_TITLES.items():
             self.split_combo.addItem(title, key)
-        self.split_combo.setToolTip("The split whose predictions are shown")
         self.split_combo.activated.connect(self._on_split_chosen)
         self.shade_combo = QComboBox()
         self.shade_combo.addItem("Shade by row share", True)
@@ -95,12 +103,9 @@ class PredictionsView(View):
         self.shade_combo.setToolTip("Row share: each cell's share of its true class (the usual reading);\n"
                                     "count: each cell against the largest cell of the matrix")
         self.shade_combo.activated.connect(self._on_option_chosen)
-        self.output_combo = QComboBox()
-        self.output_combo.setToolTip("The output whose predictions are plotted")
+        self.output_combo = QComboBox(toolTip="The output whose predictions are plotted")
         self.output_combo.activated.connect(self._on_option_chosen)
         self.evaluate_button = QPushButton("Evaluate on test")
-        self.evaluate_button.setToolTip("Cost and accuracy of the current weights on the test split "
-                                        "(as the command line's evaluate prints them)")
         self.evaluate_button.clicked.connect(self.evaluate_on_test)
         controls = FlowLayout()
         controls.addWidget(QLabel("Split"))
@@ -119,9 +124,9 @@ class PredictionsView(View):
         self.matrix_scroll = QScrollArea()
         self.matrix_scroll.setWidgetResizable(True)
         self.matrix_scroll.setWidget(self.matrix_widget)
-        self.cell_label = QLabel(CLICK_A_CELL)
-        self.cell_label.setWordWrap(True)
+        self.cell_label = QLabel(CLICK_A_CELL, wordWrap=True)
         self.item_grid = ItemGrid()
+        self.item_grid.item_clicked.connect(self._on_item_clicked)
         self.item_scroll = QScrollArea()
         self.item_scroll.setWidgetResizable(True)
         self.item_scroll.setWidget(self.item_grid)
@@ -188,6 +193,11 @@ class PredictionsView(View):
         self._serial += 1
         self._cache.clear()
         self._test_text = None
+        identity, self._data, self._pad_item = self._data, data_identity(self.experiment.dataset), None
+        if self._cell_data is None:      # a cell from the settings: it belongs to this data
+            self._cell_data = self._data
+        elif self._data != identity:     # another data set: its cells mean other things
+            self._cell = None
         self.mark_dirty()
 
     def _on_split_chosen(self, index: int) -> None:
@@ -200,12 +210,21 @@ class PredictionsView(View):
         self.mark_dirty()
 
     def _on_cell_clicked(self, row: int, col: int) -> None:
-        self._cell = (row, col)
+        self._cell, self._cell_data = (row, col), self._data
         self.side_tabs.setCurrentIndex(0)
         self.mark_dirty()
 
+    def _on_item_clicked(self, position: int) -> None:
+        """A listed image onto the digit pad, four times larger, with the score of every class."""
+        split = self.current_split()
+        if split is not None and 0 <= position < len(self._shown_index):
+            self.pad.load(self.item_grid.images[position])      # emits changed: before _pad_item is set
+            self._pad_item = (split, int(self._shown_index[position]))
+            self.side_tabs.setCurrentIndex(self.pad_tab)
+
     def _on_pad_changed(self) -> None:
         self._pad_serial += 1
+        self._pad_item = None            # drawn on (or cleared): the pad's own image from now on
         self.mark_dirty()
 
     # ------------------------------------------------------------------ what there is to show
@@ -289,10 +308,12 @@ class PredictionsView(View):
         with gui_priority():
             self._update_split_combo()
             ds = self.experiment.dataset
-            self.evaluate_button.setEnabled(ds is not None)
+            source = self._source()
+            why_not = self._cannot_evaluate(source)
+            self.evaluate_button.setEnabled(why_not is None)
+            self.evaluate_button.setToolTip(why_not or EVALUATE_TIP)
             self.test_label.setText(self._test_text or "")
             self.test_label.setVisible(bool(self._test_text))
-            source = self._source()
             split = self.current_split()
             if isinstance(source, str) or split is None:
                 self.results = None
@@ -320,7 +341,7 @@ class PredictionsView(View):
         if self._cell is not None and not all(0 <= v < k for v in self._cell):
             self._cell = None
         self._show("classes")
-        if not self._split_sized:
+        if self._sized_for != data_identity(ds):
             QTimer.singleShot(0, self._size_splitter)
         kind_note = KIND_NOTES[results.kind]
         self.summary.setText(f"{SPLIT_TITLES[split]} split, {len(data):,} items: accuracy "
@@ -337,11 +358,14 @@ class PredictionsView(View):
             self._draw_pad(source, output_activation, names)
 
     def _size_splitter(self) -> None:
-        """The matrix gets 55 % of the width the first time it is shown (the user may move it)."""
-        width = self.class_page.width()
-        if width > 200 and not self._split_sized:
-            self._split_sized = True
-            self.class_page.setSizes([int(width * 0.55), width - int(width * 0.55)])
+        """The matrix gets the width it asks for, leaving the items pane at least ``ITEMS_MIN``,
+        whenever a data set is first shown (the user may move the splitter)."""
+        total = self.class_page.width() - self.class_page.handleWidth()
+        if total > 200 and self._sized_for != data_identity(self.experiment.dataset):
+            self._sized_for = data_identity(self.experiment.dataset)
+            want = self.matrix_widget.sizeHint().width() + 2 * self.matrix_scroll.frameWidth() + 2
+            first = max(min(want, total - ITEMS_MIN), min(want, total // 2))
+            self.class_page.setSizes([first, total - first])
 
     def _draw_cell_items(self, ds, data, results, names, image: bool) -> None:
         self.item_scroll.setVisible(image and self._cell is not None)
@@ -349,46 +373,46 @@ class PredictionsView(View):
         if self._cell is None:
             self.cell_label.setText(CLICK_A_CELL)
             return
-        row, col = self._cell
-        index = results.cell(row, col)
-        shown = index[:MAX_ITEMS]
+        index = results.cell(*self._cell)
+        shown = self._shown_index = index[:MAX_ITEMS]
         more = f"; the {MAX_ITEMS} most confident are shown" if len(index) > MAX_ITEMS else ", most confident first"
-        self.cell_label.setText(f"True {names[row]}, predicted {names[col]}: {len(index):,} item"
-                                f"{'' if len(index) == 1 else 's'}{more if len(index) else '.'}")
-        score_name = SCORE_LABELS[results.kind]
+        self.cell_label.setText(cell_sentence(names, results.matrix, *self._cell) + (more if len(index) else "."))
         if image:
-            X = data.X[shown]
-            if ds.standardization is not None:
-                X = X * ds.standardization[1] + ds.standardization[0]
+            X = raw_inputs(data.X[shown], ds.standardization)
             classes, scores = top_k(results.scores[shown], 3)
             self.item_grid.set_items(X.reshape(-1, 28, 28), classes, scores, [names[t] for t in results.true[shown]],
                                      names, results.kind)
+            if self._pad_item is not None and self._pad_item[1] in shown:
+                self.item_grid.chosen = int(np.flatnonzero(shown == self._pad_item[1])[0])
             return
-        header = list(ds.feature_names) + ["true class", "predicted class", score_name]
+        header = list(ds.feature_names) + ["true class", "predicted class", SCORE_LABELS[results.kind]]
         fill_table(self.item_table, header, [
             [f"{v:.4g}" for v in data.X[i]] + [names[results.true[i]], names[results.predicted[i]],
                                                 f"{results.confidence[i]:.4g}"] for i in shown])
 
     def _draw_pad(self, source, output_activation: str, names: list[str]) -> None:
         ds = source[0]
-        key = (self._serial, id(ds), self._pad_serial)
+        key = (self._serial, id(ds), self._pad_serial, self._pad_item)
         if key == self._pad_key:
             return
         self._pad_key = key
-        image = mnist_centre(self.pad.canvas)
+        image, what = mnist_centre(self.pad.canvas), "The network says"
         if self.pad.is_blank():
             self.pad_scores = None
             self.pad_panel.show_scores(image, [], [], "probability",
                                        "Draw a digit on the pad: the network's score for every class shows as you draw.")
             return
-        x = image.reshape(1, -1)
-        if ds.standardization is not None:
-            mean, std = ds.standardization
-            x = (x - mean) / np.where(std > 0, std, 1.0)
+        x = standardised(image.reshape(1, -1), ds.standardization)
+        if self._pad_item is not None:               # a listed item: scored as the matrix scored it
+            split, item = self._pad_item
+            x = ds.splits[split].X[item:item + 1]
+            image = raw_inputs(x, ds.standardization).reshape(28, 28)
+            true = names[int(ds.splits[split].labels[item])] if ds.splits[split].labels is not None else "?"
+            what = f"{SPLIT_TITLES[split]} item {item + 1:,}, true {true} (draw on it to change it): the network says"
         scores, kind = class_scores(forward(source[3], source[4], source[1], x), output_activation)
         self.pad_scores = scores[0]
         note = KIND_NOTES[kind]
-        self.pad_panel.show_scores(image, names, scores[0], kind, f"The network says {names[int(np.argmax(scores[0]))]}"
+        self.pad_panel.show_scores(image, names, scores[0], kind, f"{what} {names[int(np.argmax(scores[0]))]}"
                                    + (f" ({note})." if note else "."))
 
     def _draw_regression(self, ds, split: str, outputs: np.ndarray) -> None:
@@ -419,14 +443,9 @@ class PredictionsView(View):
         """Cost and accuracy of the current weights on the test split, as the command line's
         ``evaluate`` prints them; shown here and sent as a status message, and the test split is
         chosen in the view.  Returns that line, or the sentence saying why there is none."""
-        ds = self.experiment.dataset
-        source = self._source()
-        label = None
-        if ds is not None and "test" not in self.available_splits():
-            text = f"{ds.name} has no test split to evaluate on; give it a test share in the Data panel."
-        elif isinstance(source, str):
-            text = source
-        else:
+        ds, source = self.experiment.dataset, self._source()
+        label = text = self._cannot_evaluate(source)
+        if text is None:
             _, activations, cost, weights, biases = source
             try:
                 net = Network(weights, biases, activations, cost)
@@ -443,6 +462,13 @@ class PredictionsView(View):
         self.mark_dirty()
         return text
 
+    def _cannot_evaluate(self, source) -> str | None:
+        """Why there is nothing to evaluate on the test split (one short sentence), or None."""
+        ds = self.experiment.dataset
+        if ds is not None and "test" not in self.available_splits():
+            return f"{ds.name} has no test split; give it a test share in the Data panel."
+        return source if isinstance(source, str) else None
+
     # ------------------------------------------------------------------ export, table, settings
     def export_widget(self):
         if self.class_page.isVisible():
@@ -455,46 +481,20 @@ class PredictionsView(View):
             return None
         if isinstance(self.results, tuple):
             outputs, targets = self.results
-            names = target_names(ds, outputs.shape[1])
-            header = [f"target {n}" for n in names] + [f"prediction {n}" for n in names]
-            return header, [list(map(float, t)) + list(map(float, p)) for t, p in zip(targets, outputs)]
-        matrix = self.results.matrix
-        names = class_names(ds, len(matrix))
-        rows = [[names[i]] + [int(v) for v in matrix[i]] + [float(self.results.recall[i])] for i in range(len(matrix))]
-        rows.append(["all"] + [int(v) for v in matrix.sum(axis=0)] + [float(self.results.accuracy)])
-        return ["true \\ predicted"] + names + ["per-class accuracy"], rows
+            return regression_table(targets, outputs, target_names(ds, outputs.shape[1]))
+        return confusion_table(self.results.matrix, class_names(ds, len(self.results.matrix)))
 
     def settings(self) -> dict:
         return {"split": self._split, "cell": list(self._cell) if self._cell is not None else None,
                 "normalise": self._by_row, "output": self._output}
 
     def apply_settings(self, values: dict) -> None:
-        if not isinstance(values, dict):
-            return
-        split = values.get("split")
-        if split in SPLIT_TITLES:
-            self._split = split
-        cell = values.get("cell", "absent")
-        if cell is None:
-            self._cell = None
-        elif (isinstance(cell, (list, tuple)) and len(cell) == 2
-              and all(isinstance(v, int) and not isinstance(v, bool) and 0 <= v < 10_000 for v in cell)):
-            self._cell = (cell[0], cell[1])
-        if isinstance(values.get("normalise"), bool):
-            self._by_row = values["normalise"]
+        valid = valid_settings(values)
+        self._split, self._output = valid.get("split", self._split), valid.get("output", self._output)
+        if "cell" in valid:              # the cell of the data loaded next (a session's), or of this one
+            self._cell, self._cell_data, self._pad_item = valid["cell"], None, None
+        if "normalise" in valid:
+            self._by_row = valid["normalise"]
             self.shade_combo.setCurrentIndex(0 if self._by_row else 1)
-        output = values.get("output")
-        if isinstance(output, int) and not isinstance(output, bool) and 0 <= output < 10_000:
-            self._output = output
         self._shown_key = None
         self.mark_dirty()
-
-
-def class_names(ds, k: int) -> list[str]:
-    names = list(ds.class_names or [])
-    return names if len(names) == k else [str(i) for i in range(k)]
-
-
-def target_names(ds, k: int) -> list[str]:
-    names = list(ds.target_names)
-    return names if len(names) == k else [f"output {i + 1}" for i in range(k)]

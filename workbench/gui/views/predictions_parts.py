@@ -13,6 +13,7 @@ from PySide6.QtWidgets import (QHBoxLayout, QLabel, QPushButton, QSizePolicy, QT
                                QToolTip, QVBoxLayout, QWidget)
 
 from workbench.core.digits import stroke
+from workbench.core.evaluation import cell_sentence
 from workbench.gui.palette import is_dark
 from workbench.gui.worker import gui_priority_paint
 
@@ -49,21 +50,20 @@ class MatrixWidget(QWidget):
 
     cell_clicked = Signal(int, int)
     MIN_CELL, MAX_CELL = 24, 64
+    COUNT_MIN_PT = 6.0          # counts are written smaller, down to this, rather than abbreviated
+    HEADER = "acc."
+    HEADER_TIP = "acc.: per-class accuracy (recall), the share of each true class that is predicted right"
 
     def __init__(self, parent=None):
         super().__init__(parent)
-        self.matrix = np.zeros((0, 0), dtype=np.int64)
-        self.names: list[str] = []
-        self.shade = np.zeros((0, 0))
-        self.recall = np.zeros(0)
-        self.selected: tuple[int, int] | None = None
+        self.set_data(np.zeros((0, 0), dtype=np.int64), [], np.zeros((0, 0)), np.zeros(0), None)
         self.setMouseTracking(True)
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
 
     def set_data(self, matrix, names, shade, recall, selected) -> None:
         self.matrix, self.names = np.asarray(matrix), [str(n) for n in names]
         self.shade, self.recall, self.selected = np.asarray(shade), np.asarray(recall), selected
-        self.setMinimumSize(self._size_for(self.MIN_CELL))
+        self.setMinimumSize(self._size_for(self.min_cell()))
         self.updateGeometry()
         self.update()
 
@@ -84,7 +84,22 @@ class MatrixWidget(QWidget):
         return left, top, rotated
 
     def _recall_width(self, cell: int) -> int:
-        return QFontMetrics(self._font(cell)).horizontalAdvance("accuracy") + 14
+        metrics = QFontMetrics(self._font(cell))
+        return max(metrics.horizontalAdvance(self.HEADER), metrics.horizontalAdvance(percent(1.0))) + 10
+
+    def min_cell(self) -> int:
+        """``MIN_CELL``, or wider where the largest count needs it at ``COUNT_MIN_PT``."""
+        font = QFont(self.font())
+        font.setPointSizeF(self.COUNT_MIN_PT)
+        return max(self.MIN_CELL, QFontMetrics(font).horizontalAdvance(str(int(self.matrix.max(initial=0)))) + 4)
+
+    def count_format(self, cell: int) -> tuple[QFont, bool]:
+        """(font, thousands separators?) of the counts in cells of ``cell`` pixels: the cell's font
+        made smaller, down to ``COUNT_MIN_PT``, until the largest fits; exact, never abbreviated."""
+        font, widest = self._font(cell), f"{int(self.matrix.max(initial=0)):,}"
+        while QFontMetrics(font).horizontalAdvance(widest) > cell - 4 and font.pointSizeF() > self.COUNT_MIN_PT:
+            font.setPointSizeF(max(self.COUNT_MIN_PT, font.pointSizeF() - 0.5))
+        return font, QFontMetrics(font).horizontalAdvance(widest) <= cell - 4
 
     def _size_for(self, cell: int) -> QSize:
         k = len(self.matrix)
@@ -92,10 +107,14 @@ class MatrixWidget(QWidget):
         return QSize(left + k * cell + self._recall_width(cell) + 8, top + k * cell + 8)
 
     def cell_size(self) -> int:
-        k = max(1, len(self.matrix))
-        left, top, _ = self._margins(self.MIN_CELL)
-        free = min(self.width() - left - self._recall_width(self.MIN_CELL) - 8, self.height() - top - 8)
-        return int(max(self.MIN_CELL, min(self.MAX_CELL, free // k)))
+        """The largest cell (``min_cell()``..``MAX_CELL``) with which the names, the cells and the
+        acc. column all fit the widget (each cell size has its own font)."""
+        k, low = max(1, len(self.matrix)), self.min_cell()
+        left, top, _ = self._margins(low)           # the least margins: a bound on the cell, then down
+        cell = min(self.MAX_CELL, (self.width() - left - 8) // k, (self.height() - top - 8) // k)
+        while cell > low and self._size_for(cell).expandedTo(self.size()) != self.size():
+            cell -= 1
+        return max(cell, low)
 
     def cell_rect(self, row: int, col: int) -> QRect:
         cell = self.cell_size()
@@ -115,11 +134,9 @@ class MatrixWidget(QWidget):
     # ------------------------------------------------------------------ events
     def mousePressEvent(self, event):  # noqa: N802 - Qt override
         hit = self.cell_at(event.position())
-        if hit is not None and event.button() == Qt.MouseButton.LeftButton:
-            self.cell_clicked.emit(*hit)
-            event.accept()
-        else:
-            super().mousePressEvent(event)
+        if hit is None or event.button() != Qt.MouseButton.LeftButton:
+            return super().mousePressEvent(event)
+        self.cell_clicked.emit(*hit)
 
     def mouseMoveEvent(self, event):  # noqa: N802 - Qt override
         hit = self.cell_at(event.position())
@@ -128,20 +145,15 @@ class MatrixWidget(QWidget):
 
     def event(self, event):
         if event.type() == QEvent.Type.ToolTip:
-            hit = self.cell_at(event.pos())
-            if hit is None:
-                QToolTip.hideText()
-            else:
-                QToolTip.showText(event.globalPos(), self.cell_text(*hit), self)
+            hit, cell, k = self.cell_at(event.pos()), self.cell_size(), len(self.matrix)
+            in_column = k and event.pos().x() >= self._margins(cell)[0] + k * cell
+            QToolTip.showText(event.globalPos(), self.cell_text(*hit) if hit else self.HEADER_TIP if in_column else "",
+                              self)            # an empty text hides the tip
             return True
         return super().event(event)
 
     def cell_text(self, row: int, col: int) -> str:
-        count = int(self.matrix[row, col])
-        total = int(self.matrix[row].sum())
-        share = f" ({100 * count / total:.1f} % of the true {self.names[row]})" if total else ""
-        return (f"True {self.names[row]}, predicted {self.names[col]}: {count:,} item"
-                f"{'' if count == 1 else 's'}{share}.  Click to list them.")
+        return cell_sentence(self.names, self.matrix, row, col) + ".  Click to list them."
 
     # ------------------------------------------------------------------ painting
     def paintEvent(self, event):  # noqa: N802 - Qt override
@@ -170,6 +182,7 @@ class MatrixWidget(QWidget):
         if is_dark(base):
             right, wrong = right.lighter(130), wrong.lighter(120)
         light_text, dark_text = QColor("white"), QColor("black")
+        count_font, commas = self.count_format(cell)
         for i in range(k):
             name = metrics.elidedText(self.names[i], Qt.TextElideMode.ElideRight, 140)
             painter.setPen(text)
@@ -196,13 +209,14 @@ class MatrixWidget(QWidget):
                 painter.drawRect(r.adjusted(0, 0, -1, -1))
                 if count:
                     painter.setPen(light_text if fill.lightness() < 140 else dark_text)
-                    label = f"{count:,}" if metrics.horizontalAdvance(f"{count:,}") < cell - 2 else _short(count)
-                    painter.drawText(r, Qt.AlignmentFlag.AlignCenter, label)
+                    painter.setFont(count_font)
+                    painter.drawText(r, Qt.AlignmentFlag.AlignCenter, f"{count:,}" if commas else str(count))
+        painter.setFont(font)
         x = left + k * cell + 6
         width = self._recall_width(cell)
         painter.setPen(faint)
         painter.drawText(QRect(x, top - metrics.height() - 4, width, metrics.height() + 2),
-                         Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignBottom, "accuracy")
+                         Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignBottom, self.HEADER)
         painter.setPen(text)
         for i in range(k):
             painter.drawText(QRect(x, top + i * cell, width, cell),
@@ -212,31 +226,27 @@ class MatrixWidget(QWidget):
             painter.drawRect(self.cell_rect(*self.selected).adjusted(1, 1, -2, -2))
 
 
-def _short(count: int) -> str:
-    return f"{count / 1000:.0f}k" if count < 1_000_000 else f"{count / 1e6:.0f}M"
-
-
 @gui_priority_paint
 class ItemGrid(QWidget):
-    """Images of a cell's items, each with the true label and its three best classes as small bars."""
+    """Images of a cell's items, each with the true label and its three best classes as small bars.
+    Click an item to choose it (``item_clicked(position in the list)``); the chosen one is outlined."""
 
+    item_clicked = Signal(int)
     IMAGE = 56
     TILE_W, TILE_H = 190, 70
 
     def __init__(self, parent=None):
         super().__init__(parent)
-        self.images = np.zeros((0, 28, 28), dtype=np.float32)
-        self.top_classes = np.zeros((0, 3), dtype=np.int64)
-        self.top_scores = np.zeros((0, 3))
-        self.true: list[str] = []
-        self.names: list[str] = []
-        self.kind = "probability"
         self._qimages: dict[int, QImage] = {}
+        self.set_items(np.zeros((0, 28, 28)), np.zeros((0, 3), dtype=np.int64), np.zeros((0, 3)), [], [], "probability")
+        self.setCursor(Qt.CursorShape.PointingHandCursor)
+        self.setToolTip("Click an item to see it larger, with the score of every class, on the digit pad")
 
     def set_items(self, images, top_classes, top_scores, true, names, kind) -> None:
         """images (n, h, w) in [0, 1]; top_classes / top_scores (n, 3); true: (n,) class names."""
         self.images, self.top_classes, self.top_scores = images, top_classes, top_scores
         self.true, self.names, self.kind = list(true), [str(n) for n in names], kind
+        self.chosen: int | None = None
         self._qimages.clear()
         self._fit_height()
         self.update()
@@ -260,6 +270,19 @@ class ItemGrid(QWidget):
     def tile_rect(self, k: int) -> QRect:
         row, col = divmod(k, self.columns())
         return QRect(col * self.TILE_W, row * self.TILE_H, self.TILE_W, self.TILE_H)
+
+    def tile_at(self, pos) -> int | None:
+        col, row = math.floor(pos.x() / self.TILE_W), math.floor(pos.y() / self.TILE_H)
+        k = row * self.columns() + col
+        return k if 0 <= col < self.columns() and row >= 0 and k < len(self.images) else None
+
+    def mousePressEvent(self, event):  # noqa: N802 - Qt override
+        k = self.tile_at(event.position())
+        if k is None or event.button() != Qt.MouseButton.LeftButton:
+            return super().mousePressEvent(event)
+        self.chosen = k
+        self.update()
+        self.item_clicked.emit(k)
 
     def paintEvent(self, event):  # noqa: N802 - Qt override
         pal = self.palette()
@@ -299,12 +322,38 @@ class ItemGrid(QWidget):
                                            bar.height()), bar_colour)
                 value = (f"{score:.3g}" if self.kind == "raw" else percent(score))
                 painter.drawText(QRect(bar.right() + 3, y, 42, metrics.height()), Qt.AlignmentFlag.AlignLeft, value)
+            if k == self.chosen:
+                painter.setPen(QPen(pal.color(QPalette.ColorRole.Highlight), 2))
+                painter.drawRect(tile.adjusted(1, 1, -2, -2))
 
 
 @gui_priority_paint
-class DigitPad(QWidget):
+class DigitPreview(QWidget):
+    """A 28×28 image with values in [0, 1] (the one the network is given) drawn three times larger."""
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.image = np.zeros((28, 28), dtype=np.float32)
+        self.setFixedSize(84, 84)
+        self.setToolTip("What the network sees: the drawing fitted in a 20×20 box and centred by its "
+                        "centre of mass in 28×28, as MNIST's digits are")
+
+    def set_image(self, image: np.ndarray) -> None:
+        self.image = image
+        self.update()
+
+    def paintEvent(self, event):  # noqa: N802 - Qt override
+        pal = self.palette()
+        painter = QPainter(self)
+        painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform, self.image.shape[0] > 28)
+        painter.drawImage(self.rect(), ink_image(self.image, pal))
+        painter.setPen(QPen(blend(pal.color(QPalette.ColorRole.Base), pal.color(QPalette.ColorRole.Text), 0.35), 1))
+        painter.drawRect(self.rect().adjusted(0, 0, -1, -1))
+
+
+class DigitPad(DigitPreview):
     """A square pad drawn on with the mouse in soft round strokes (``RES`` × ``RES`` ink values in
-    [0, 1], shown scaled); ``changed`` after every stroke segment and on ``clear()``."""
+    [0, 1], shown scaled); ``changed`` after every stroke segment, on ``clear()`` and ``load()``."""
 
     changed = Signal()
     RES = 112                   # four canvas pixels per MNIST pixel
@@ -312,9 +361,8 @@ class DigitPad(QWidget):
 
     def __init__(self, parent=None):
         super().__init__(parent)
-        self.canvas = np.zeros((self.RES, self.RES))
+        self.canvas = self.image = np.zeros((self.RES, self.RES))
         self._last: tuple[float, float] | None = None
-        self.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Fixed)
         self.setFixedSize(196, 196)
         self.setCursor(Qt.CursorShape.CrossCursor)
         self.setToolTip("Draw a digit with the mouse; it is fitted and centred as MNIST's digits are")
@@ -323,7 +371,11 @@ class DigitPad(QWidget):
         return not self.canvas.any()
 
     def clear(self) -> None:
-        self.canvas[:] = 0.0
+        self.load(np.zeros((28, 28)))
+
+    def load(self, image: np.ndarray) -> None:
+        """Put a 28×28 image (values in [0, 1]) on the pad, each pixel as 4×4 canvas pixels."""
+        self.canvas[:] = np.kron(np.clip(np.nan_to_num(image), 0.0, 1.0), np.ones((4, 4)))
         self._last = None
         self.update()
         self.changed.emit()
@@ -353,41 +405,13 @@ class DigitPad(QWidget):
         super().mouseReleaseEvent(event)
 
     def paintEvent(self, event):  # noqa: N802 - Qt override
-        pal = self.palette()
-        painter = QPainter(self)
-        painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform, True)
-        painter.drawImage(self.rect(), ink_image(self.canvas, pal))
-        text = pal.color(QPalette.ColorRole.Text)
-        painter.setPen(QPen(blend(pal.color(QPalette.ColorRole.Base), text, 0.35), 1))
-        painter.drawRect(self.rect().adjusted(0, 0, -1, -1))
+        super().paintEvent(event)           # the ink (under gui_priority), then the hint on a blank pad
         if self.is_blank():
-            faint = QColor(text)
+            painter = QPainter(self)
+            faint = QColor(self.palette().color(QPalette.ColorRole.Text))
             faint.setAlpha(120)
             painter.setPen(faint)
             painter.drawText(self.rect(), Qt.AlignmentFlag.AlignCenter, "Draw a digit here")
-
-
-@gui_priority_paint
-class DigitPreview(QWidget):
-    """The 28×28 image the network is given, drawn three times larger."""
-
-    def __init__(self, parent=None):
-        super().__init__(parent)
-        self.image = np.zeros((28, 28), dtype=np.float32)
-        self.setFixedSize(84, 84)
-        self.setToolTip("What the network sees: the drawing fitted in a 20×20 box and centred by its "
-                        "centre of mass in 28×28, as MNIST's digits are")
-
-    def set_image(self, image: np.ndarray) -> None:
-        self.image = image
-        self.update()
-
-    def paintEvent(self, event):  # noqa: N802 - Qt override
-        pal = self.palette()
-        painter = QPainter(self)
-        painter.drawImage(self.rect(), ink_image(self.image, pal))
-        painter.setPen(QPen(blend(pal.color(QPalette.ColorRole.Base), pal.color(QPalette.ColorRole.Text), 0.35), 1))
-        painter.drawRect(self.rect().adjusted(0, 0, -1, -1))
 
 
 @gui_priority_paint
@@ -398,9 +422,7 @@ class ScoreBars(QWidget):
 
     def __init__(self, parent=None):
         super().__init__(parent)
-        self.names: list[str] = []
-        self.scores = np.zeros(0)
-        self.kind = "probability"
+        self.set_scores([], [], "probability")
         self.setMinimumWidth(200)
 
     def set_scores(self, names, scores, kind) -> None:
@@ -443,21 +465,19 @@ class PadPanel(QWidget):
     def __init__(self, parent=None):
         super().__init__(parent)
         self.pad, self.preview, self.bars = DigitPad(), DigitPreview(), ScoreBars()
-        self.label = QLabel()
-        self.label.setWordWrap(True)
-        clear = QPushButton("Clear")
-        clear.setToolTip("Wipe the pad")
+        self.label = QLabel(wordWrap=True)
+        clear = QPushButton("Clear", toolTip="Wipe the pad")
         clear.clicked.connect(self.pad.clear)
         side = QVBoxLayout()
-        for widget in (QLabel("The network sees"), self.preview, clear):
-            side.addWidget(widget)
+        side.addWidget(QLabel("The network sees"))
+        side.addWidget(clear, 0, Qt.AlignmentFlag.AlignLeft)
         side.addStretch(1)
-        top = QHBoxLayout()
-        top.addWidget(self.pad)
-        top.addLayout(side)
-        top.addStretch(1)
+        row = QHBoxLayout()                 # under the pad: the page stays narrow beside the matrix
+        row.addWidget(self.preview)
+        row.addLayout(side, 1)
         column = QVBoxLayout(self)
-        column.addLayout(top)
+        column.addWidget(self.pad)
+        column.addLayout(row)
         column.addWidget(self.label)
         column.addWidget(self.bars)
         column.addStretch(1)
@@ -470,7 +490,6 @@ class PadPanel(QWidget):
 
 def fill_table(table: QTableWidget, header: list[str], rows: list[list[str]]) -> None:
     """Put ``rows`` of text under ``header`` into ``table``, columns fitted to their contents."""
-    table.setUpdatesEnabled(False)
     table.clear()
     table.setColumnCount(len(header))
     table.setHorizontalHeaderLabels(header)
@@ -479,4 +498,3 @@ def fill_table(table: QTableWidget, header: list[str], rows: list[list[str]]) ->
         for c, value in enumerate(values):
             table.setItem(r, c, QTableWidgetItem(value))
     table.resizeColumnsToContents()
-    table.setUpdatesEnabled(True)
