@@ -185,15 +185,33 @@ def test_table_has_one_row_per_sample_and_layer():
     assert rows[0][header.index("health measure")] == "saturated"
 
 
-def test_pacer_limits_rate_and_cost_share():
-    p = RecordPacer(max_rate_hz=4.0, share=0.02)
-    assert p.due(0.0)
-    p.spent(0.001, 0.0)
-    assert not p.due(0.2) and p.due(0.25)
-    p.spent(0.1, 1.0)                                                 # 100 ms a sample: every 5 s
-    assert not p.due(5.9) and p.due(6.0)
+def test_pacer_takes_every_20_hz_snapshot_of_a_cheap_sample():
+    p = RecordPacer(share=0.02, burst=0.005)
+    taken = 0
+    for i in range(20):                                               # one second of 20 Hz snapshots
+        now = i * 0.05
+        if p.due(now):
+            p.spent(0.0004, now)                                      # 0.4 ms: MNIST [784, 30, 10]
+            taken += 1
+    assert taken == 20
+
+
+def test_pacer_keeps_recording_within_its_share_of_the_wall_time():
+    p = RecordPacer(share=0.02, burst=0.005)
+    spent = 0.0
+    for i in range(2000):                                             # 100 s of 20 Hz snapshots
+        now = i * 0.05
+        if p.due(now):
+            p.spent(0.003, now)                                       # 3 ms a sample: 60 % of 20 Hz
+            spent += 0.003
+    assert 0.02 * 100 - 0.01 <= spent <= 0.02 * 100 + 0.005 + 0.003
+    p.spent(0.1, 200.0)                 # one slow sample, less the 5 ms banked: 4.75 s to pay back
+    assert not p.due(204.7) and p.due(204.8)
     p.reset()
     assert p.due(0.0)
+    capped = RecordPacer(share=1.0, max_rate_hz=4.0)
+    capped.spent(0.0, 0.0)
+    assert not capped.due(0.2) and capped.due(0.25)
 
 
 def test_bias_gradient_histograms_stay_until_newer_ones_arrive():

@@ -10,7 +10,9 @@ import math
 import numpy as np
 import pytest
 
-from PySide6.QtGui import QColor, QImage, QPalette
+from PySide6.QtCore import QPoint, QPointF, Qt
+from PySide6.QtGui import QColor, QImage, QPalette, QWheelEvent
+from PySide6.QtWidgets import QApplication
 import pyqtgraph as pg
 
 from tests.gui.wb_fixtures import isolated_settings, no_leaked_threads, open_window  # noqa: F401
@@ -44,7 +46,7 @@ def view(qtbot, experiment):
     v.resize(900, 700)
     v.show()
     qtbot.waitExposed(v)
-    v.pacer = RecordPacer(max_rate_hz=1e9, share=1.0)     # every snapshot recorded
+    v.pacer = RecordPacer(share=1.0)     # every snapshot recorded
     return v
 
 
@@ -120,7 +122,7 @@ def test_unit_health_of_a_dead_relu_layer(view, experiment):
 def test_recording_goes_on_while_hidden_and_drawing_does_not(qtbot, experiment):
     v = DistributionsView(experiment)            # never shown
     qtbot.addWidget(v)
-    v.pacer = RecordPacer(max_rate_hz=1e9, share=1.0)
+    v.pacer = RecordPacer(share=1.0)
     experiment.adopt_network(hand_net())
     for step in (1, 2):
         snapshot(experiment, step)
@@ -129,14 +131,112 @@ def test_recording_goes_on_while_hidden_and_drawing_does_not(qtbot, experiment):
     assert v.history.n == 3
 
 
-def test_pacing_skips_snapshots_but_not_epochs(view, experiment):
-    view.pacer = RecordPacer()                    # 4 a second
+def test_every_20_hz_snapshot_is_recorded_while_the_cost_is_within_budget(view, experiment, monkeypatch):
+    import workbench.gui.views.distributions as module
+
+    view.pacer = RecordPacer()                    # the view's own: 2 % of the wall time, no rate cap
     experiment.adopt_network(hand_net())
-    snapshot(experiment, 1)
-    snapshot(experiment, 2)                       # within 0.25 s of the first: skipped
-    assert view.history.n == 1
+    # A clock of 20 Hz snapshots whose samples cost 0.4 ms each (record reads it before and after).
+    t0 = module.time.perf_counter() + 1.0
+    times = iter(t for i in range(40) for t in (t0 + i * 0.05, t0 + i * 0.05 + 0.0004))
+    monkeypatch.setattr(module.time, "perf_counter", lambda: next(times))
+    for step in range(1, 21):                     # one second of training
+        snapshot(experiment, step)
+    assert view.history.n == 21 and view.skipped == 0 and view.offered == 20
+    view.refresh()
+    assert "21 samples: every weight snapshot" in view.status.text()
+
+
+def test_pacing_skips_snapshots_over_budget_but_not_epochs(view, experiment):
+    view.pacer = RecordPacer()
+    experiment.adopt_network(hand_net())
+    snapshot(experiment, 1)                       # within budget: recorded
+    view.pacer.spent(10.0, view.pacer._at)        # a sample that took 10 s: the budget is overdrawn
+    snapshot(experiment, 2)
+    assert view.history.n == 2 and view.skipped == 1
     experiment.epoch_finished.emit(1)             # an epoch's end is always recorded
-    assert view.history.n == 2 and view.history.steps()[-1] == 2
+    assert view.history.n == 3 and view.history.steps()[-1] == 2
+    view.refresh()
+    assert "1 of 2 weight snapshots" in view.status.text()
+
+
+def test_status_names_the_real_probe_size(view, experiment):
+    experiment.adopt_network(hand_net())
+    view.refresh()
+    assert "activations on 4 training inputs" in view.status.text()        # XOR has 4, not 256
+    experiment.set_dataset(load_dataset("spiral:arms=2,points=300"), "spiral")
+    experiment.adopt_network(hand_net())
+    view.refresh()
+    n = len(experiment.dataset.train)
+    assert n < 256 and f"activations on {n} training inputs" in view.status.text()
+    view.apply_settings({"probe": 64})            # from the next sample on
+    view.refresh()
+    assert f"activations on {n} training inputs" in view.status.text()
+    experiment.adopt_network(hand_net())
+    view.refresh()
+    assert "activations on 64 training inputs" in view.status.text()
+
+
+def test_histograms_have_a_header_and_a_count_axis(view, experiment):
+    experiment.adopt_network(hand_net())
+    view.refresh()
+    hist = view.cells[("weights", 0)]["hist"]
+    assert hist.titleLabel.text == "latest"
+    assert hist.getAxis("bottom").labelText == "count"
+    assert view.cells[("weights", 0)]["plot"].getAxis("bottom").labelText == "epoch"
+
+
+def _fits(view):
+    ci = view.canvas.ci
+    return ci.effectiveSizeHint(Qt.SizeHint.MinimumSize).width() <= view.canvas.width() + 0.5
+
+
+def test_narrow_window_stacks_the_health_plots_and_fits_the_width(view, experiment, qtbot):
+    experiment.adopt_network(hand_net())
+    view.resize(620, 700)
+    view.refresh()
+    QApplication.processEvents()
+    assert _fits(view)
+    health, ratio = view.health_plot.geometry(), view.ratio_plot.geometry()
+    assert ratio.top() >= health.bottom() - 1                                # stacked
+    assert view.strip_legend.geometry().bottom() <= health.top() + 1
+    assert view.strip_legend.geometry().right() <= view.canvas.width()         # the legend is not cut off
+    view.apply_settings({"show": "all"})
+    view.refresh()
+    QApplication.processEvents()
+    assert _fits(view)
+    tops = {round(c["plot"].geometry().top()) for c in view.cells.values()}
+    assert len(tops) == 6                                                     # one row per layer and quantity
+    view.resize(1500, 700)
+    assert view.is_dirty()
+    view.refresh()
+    QApplication.processEvents()
+    assert _fits(view)
+    health, ratio = view.health_plot.geometry(), view.ratio_plot.geometry()
+    assert ratio.left() >= health.right() - 1 and abs(ratio.top() - health.top()) < 1   # side by side
+    assert len({round(c["plot"].geometry().top()) for c in view.cells.values()}) == 2
+
+
+def test_the_wheel_scrolls_the_page_and_never_zooms(view, experiment, qtbot):
+    experiment.adopt_network(hand_net())
+    view.resize(900, 400)                         # shorter than the canvas: the page scrolls
+    view.refresh()
+    QApplication.processEvents()
+    bar = view.scroll.verticalScrollBar()
+    assert bar.maximum() > 0 and bar.value() == 0
+    plot = view.cells[("weights", 0)]["plot"]
+    before = plot.vb.viewRange()
+    for p in [c["plot"] for c in view.cells.values()] + [view.health_plot, view.ratio_plot]:
+        assert p.vb.mouseEnabled() == [False, False]
+    centre = view.canvas.mapFromScene(plot.vb.sceneBoundingRect().center())
+    for target in (centre, QPoint(20, centre.y())):                     # over the plot, over its y axis
+        wheel = QWheelEvent(QPointF(target), QPointF(view.canvas.viewport().mapToGlobal(target)), QPoint(0, 0),
+                            QPoint(0, -120), Qt.MouseButton.NoButton, Qt.KeyboardModifier.NoModifier,
+                            Qt.ScrollPhase.NoScrollPhase, False)
+        value = bar.value()
+        QApplication.sendEvent(view.canvas.viewport(), wheel)
+        assert bar.value() > value
+    np.testing.assert_allclose(plot.vb.viewRange(), before)
 
 
 def test_a_new_history_starts_over(view, experiment):
@@ -233,6 +333,7 @@ def test_training_xor_in_the_window(qtbot):
 def test_a_stopped_run_whose_snapshots_were_paced_out_is_still_recorded(view, experiment):
     view.pacer = RecordPacer()
     experiment.adopt_network(hand_net())          # recorded: the network's own arrays at step 0
+    view.pacer.spent(10.0, view.pacer._at)        # the budget is overdrawn
     snapshot(experiment, 1)                        # paced out
     experiment.set_run_state("running")
     experiment.net.weights[0] *= 2.0               # trained in place

@@ -21,10 +21,11 @@ Bounded memory: beyond ``MAX_SAMPLES`` rows the table keeps every 2nd, 4th, … 
 stride is kept as the last row until the next one replaces it).
 
 Recording policy (the Distributions view drives it, on the GUI thread): a sample is recorded on
-every ``parameters_changed`` whose parameters are new (a training snapshot, 20 Hz while training),
-paced by ``RecordPacer`` to at most ``MAX_RATE_HZ`` samples a second and at most ``COST_SHARE`` of
-the wall time by the measured cost of recording; plus, unpaced, one at each finished epoch, at the
-end or pause of a run, and when a network is adopted or reset.  Recording goes on while the view
+every ``parameters_changed`` whose parameters are new (a training snapshot, 20 Hz while training)
+as long as the measured cost of recording stays within ``COST_SHARE`` of the wall time
+(``RecordPacer``: a cost budget, no fixed rate cap, so a 1-second run gets its 20 snapshots);
+plus, unpaced, one at each finished epoch, at the end or pause of a run, and when a network is
+adopted or reset.  Recording goes on while the view
 is hidden; drawing does not.  A snapshot already recorded costs nothing.
 
 Cost of one sample (sort-based percentiles, probe of 256 rows, measured with
@@ -49,8 +50,8 @@ MAX_SAMPLES = 2_000
 PROBE_SIZE = 256
 HIST_BINS = 30
 SATURATED_SHARE = 0.95       # a unit is saturated when it is so on this share of the probe
-MAX_RATE_HZ = 4.0
 COST_SHARE = 0.02
+BURST_S = 0.005          # recording time the budget may run ahead of its share (a few samples)
 
 _SATURATION = {"sigmoid": lambda a: np.abs(a - 0.5) > 0.49, "tanh": lambda a: np.abs(a) > 0.98}
 _Q = np.asarray(PERCENTILES) / 100.0
@@ -147,26 +148,34 @@ def unit_health(a: np.ndarray, activation: str) -> float:
 
 
 class RecordPacer:
-    """Whether a paced sample is due: at most ``max_rate_hz`` a second, and at most ``share`` of
-    the wall time by the measured cost of the latest sample (``spent``).  Times in seconds from any
-    monotonic clock (the caller's)."""
+    """Whether a paced sample is due, by a budget of recording time: it grows by ``share`` of the
+    wall time that passes (up to ``burst`` seconds banked) and shrinks by the measured cost of every
+    sample (``spent``, forced ones too); a sample is due while the budget is not overdrawn.  So
+    recording takes at most ``share`` of the wall time plus ``burst``, with no fixed rate cap
+    (``max_rate_hz`` adds one).  Times in seconds from any monotonic clock (the caller's)."""
 
-    def __init__(self, max_rate_hz: float = MAX_RATE_HZ, share: float = COST_SHARE):
-        self.min_interval = 1.0 / max_rate_hz
-        self.share = share
+    def __init__(self, share: float = COST_SHARE, burst: float = BURST_S, max_rate_hz: float | None = None):
+        self.share = float(share)
+        self.burst = float(burst)
+        self.min_interval = 1.0 / max_rate_hz if max_rate_hz else 0.0
         self.cost = 0.0
-        self._next = -math.inf
+        self.reset()
+
+    def _credit(self, now: float) -> float:
+        return min(self.burst, self._credit_at + self.share * max(0.0, now - self._at))
 
     def due(self, now: float) -> bool:
-        return now >= self._next
+        return now >= self._next and (self._at == -math.inf or self._credit(now) >= 0.0)
 
     def spent(self, cost: float, now: float) -> None:
         """A sample was recorded at ``now`` and took ``cost`` seconds."""
         self.cost = float(cost)
-        self._next = now + max(self.min_interval, self.cost / self.share)
+        credit = self.burst if self._at == -math.inf else self._credit(now)
+        self._credit_at, self._at = credit - self.cost, now
+        self._next = now + self.min_interval
 
     def reset(self) -> None:
-        self._next = -math.inf
+        self._credit_at, self._at, self._next = self.burst, -math.inf, -math.inf
 
 
 class DistributionHistory:

@@ -14,65 +14,21 @@ import time
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QEvent, Qt, QTimer
-from PySide6.QtGui import QColor, QPainterPath, QPalette
+from PySide6.QtGui import QColor, QPalette
 from PySide6.QtWidgets import QComboBox, QLabel, QScrollArea, QSizePolicy, QVBoxLayout
 
-from workbench.core.distributions import (PROBE_SIZE, QUANTITIES, DistributionHistory,
+from workbench.core.distributions import (COST_SHARE, PROBE_SIZE, QUANTITIES, DistributionHistory,
                                           RecordPacer, probe_inputs)
 from workbench.core.names import layer_name, layer_names
 from workbench.gui.palette import is_dark, layer_colours
 from workbench.gui.views.base import EmptyNote, View
+from workbench.gui.views.distributions_parts import (  # noqa: F401 - NO_SAMPLE_TEXT, PAIRS: for tests
+    BAND_TIP, HEALTH_TIP, HIST_TIP, MEDIAN, NO_NETWORK_TEXT, NO_SAMPLE_TEXT, NONFINITE_NAMES, PAIRS,
+    PROBE_CHOICES, RATIO_TIP, REFERENCE_LOG_RATIO, ROW_HEIGHT, SHOW_CHOICES, STACKED_PLOT_HEIGHT, STRIP_HEIGHT,
+    BandFill, NoLegend, WheelToScroll, alpha, arrangement, freeze_mouse, quantity_title, sampling_text)
 from workbench.gui.views.flow import FlowLayout
-from workbench.gui.views.plotkit import (PlotCanvas, RowLegend, fit_before_paint, grid_axes, style_plot,
-                                         theme_plot)
+from workbench.gui.views.plotkit import PlotCanvas, RowLegend, fit_before_paint, grid_axes, style_plot, theme_plot
 from workbench.gui.worker import gui_priority
-
-NO_NETWORK_TEXT = ("Press Train (or open a session with weights) to see how the weights, ∂C/∂b and "
-                   "activations of each layer spread over time.")
-NO_SAMPLE_TEXT = "Train to see how the weights spread over time."
-SHOW_CHOICES = (("weights", "Weights W"), ("bias_gradients", "Gradients ∂C/∂b"),
-                ("activations", "Activations a"), ("all", "All three side by side"))
-PROBE_CHOICES = (64, 256, 1024)
-NONFINITE_NAMES = {"weights": "weights", "bias_gradients": "∂C/∂b values", "activations": "activations"}
-PAIRS = ((0, 8), (1, 7), (2, 6), (3, 5))     # percentile columns: 0–100, 6.7–93.3, 15.9–84.1, 30.9–69.1
-MEDIAN = 4
-ROW_HEIGHT = 190                              # pixels per layer row (the view scrolls below that)
-STRIP_HEIGHT = 200
-REFERENCE_LOG_RATIO = -3.0
-RATIO_TIP = ("log10(‖ΔW‖/‖W‖) of the update after each sample, per layer.  The dashed line is −3: "
-             "Karpathy's rule of thumb says updates of about 1/1000 of the weights are healthy; much "
-             "lower and the layer learns slowly, much higher and training is unstable.")
-HEALTH_TIP = ("Share of each layer's units that are saturated (sigmoid below 0.01 or above 0.99, tanh "
-              "beyond ±0.98, on at least 95 % of the probe inputs) or dead (ReLU: 0 on every probe "
-              "input).  Saturated units hardly learn: their gradient is about 0.  On the output layer "
-              "saturation may just mean confident answers.")
-BAND_TIP = ("Percentile bands over training time: the faintest band spans min to max, then 6.7–93.3 %, "
-            "15.9–84.1 % and 30.9–69.1 % (±1.5σ, ±1σ, ±0.5σ for a normal distribution); the line "
-            "is the median.  Beside it: the histogram of the latest sample.")
-_SUP = str.maketrans("0123456789", "⁰¹²³⁴⁵⁶⁷⁸⁹")
-
-
-class _NoLegend:
-    """Stands in for the legend ``theme_plot`` recolours, on plots that have none."""
-
-    items = ()
-
-    def setLabelTextColor(self, _colour):  # noqa: N802 - pyqtgraph's name
-        pass
-
-
-class BandFill(pg.FillBetweenItem):
-    """A fill between two curves of equal x, its path built straight from their arrays (pyqtgraph's
-    own walks both paths' polygons in Python: 1.4 ms a band at 1,000 samples, against 0.05)."""
-
-    def updatePath(self):  # noqa: N802 - pyqtgraph override
-        (x1, y1), (x2, y2) = (c.getData() for c in self.curves)
-        if x1 is None or x2 is None or len(x1) == 0 or len(x1) != len(x2):
-            self.setPath(QPainterPath())    # the other edge has not got its new data yet
-            return
-        path = pg.arrayToQPath(np.concatenate([x1, x2[::-1]]), np.concatenate([y1, y2[::-1]]), connect="all")
-        path.closeSubpath()
-        self.setPath(path)
 
 
 class DistributionsView(View):
@@ -92,8 +48,10 @@ class DistributionsView(View):
         self._probe = self._probe_key = None
         self._probe_size = PROBE_SIZE
         self._show = "weights"
-        self._layout_key = None
+        self._layout_key = None             # (layers, activations, shown, arrangement) drawn
         self._drawn = None
+        self.offered = self.skipped = 0     # new snapshots offered to the pacer / skipped by it
+        self.probe_used = 0                 # training inputs the latest sample's activations were on
         self.cells: dict[tuple[str, int], dict] = {}
         self.health_plot = self.ratio_plot = None
         self.health_curves: list = []
@@ -144,6 +102,8 @@ class DistributionsView(View):
         self.scroll.setFrameShape(QScrollArea.Shape.NoFrame)
         self.scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.scroll.setWidget(self.canvas)
+        self._wheel = WheelToScroll(self.scroll, self)     # the wheel scrolls the page, never zooms
+        self.canvas.viewport().installEventFilter(self._wheel)
         column = QVBoxLayout(self)
         column.setContentsMargins(4, 4, 4, 4)
         column.addLayout(bar)
@@ -154,9 +114,15 @@ class DistributionsView(View):
     def _quantities(self) -> tuple[str, ...]:
         return QUANTITIES if self._show == "all" else (self._show,)
 
-    def _rebuild(self):
-        """One row per weight layer (a band plot and its histogram per quantity shown), then the
-        unit-health strip: share saturated/dead and log10(‖ΔW‖/‖W‖)."""
+    def _arrangement(self) -> tuple[int, bool]:
+        """(quantity columns side by side, health plots side by side) for the view's width."""
+        width = self.width() - 8 - self.scroll.verticalScrollBar().sizeHint().width()
+        return arrangement(width, len(self._quantities()))
+
+    def _rebuild(self, columns: int, strip_wide: bool):
+        """One row per weight layer (a band plot and its histogram per quantity shown; in a narrow
+        window one row per layer and quantity), then the unit-health strip: share saturated/dead
+        and log10(‖ΔW‖/‖W‖), side by side or stacked, the layers' legend in its own row when stacked."""
         h, glw = self.history, self.canvas
         glw.clear()
         self.cells = {}
@@ -164,21 +130,24 @@ class DistributionsView(View):
         dark = is_dark(self.palette())
         colours = layer_colours(L, dark)
         first = None
+        rows = L * (len(quantities) // columns)
         for l in range(L):
             for c, q in enumerate(quantities):
-                plot = glw.addPlot(row=l, col=2 * c, axisItems=grid_axes())
-                hist = glw.addPlot(row=l, col=2 * c + 1, axisItems=grid_axes())
-                style_plot(plot, bottom=None)
-                style_plot(hist, bottom=None)
+                row, col = (l, c) if columns > 1 else (l * len(quantities) + c, 0)
+                plot = glw.addPlot(row=row, col=2 * col, axisItems=grid_axes())
+                hist = glw.addPlot(row=row, col=2 * col + 1, axisItems=grid_axes())
+                style_plot(plot)                   # bottom axis "epoch"; the histogram's: "count"
+                style_plot(hist, bottom="count")
                 plot.setClipToView(False)      # the fills take their edges' whole paths
                 hist.getAxis("left").setStyle(showValues=False)
                 hist.getAxis("left").setWidth(4)
                 hist.setMaximumWidth(110)
                 hist.setYLink(plot)
                 hist.vb.enableAutoRange(axis="y", enable=False)
-                hist.setMouseEnabled(x=False, y=False)
+                for item in (plot, hist):
+                    freeze_mouse(item)
                 plot.setToolTip(BAND_TIP)
-                hist.setToolTip("Histogram of the latest sample (30 bins from its minimum to its maximum)")
+                hist.setToolTip(HIST_TIP)
                 if first is None:
                     first = plot
                 else:
@@ -186,25 +155,26 @@ class DistributionsView(View):
                 cell = self._band_items(plot, colours[l], 75 if dark else 55)
                 cell["hist"] = hist
                 cell["bars"] = pg.BarGraphItem(x0=[0], y0=[0], width=[0], height=[0], pen=None,
-                                               brush=_alpha(colours[l], 170))
+                                               brush=alpha(colours[l], 170))
                 hist.addItem(cell["bars"])
                 self.cells[(q, l)] = cell
-        for c in range(2 * len(quantities)):
+        for c in range(2 * columns):
             glw.ci.layout.setColumnStretchFactor(c, 1 if c % 2 else 6)
-        strip = glw.ci.addLayout(row=L, col=0, colspan=2 * len(quantities))
+        strip = glw.ci.addLayout(row=rows, col=0, colspan=2 * columns)
         header = strip.addLayout(row=0, col=0, colspan=2)
         header.setContentsMargins(56, 0, 4, 0)
         header.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Fixed)
         self.strip_title = header.addLabel("", row=0, col=0, justify="left", size="9pt")
         self.strip_legend = RowLegend()
-        header.addItem(self.strip_legend, row=0, col=1)
+        header.addItem(self.strip_legend, row=0 if strip_wide else 1, col=1 if strip_wide else 0)
         self.health_plot = strip.addPlot(row=1, col=0, axisItems=grid_axes())
-        self.ratio_plot = strip.addPlot(row=1, col=1, axisItems=grid_axes())
+        self.ratio_plot = strip.addPlot(row=1 if strip_wide else 2, col=1 if strip_wide else 0,
+                                        axisItems=grid_axes())
         style_plot(self.health_plot, left="% of units")
         style_plot(self.ratio_plot, left="log₁₀ ratio")
         self.health_plot.setToolTip(HEALTH_TIP)
         self.ratio_plot.setToolTip(RATIO_TIP)
-        self.health_plot.legend = _NoLegend()      # not x-linked: linked views line up on screen
+        self.health_plot.legend = NoLegend()      # not x-linked: linked views line up on screen
         self.ratio_plot.legend = self.strip_legend
         names = layer_names(L)
         self.health_curves, self.ratio_curves = [], []
@@ -217,21 +187,35 @@ class DistributionsView(View):
             ratio = pg.PlotDataItem(name=names[l], pen=pen, connect="finite")
             self.ratio_curves.append(ratio)
             self.ratio_plot.addItem(ratio)
-        self.strip_legend.setColumnCount(max(1, L))
+        self._fit_legend(strip_wide)
         self.reference = pg.InfiniteLine(pos=REFERENCE_LOG_RATIO, angle=0, movable=False)
         self.ratio_plot.addItem(self.reference)
+        for plot in (self.health_plot, self.ratio_plot):
+            freeze_mouse(plot)
         self.health_plot.setYRange(0, 100, padding=0.02)
         self.health_plot.enableAutoRange(axis="y", enable=False)
-        self.canvas.setMinimumHeight(L * ROW_HEIGHT + STRIP_HEIGHT)
+        strip_height = STRIP_HEIGHT if strip_wide else 2 * STACKED_PLOT_HEIGHT + 40
+        self.canvas.setMinimumHeight(rows * ROW_HEIGHT + strip_height)
         self._theme_plots()
 
-    def _band_items(self, plot, colour: QColor, alpha: int) -> dict:
+    def _fit_legend(self, strip_wide: bool):
+        """The layers' legend in one row; in its own row under the title when the strip is narrow,
+        in as few rows as fit its width."""
+        legend, n = self.strip_legend, max(1, self.history.n_layers)
+        room = self.width() - 80 - self.scroll.verticalScrollBar().sizeHint().width()
+        for columns in range(n, 0, -1):
+            legend.setColumnCount(columns)
+            if strip_wide or columns == 1 or legend.layout.effectiveSizeHint(Qt.SizeHint.PreferredSize).width() <= room:
+                break
+        legend.updateSize()
+
+    def _band_items(self, plot, colour: QColor, opacity: int) -> dict:
         """Nested translucent fills between the symmetric percentile pairs, and the median line."""
         edge = pg.mkPen(None)
         lower, upper, fills = [], [], []
         for _ in PAIRS:
             lo, hi = pg.PlotCurveItem(pen=edge), pg.PlotCurveItem(pen=edge)
-            fill = BandFill(lo, hi, brush=_alpha(colour, alpha))
+            fill = BandFill(lo, hi, brush=alpha(colour, opacity))
             for item in (lo, hi, fill):
                 plot.addItem(item)
             lower.append(lo)
@@ -256,13 +240,18 @@ class DistributionsView(View):
         fg = pal.color(QPalette.ColorRole.Text)
         for cell in self.cells.values():
             for plot in (cell["plot"], cell["hist"]):
-                plot.legend = plot.legend or _NoLegend()
+                plot.legend = plot.legend or NoLegend()
                 theme_plot(plot, pal)
         for plot in (self.health_plot, self.ratio_plot):
             theme_plot(plot, pal)
         faint = QColor(fg)
         faint.setAlpha(160)
         self.reference.setPen(pg.mkPen(faint, width=1, style=Qt.PenStyle.DashLine))
+
+    def resizeEvent(self, event):  # noqa: N802 - Qt override: narrower or wider arrangement
+        super().resizeEvent(event)
+        if self._layout_key is not None and self._layout_key[-1] != self._arrangement():
+            self.mark_dirty()
 
     def changeEvent(self, event):  # noqa: N802 - Qt override
         if event.type() == QEvent.Type.PaletteChange:
@@ -298,6 +287,7 @@ class DistributionsView(View):
             self._generation = generation
             self.history.reset()
             self.pacer.reset()
+            self.offered = self.skipped = 0
             self._last_key = None
             self.mark_dirty()
         self._pending = False
@@ -312,10 +302,15 @@ class DistributionsView(View):
         if (snapshot and weights is last_weights) or (exp.net is last_net and exp.steps_trained == last_step):
             return False
         now = time.perf_counter()
-        if not forced and not self.pacer.due(now):
-            return False
+        if not forced:
+            self.offered += 1
+            if not self.pacer.due(now):
+                self.skipped += 1
+                return False
+        probe = self._probe_for(weights)
         self.history.record(weights, biases, exp.net.activations, x=exp.history.last_x, step=exp.steps_trained,
-                            bias_gradients=grads, probe=self._probe_for(weights), update_ratios=exp.update_ratios)
+                            bias_gradients=grads, probe=probe, update_ratios=exp.update_ratios)
+        self.probe_used = len(probe) if probe is not None else 0     # min(probe size, training inputs)
         cost = time.perf_counter() - now
         self.record_seconds += cost
         self.pacer.spent(cost, now)
@@ -372,10 +367,11 @@ class DistributionsView(View):
                 return
             self.note.setVisible(False)
             self.scroll.setVisible(True)
-            key = (h.n_layers, tuple(h.activations), self._show)
+            arranged = self._arrangement()
+            key = (h.n_layers, tuple(h.activations), self._show, arranged)
             if key != self._layout_key:
                 self._layout_key = key
-                self._rebuild()
+                self._rebuild(*arranged)
                 self._drawn = None
             if self._drawn == h.serial:
                 return
@@ -412,12 +408,13 @@ class DistributionsView(View):
                 top = int(counts.max())
                 cell["hist"].getAxis("bottom").setTicks([[(0, "0"), (top, str(top))], []])
                 cell["hist"].setXRange(0, top * 1.3, padding=0)
-            title = f"{layer_name(l + 1, L + 1)} ({h.activations[l]}) · {_quantity_title(q, l)}"
+            title = f"{layer_name(l + 1, L + 1)} ({h.activations[l]}) · {quantity_title(q, l)}"
             if not keep.any():
                 title += "  — " + ("arrives with training" if q == "bias_gradients" else "no data that fits")
             if cell.get("title") != (title, fg):
                 cell["title"] = (title, fg)
                 cell["plot"].setTitle(title, color=fg, size="9pt")
+                cell["hist"].setTitle("latest", color=fg, size="9pt")
 
     def _draw_strip(self):
         h = self.history
@@ -438,12 +435,14 @@ class DistributionsView(View):
 
     def _status_text(self) -> str:
         h = self.history
-        parts = [f"{h.n} samples" + (f" (thinned: 1 in {h.stride} kept)" if h.stride > 1 else "")]
+        how = ": " + sampling_text(self.offered, self.skipped, COST_SHARE) if self.offered else ""
+        parts = [f"{h.n} sample{'s' if h.n != 1 else ''}{how}"
+                 + (f" (thinned: 1 in {h.stride} kept)" if h.stride > 1 else "")]
         if self.history.latest_histograms["activations"] and all(
                 v is None for v in self.history.latest_histograms["activations"]):
             parts.append("no activations: the data does not fit the network's inputs")
         else:
-            parts.append(f"activations on {self._probe_size} training inputs")
+            parts.append(f"activations on {self.probe_used} training inputs")
         bad = h.latest_nonfinite()
         for q in QUANTITIES:
             total = sum(bad[q])
@@ -464,14 +463,3 @@ class DistributionsView(View):
             row[2] = names[row[2] - 1]
         return header, rows
 
-
-def _alpha(colour: QColor, alpha: int) -> QColor:
-    c = QColor(colour)
-    c.setAlpha(alpha)
-    return c
-
-
-def _quantity_title(q: str, l: int) -> str:
-    sup = str(l + 1).translate(_SUP)
-    return {"weights": f"weights W{sup}", "bias_gradients": f"∂C/∂b{sup}",
-            "activations": f"activations a{sup}"}[q]
