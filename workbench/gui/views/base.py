@@ -35,6 +35,10 @@ from PySide6.QtWidgets import QApplication, QFileDialog, QLabel, QMenu, QMessage
 from workbench.gui.experiment import Experiment
 
 
+#: The start of every view's sentence while there is no network ("… and see its map.").
+NO_NETWORK_YET = "There is no network yet: press Train or Reset Weights (Ctrl+R) to make one"
+
+
 class View(QWidget):
     name = ""
     title = ""

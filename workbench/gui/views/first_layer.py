@@ -16,11 +16,11 @@ from workbench.core import layer_maths as lm
 from workbench.core.names import layer_name
 from workbench.gui.palette import is_dark
 from workbench.gui.plots.diagram import NEGATIVE_DARK, NEGATIVE_LIGHT, POSITIVE_DARK, POSITIVE_LIGHT
-from workbench.gui.views.base import EmptyNote, View
+from workbench.gui.views.base import NO_NETWORK_YET, EmptyNote, View
 from workbench.gui.views.flow import FlowLayout
 from workbench.gui.worker import gui_priority, gui_priority_paint
 
-NO_NETWORK = "There is no network yet: Train or Reset Weights (Ctrl+R) makes one."
+NO_NETWORK = f"{NO_NETWORK_YET} and see its first layer's weights."
 NO_DATA = "Load image data (such as MNIST) to see the first layer's weights as images."
 HINT = "Click a neuron's tile (or column) to select it in the diagram; hover for the weight under the cursor."
 SCALES = ("shared", "own")

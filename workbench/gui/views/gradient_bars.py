@@ -17,12 +17,12 @@ from workbench.core.names import layer_name
 from workbench.core.network import Network
 from workbench.core.training import full_bias_gradient
 from workbench.gui.palette import is_dark, layer_colours
-from workbench.gui.views.base import EmptyNote
+from workbench.gui.views.base import NO_NETWORK_YET, EmptyNote
 from workbench.gui.views.flow import FlowLayout
 from workbench.gui.views.plotkit import PlotCanvas, PlotView, add_plot, grid_axes, style_plot, theme_plot
 from workbench.gui.worker import gui_priority
 
-NO_NETWORK = "There is no network yet: Train or Reset Weights (Ctrl+R) makes one."
+NO_NETWORK = f"{NO_NETWORK_YET} and see ∂C/∂b of every neuron."
 NO_DATA = ("Load data that fits the network to see ∂C/∂b over the training set "
            "(while training, the latest batch's is shown).")
 FIRST_N = (6, 10, 30, 100, 0)           # 0: all, up to MAX_BARS
