@@ -119,16 +119,32 @@ def test_unit_health_of_a_dead_relu_layer(view, experiment):
     assert y.tolist() == [100.0]
 
 
-def test_recording_goes_on_while_hidden_and_drawing_does_not(qtbot, experiment):
+def test_recording_goes_on_while_hidden_and_drawing_does_not(qtbot, experiment, monkeypatch):
+    import workbench.gui.views.distributions as module
+
     v = DistributionsView(experiment)            # never shown
     qtbot.addWidget(v)
     v.pacer = RecordPacer(share=1.0)
     experiment.adopt_network(hand_net())
+    monkeypatch.setattr(module, "HIDDEN_INTERVAL_S", 0.0)
     for step in (1, 2):
         snapshot(experiment, step)
     assert v.history.n == 3 and v.draw_count == 0 and v.is_dirty()
     snapshot(experiment, 2)                      # no batch since: nothing new, nothing recorded
     assert v.history.n == 3
+
+
+def test_a_hidden_view_samples_snapshots_at_most_twice_a_second(qtbot, experiment):
+    v = DistributionsView(experiment)            # never shown
+    qtbot.addWidget(v)
+    v.pacer = RecordPacer(share=1.0)
+    experiment.adopt_network(hand_net())         # recorded (forced): the network was adopted
+    for step in range(1, 6):                     # five snapshots within half a second of it
+        snapshot(experiment, step)
+    assert v.history.n == 1 and v.skipped == 5
+    v._recorded_at -= 0.5                        # half a second later
+    snapshot(experiment, 6)
+    assert v.history.n == 2
 
 
 def test_every_20_hz_snapshot_is_recorded_while_the_cost_is_within_budget(view, experiment, monkeypatch):

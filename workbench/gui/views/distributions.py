@@ -31,6 +31,10 @@ from workbench.gui.views.plotkit import PlotCanvas, RowLegend, fit_before_paint,
 from workbench.gui.worker import gui_priority
 
 
+#: While the tab is hidden, paced samples come at most this often (a hidden view should cost next
+#: to nothing; epoch ends are still recorded, so the picture is there when the tab is opened).
+HIDDEN_INTERVAL_S = 0.5
+
 class DistributionsView(View):
     name = "distributions"
     title = "Distributions"
@@ -41,6 +45,7 @@ class DistributionsView(View):
         super().__init__(experiment, parent)
         self.history = DistributionHistory()
         self.pacer = RecordPacer()
+        self._recorded_at = -1e9            # perf_counter time of the latest sample
         self.draw_count = 0
         self.record_seconds = 0.0           # total time spent recording (the cost the pacer limits)
         self._generation = None             # RunHistory generation the samples belong to
@@ -304,9 +309,11 @@ class DistributionsView(View):
         now = time.perf_counter()
         if not forced:
             self.offered += 1
-            if not self.pacer.due(now):
+            hidden_wait = not self.is_shown() and now - self._recorded_at < HIDDEN_INTERVAL_S
+            if hidden_wait or not self.pacer.due(now):
                 self.skipped += 1
                 return False
+        self._recorded_at = now
         probe = self._probe_for(weights)
         self.history.record(weights, biases, exp.net.activations, x=exp.history.last_x, step=exp.steps_trained,
                             bias_gradients=grads, probe=probe, update_ratios=exp.update_ratios)
