@@ -47,7 +47,6 @@ class TrainingController(QObject):
         self._latest = None             # the latest BatchRecord of the run
         self._snapshot_serial = None
         self._next_progress = 0.0
-        self._latest = None
         self._message = ""
         self._warned = False
 
@@ -159,29 +158,24 @@ class TrainingController(QObject):
         records = thread.drain()
         exp = self.experiment
         epoch_off, step_off = self._offsets
-        if not records:
-            self._hand_over(thread, snap)
-            if report and self._latest is not None:
-                self.progress.emit(self._latest, epoch_off)
-            return False
         batches = [r for r in records if type(r) is BatchRecord]
         epochs = [r for r in records if type(r) is EpochRecord]
         if batches:
             exp.history.add_batches(batches, epoch_offset=epoch_off, step_offset=step_off)
             exp.steps_trained = step_off + batches[-1].step
             self._latest = batches[-1]
-            now = time.perf_counter()
-            if report or now >= self._next_progress:
-                self._next_progress = now + self.PROGRESS_PERIOD_S
-                self.progress.emit(batches[-1], epoch_off)
-        elif report and self._latest is not None:
-            # Only the epoch's summary came (its batches were collected, unreported, while the
-            # epoch was being evaluated): the status bar still needs the run's last batch.
+        # ``report`` sends the run's latest batch whatever this collection held: none, or only the
+        # epoch's summary (its batches were collected, unreported, while the epoch was evaluated).
+        now = time.perf_counter()
+        if self._latest is not None and (report or (batches and now >= self._next_progress)):
+            self._next_progress = now + self.PROGRESS_PERIOD_S
             self.progress.emit(self._latest, epoch_off)
         if epochs:
             exp.history.add_epochs(epochs, epoch_offset=epoch_off)
             exp.epochs_trained = max(exp.epochs_trained, epoch_off + epochs[-1].epoch)
         self._hand_over(thread, snap)
+        if not records:
+            return False
         exp.notify_appended()
         for rec in epochs:
             if rec.epoch:
