@@ -19,7 +19,7 @@ from workbench.gui.frame_clock import FrameClock
 from workbench.gui.views.base import write_csv, write_png
 from workbench.data.drawn import MAX_POINTS
 from workbench.gui.views.output_map import CONTRIB_ENTRY, EMPTY_TEXT, NAN_TEXT, NO_NETWORK_TEXT, OutputMapView
-from workbench.gui.views.output_map_parts import class_colours
+from workbench.gui.palette import class_colours
 
 from tests.gui.wb_fixtures import isolated_settings, no_leaked_threads, open_window  # noqa: F401
 

@@ -326,8 +326,7 @@ class Experiment(QObject):
 
     def select_neuron(self, layer: int, index: int) -> None:
         """Select a neuron for every view that shows one (layer: the input layer is 0)."""
-        sizes = self.sizes()
-        if not (0 <= layer < len(sizes) and sizes[layer] is not None and 0 <= index < sizes[layer]):
+        if not self._has_neuron((layer, index)):
             raise IndexError(f"There is no neuron {index} in layer {layer}.")
         if self.selected_neuron != (layer, index):
             self.selected_neuron = (int(layer), int(index))

@@ -57,13 +57,12 @@ class FileActions(QObject):
 
     # ------------------------------------------------------------------ helpers
     def _dialog_dir(self) -> str:
-        folder = settings.value("files/last_dir")
-        return folder if folder and os.path.isdir(folder) else os.path.expanduser("~")
+        return settings.dialog_dir()
 
     def _remember(self, path: str, recent: bool = False):
         if recent:
             settings.add_recent_file(path)
-        settings.set_value("files/last_dir", os.path.dirname(os.path.abspath(path)))
+        settings.remember_dialog_dir(path)
 
     def ask_to_save(self, what: str) -> bool:
         """Save / Discard / Cancel when there are unsaved changes; False on Cancel."""

@@ -71,6 +71,17 @@ def set_value(key: str, val) -> None:
     store.sync()
 
 
+def dialog_dir() -> str:
+    """The folder the window's file dialogs start in: where the latest file was chosen (home at first)."""
+    folder = value("files/last_dir")
+    return folder if folder and os.path.isdir(folder) else os.path.expanduser("~")
+
+
+def remember_dialog_dir(path: str) -> None:
+    """The next file dialog starts in the folder of ``path``."""
+    set_value("files/last_dir", os.path.dirname(os.path.abspath(path)))
+
+
 def recent_files() -> list[str]:
     """Recently opened or saved session files, most recent first."""
     return value("files/recent")[:MAX_RECENT]

@@ -16,10 +16,10 @@ from PySide6.QtWidgets import (QHeaderView, QLabel, QSizePolicy, QStackedWidget,
 import numpy as np
 import pyqtgraph as pg
 
+from workbench.gui.palette import CLASS_COLOURS
+
 __all__ = ["CLASS_COLOURS", "DataPreview", "ImageGrid"]
 
-CLASS_COLOURS = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f",
-                 "#bcbd22", "#17becf"]
 PREVIEW_IMAGES = 32      # 8 columns × 4 rows
 PREVIEW_POINTS = 2000    # scatter / curve preview
 PREVIEW_ROWS = 12        # table head

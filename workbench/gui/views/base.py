@@ -111,16 +111,14 @@ class View(QWidget):
 
         suffix = "." + kind
         filter_ = "PNG images (*.png)" if kind == "png" else "CSV tables (*.csv)"
-        folder = settings.value("files/last_dir")       # the folder the window's file dialogs share
-        folder = folder if folder and os.path.isdir(folder) else os.path.expanduser("~")
-        default = os.path.join(folder, export_name(self, suffix))
+        default = os.path.join(settings.dialog_dir(), export_name(self, suffix))
         what = "picture" if kind == "png" else "numbers"
         path, _ = QFileDialog.getSaveFileName(self, f"Export the {self.title} view's {what}", default, filter_)
         if not path:
             return False
         if not path.lower().endswith(suffix):
             path += suffix
-        settings.set_value("files/last_dir", os.path.dirname(os.path.abspath(path)))
+        settings.remember_dialog_dir(path)
         try:
             (write_png if kind == "png" else write_csv)(self, path)
         except (OSError, ValueError) as exc:

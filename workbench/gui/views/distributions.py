@@ -96,7 +96,7 @@ class DistributionsView(View):
             bar.addWidget(text)
             bar.addWidget(combo)
             bar.addSpacing(10)
-        bar.add_stretch()
+        bar.addStretch(1)
         bar.addWidget(self.export_button())
         self.note = EmptyNote(NO_NETWORK_TEXT, self)
         self.canvas = PlotCanvas()

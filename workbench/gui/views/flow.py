@@ -8,9 +8,9 @@ from PySide6.QtWidgets import QLayout, QSizePolicy, QSpacerItem, QWidget, QWidge
 
 
 class FlowLayout(QLayout):
-    """Items left to right, wrapping to a new line where the width runs out.  ``add_stretch()``
-    marks where the rest of the line is pushed to the right (as ``QHBoxLayout.addStretch``
-    would); items after it are right-aligned on their line."""
+    """Items left to right, wrapping to a new line where the width runs out.  ``addStretch()``
+    marks where the rest of the line is pushed to the right (as in a ``QHBoxLayout``); items after
+    it are right-aligned on their line."""
 
     def __init__(self, parent: QWidget | None = None, spacing: int = 6):
         super().__init__(parent)
@@ -29,17 +29,8 @@ class FlowLayout(QLayout):
     def addSpacing(self, width: int) -> None:  # noqa: N802 - QBoxLayout's name
         self.addItem(QSpacerItem(width, 0, QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Minimum))
 
-    def add_stretch(self) -> None:
-        self._right_from = len(self._items)
-
     def addStretch(self, _stretch: int = 1) -> None:  # noqa: N802 - QBoxLayout's name, for drop-in use
-        self.add_stretch()
-
-    def addLayout(self, layout: QLayout) -> None:  # noqa: N802 - a nested row becomes one item
-        holder = QWidget()
-        holder.setLayout(layout)
-        layout.setContentsMargins(0, 0, 0, 0)
-        self.addWidget(holder)
+        self._right_from = len(self._items)
 
     def count(self) -> int:
         return len(self._items)
@@ -116,11 +107,3 @@ class FlowLayout(QLayout):
             y += height + self.spacing()
         return y - self.spacing() - area.y() + m.top() + m.bottom() if y > area.y() else m.top() + m.bottom()
 
-
-def control_row(parent: QWidget | None = None) -> tuple[QWidget, FlowLayout]:
-    """A widget holding a wrapping row of controls (it grows taller when it wraps)."""
-    holder = QWidget(parent)
-    policy = QSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Preferred)
-    policy.setHeightForWidth(True)
-    holder.setSizePolicy(policy)
-    return holder, FlowLayout(holder)

@@ -20,11 +20,11 @@ from PySide6.QtWidgets import (QComboBox, QDoubleSpinBox, QHBoxLayout, QLabel, Q
 from workbench.core import maps
 from workbench.data.drawn import with_point, without_nearest
 from workbench.data.errors import DataError
-from workbench.gui.palette import WATCH_COLOURS, is_dark
+from workbench.gui.palette import WATCH_COLOURS, class_colours, is_dark
 from workbench.gui.views.base import EmptyNote
 from workbench.gui.views.flow import FlowLayout
 from workbench.gui.views.output_map_parts import (NAN_TEXT, NO_NETWORK_TEXT, DataPoints, ThumbnailPanel,  # noqa: F401
-                                                  cannot_draw, class_colours, curve_pool, drawing_hint,
+                                                  cannot_draw, curve_pool, drawing_hint,
                                                   faint_pens, fit_to_canvas, legend_entry, map_parameters,
                                                   neuron_name, option_boxes, refill, rgb)
 from workbench.gui.views.plotkit import PlotCanvas, PlotView, add_plot, grid_axes, style_plot, theme_plot

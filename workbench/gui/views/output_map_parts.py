@@ -17,12 +17,6 @@ from workbench.gui.palette import WATCH_COLOURS
 from workbench.gui.views.base import NO_NETWORK_YET
 from workbench.gui.views.plotkit import PlotCanvas
 
-#: Class colours in the order of the Data panel's preview (matplotlib's tab10), and lighter ones for a
-#: dark background.  Class 0 and class 1 are also the low and high ends of a single output's scale.
-LIGHT_CLASSES = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f",
-                 "#bcbd22", "#17becf"]
-DARK_CLASSES = ["#5aa9ff", "#ffa040", "#5fd35f", "#ff6b6b", "#c49cff", "#d2a27a", "#ff9ee0", "#b8b8b8",
-                "#e0e060", "#4fe0f0"]
 MAX_THUMBNAILS = 64       # per hidden layer
 THUMBS_TIP = "Each hidden neuron's activation over the input plane; click one to see it large."
 NO_NETWORK_TEXT = f"{NO_NETWORK_YET} and see its map of the input plane."
@@ -118,13 +112,6 @@ def fit_to_canvas(canvas, legend) -> None:
     canvas.ci.layout.invalidate()
     if canvas.ci.geometry() != canvas.range:
         canvas.ci.setGeometry(canvas.range)
-
-
-def class_colours(dark: bool, n: int) -> list[QColor]:
-    """A categorical colour per class, readable on the light or dark background (cycled past 10).
-    The first two are the ends of the diverging scale of a single output (low, high)."""
-    names = DARK_CLASSES if dark else LIGHT_CLASSES
-    return [QColor(names[k % len(names)]) for k in range(n)]
 
 
 def rgb(colour: QColor) -> tuple[int, int, int]:
