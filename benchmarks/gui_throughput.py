@@ -98,6 +98,25 @@ def in_window(app, window, hp_kwargs):
     return hp_kwargs["epochs"] * n / elapsed, elapsed, max(lateness) if lateness else 0.0, lateness
 
 
+def open_window(app, spec: str, arch: dict, epochs: int, timeout_s: float = 600):
+    """A shown 1280×800 main window (no settings, no long-run question) on ``spec`` loaded, with
+    ``arch`` in the designer and ``epochs`` in the training panel."""
+    from workbench.gui.main_window import MainWindow
+
+    window = MainWindow(persist=False, load_default=False)
+    window.confirm_long_runs = False
+    window.resize(1280, 800)
+    window.show()
+    window.data_panel.load_spec(spec)
+    deadline = time.perf_counter() + timeout_s
+    while window.experiment.dataset is None and time.perf_counter() < deadline:
+        app.processEvents()
+        time.sleep(0.01)
+    window.designer.set_architecture(arch, undoable=False)
+    window.training_panel.epochs.setValue(epochs)
+    return window
+
+
 def show_every_view(window):
     """Move the central views out of their tabs into one grid window, so every view is visible."""
     from PySide6.QtWidgets import QGridLayout, QWidget
@@ -136,7 +155,6 @@ def main(argv=None):
     os.environ.setdefault("WORKBENCH_SETTINGS", os.path.join(os.path.dirname(os.path.abspath(
         __file__)), ".benchmark-settings.ini"))
     app = QApplication.instance() or QApplication([])
-    from workbench.gui.main_window import MainWindow
 
     ds = load_dataset(args.spec)
     sizes = [int(s) for s in args.sizes.split(",")] if args.sizes else [ds.n_inputs, 30, ds.n_outputs]
@@ -147,17 +165,7 @@ def main(argv=None):
     hp_kwargs = {"optimizer": "sgd", "lr": 0.5 if classification else 0.05, "batch_size": args.batch,
                  "epochs": args.epochs, "l2": 0.0, "momentum": 0.9, "layer_lr": None}
 
-    window = MainWindow(persist=False, load_default=False)
-    window.confirm_long_runs = False
-    window.resize(1280, 800)
-    window.show()
-    window.data_panel.load_spec(args.spec)
-    deadline = time.perf_counter() + 600
-    while window.experiment.dataset is None and time.perf_counter() < deadline:
-        app.processEvents()
-        time.sleep(0.01)
-    window.designer.set_architecture(arch, undoable=False)
-    window.training_panel.epochs.setValue(args.epochs)
+    window = open_window(app, args.spec, arch, args.epochs)
 
     print(f"data {ds.name} ({len(ds.train)} training samples), network {sizes}, batch {args.batch}, "
           f"{args.epochs} epoch(s) per run, best of {args.repeat}")

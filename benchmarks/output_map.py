@@ -30,7 +30,7 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 sys.path.insert(0, str(HERE))
 
-from gui_throughput import headless, in_window  # noqa: E402
+from gui_throughput import headless, in_window, open_window  # noqa: E402
 
 
 class DrawMeter:
@@ -87,7 +87,6 @@ def main(argv=None):
 
     os.environ.setdefault("WORKBENCH_SETTINGS", str(HERE / ".benchmark-settings.ini"))
     app = QApplication.instance() or QApplication([])
-    from workbench.gui.main_window import MainWindow
 
     ds = load_dataset(args.spec)
     sizes = [int(s) for s in args.sizes.split(",")]
@@ -97,17 +96,7 @@ def main(argv=None):
     hp_kwargs = {"optimizer": "sgd", "lr": 0.1, "batch_size": args.batch, "epochs": args.epochs,
                  "l2": 0.0, "momentum": 0.9, "layer_lr": None}
 
-    window = MainWindow(persist=False, load_default=False)
-    window.confirm_long_runs = False
-    window.resize(1280, 800)
-    window.show()
-    window.data_panel.load_spec(args.spec)
-    deadline = time.perf_counter() + 120
-    while window.experiment.dataset is None and time.perf_counter() < deadline:
-        app.processEvents()
-        time.sleep(0.01)
-    window.designer.set_architecture(arch, undoable=False)
-    window.training_panel.epochs.setValue(args.epochs)
+    window = open_window(app, args.spec, arch, args.epochs, timeout_s=120)
     view = window.views["output-map"]
     meter = DrawMeter(view)
 
