@@ -242,48 +242,89 @@ class RunHistory:
 
     # ------------------------------------------------------------------ appending
     def add_batches(self, records, epoch_offset: int = 0, step_offset: int = 0) -> None:
-        """Append BatchRecords; ``epoch_offset``/``step_offset`` are added to their epoch and step
-        (the records are not changed).  Many records at once are written column by column."""
+        """Append BatchRecords and BatchChunks (oldest first); ``epoch_offset``/``step_offset`` are
+        added to their epoch and step (the records are not changed).  Many batches at once are
+        written column by column."""
+        from .training import BatchChunk
+
         records = list(records)
+        run = []
+        for rec in records:
+            if isinstance(rec, BatchChunk):
+                self._add_records(run, epoch_offset, step_offset)
+                run = []
+                self._add_chunk(rec, epoch_offset, step_offset)
+            else:
+                run.append(rec)
+        self._add_records(run, epoch_offset, step_offset)
+
+    def _add_records(self, records, epoch_offset: int, step_offset: int) -> None:
         if not records:
             return
-        L, t, w = self._L, self._batches, self._watched
+        L, w = self._L, self._watched
         width = len(records[0].watched)
-        fits = (width == 0 and not self._labels) or (width == w.width and w.n == t.n and bool(self._labels))
-        if (len(records) < _VEC or not fits
+        if (len(records) < _VEC or not self._fits(width)
                 or any(len(r.delta_norms) != L or len(r.watched) != width for r in records)):
             for rec in records:
                 self._add_batch(rec, epoch_offset, step_offset)
             self._serial += 1
             return
         m = len(records)
+        self._add_columns(
+            np.fromiter([r.epoch for r in records], np.float64, m) + epoch_offset,
+            np.fromiter([r.batch for r in records], np.float64, m),
+            np.fromiter([r.samples_seen / r.n_train for r in records], np.float64, m),
+            np.fromiter([r.step for r in records], np.float64, m) + step_offset,
+            np.fromiter([r.cost for r in records], np.float64, m),
+            np.array([r.delta_norms for r in records], np.float64),
+            np.array([r.watched for r in records], np.float64).reshape(m, width))
+
+    def _add_chunk(self, chunk, epoch_offset: int, step_offset: int) -> None:
+        if not len(chunk):
+            return
+        width = chunk.watched.shape[1]
+        if chunk.delta_norms.shape[1] != self._L or not self._fits(width):
+            for rec in chunk.records():
+                self._add_batch(rec, epoch_offset, step_offset)
+            self._serial += 1
+            return
+        self._add_columns(chunk.epoch + float(epoch_offset), chunk.batch.astype(np.float64),
+                          chunk.samples_seen / chunk.n_train, chunk.step + float(step_offset),
+                          np.asarray(chunk.cost, np.float64), chunk.delta_norms, chunk.watched)
+
+    def _fits(self, width: int) -> bool:
+        """Whether batches following ``width`` weights can be written as columns."""
+        w = self._watched
+        return (width == 0 and not self._labels) or (width == w.width and w.n == self._batches.n and bool(self._labels))
+
+    def _add_columns(self, epoch, batch, seen, step, cost, delta_norms, watched) -> None:
+        """Append m batches given as columns: epoch, batch, seen (fraction of the epoch after the
+        batch), step, cost: (m,) float64, offsets applied; delta_norms (m, L); watched (m, W)."""
+        L, t, w = self._L, self._batches, self._watched
+        m = len(step)
+        width = watched.shape[1]
         t.reserve(m)
-        epoch = np.fromiter([r.epoch for r in records], np.float64, m) + epoch_offset
-        batch = np.fromiter([r.batch for r in records], np.float64, m)
-        seen = np.fromiter([r.samples_seen / r.n_train for r in records], np.float64, m)
         prev_seen = np.concatenate(([self._seen], seen[:-1]))
         prev_epoch = np.concatenate(([self._seen_epoch], epoch[:-1]))
         start = np.where((epoch == prev_epoch) & (batch > 1), prev_seen, 0.0)
-        step = np.fromiter([r.step for r in records], np.float64, m) + step_offset
         keep = slice(None) if t.stride == 1 else np.flatnonzero(step % t.stride == 0)
         rows = np.empty((t.width, m))
         rows[_BX] = epoch - 1 + start
         rows[_BSTEP], rows[_BEPOCH], rows[_BBATCH] = step, epoch, batch
-        rows[_BCOST] = np.fromiter([r.cost for r in records], np.float64, m)
-        rows[_B_FIXED:_B_FIXED + L] = np.array([r.delta_norms for r in records], np.float64).T
+        rows[_BCOST] = cost
+        rows[_B_FIXED:_B_FIXED + L] = delta_norms.T
         rows = rows[:, keep]
         k = rows.shape[1]
         t.data[:, t.n:t.n + k] = rows
         if width:
             w.reserve(k)
-            w.data[:, w.n:w.n + k] = np.array([r.watched for r in records], np.float64).T[:, keep]
+            w.data[:, w.n:w.n + k] = watched.T[:, keep]
             w.n += k
         t.n += k
         t.received += m
-        last = records[-1]
-        self._seen, self._seen_epoch = seen[-1], last.epoch + epoch_offset
-        self._last_x = self._batch_end = last.epoch + epoch_offset - 1 + seen[-1]
-        self._steps = last.step + step_offset
+        self._seen, self._seen_epoch = float(seen[-1]), float(epoch[-1])
+        self._last_x = self._batch_end = float(epoch[-1]) - 1 + float(seen[-1])
+        self._steps = int(step[-1])
         self._thin_batches()
         self._serial += 1
 

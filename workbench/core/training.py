@@ -94,6 +94,63 @@ class BatchRecord:
 
 
 @dataclass(slots=True)
+class BatchChunk:
+    """The figures of k consecutive batches, as arrays (what ``train(..., chunked=True)`` yields).
+
+    epoch, batch, batches_in_epoch, step, samples_seen: (k,) int64, as in BatchRecord; cost: (k,);
+    delta_norms and weight_norms: (k, L); watched: (k, W) for the W weights followed during the
+    chunk; bias_gradients: ∂C/∂bˡ of the chunk's last batch, one (sizes[l+1],) array per layer.
+    A chunk may span epochs only where no EpochRecord falls between them (``evaluate_every``).
+    """
+
+    epoch: np.ndarray
+    batch: np.ndarray
+    batches_in_epoch: np.ndarray
+    step: np.ndarray
+    samples_seen: np.ndarray
+    n_train: int
+    cost: np.ndarray
+    delta_norms: np.ndarray
+    weight_norms: np.ndarray
+    watched: np.ndarray
+    bias_gradients: list | None
+
+    def __len__(self) -> int:
+        return len(self.step)
+
+    def record(self, i: int) -> BatchRecord:
+        """Batch ``i`` of the chunk (negative counts from the end) as a BatchRecord; only the last
+        batch carries its ∂C/∂b (the others get None)."""
+        i = range(len(self))[i]
+        return BatchRecord(
+            epoch=int(self.epoch[i]), batch=int(self.batch[i]), batches_in_epoch=int(self.batches_in_epoch[i]),
+            step=int(self.step[i]), samples_seen=int(self.samples_seen[i]), n_train=self.n_train,
+            cost=float(self.cost[i]), delta_norms=self.delta_norms[i].tolist(),
+            bias_gradients=self.bias_gradients if i == len(self) - 1 else None,
+            weight_norms=self.weight_norms[i].tolist(), watched=self.watched[i].tolist())
+
+    def records(self) -> list[BatchRecord]:
+        return [self.record(i) for i in range(len(self))]
+
+    def last(self) -> BatchRecord:
+        return self.record(-1)
+
+
+@dataclass
+class Pace:
+    """How many batches one call of the engine trains before the generator yields (chunked runs).
+
+    Chunks grow or shrink so that each takes about ``seconds``: pause, stop and changed
+    hyperparameters then act within a few milliseconds. ``limit`` caps every chunk (1 while
+    stepping one batch at a time); ``once`` caps only the next one and is then cleared.
+    """
+
+    seconds: float = 0.003
+    limit: int | None = None
+    once: int | None = None
+
+
+@dataclass(slots=True)
 class EpochRecord:
     """Summary of one epoch; epoch 0 describes the initial weights."""
 
@@ -155,23 +212,37 @@ def full_bias_gradient(net: Network, X, Y, chunk: int = 10_000) -> list[np.ndarr
 
 
 def train(net: Network, X, Y, hp: Hyperparameters, rng: np.random.Generator | None = None, *,
-          validation=None, classification: bool = True, watch=(), evaluate_initial: bool = True):
+          validation=None, classification: bool = True, watch=(), evaluate_initial: bool = True,
+          chunked: bool = False, evaluate_every: int = 1, pace: Pace | None = None, engine: str | None = None):
     """Train ``net`` in place on (X, Y), yielding records.
 
     X: (n, n_in), Y: (n, n_out); validation: optional (Xv, Yv). ``watch`` lists (layer, i, j) weights
-    whose gradient ∂C/∂W[layer][i, j] is reported in every BatchRecord; when it is a list, the caller
+    whose gradient ∂C/∂W[layer][i, j] is reported for every batch; when it is a list, the caller
     may change its contents between yields (like ``hp``) to follow other weights from the next batch
     on. The generator ends after ``hp.epochs`` epochs (re-read each epoch), or with a Diverged record,
     leaving the last finite weights in ``net``.
+
+    Every batch yields a BatchRecord, or with ``chunked`` the batches trained in one call of the
+    engine come as one BatchChunk (sized by ``pace``). An EpochRecord (cost and accuracy on the
+    whole training and validation sets) follows every ``evaluate_every``-th epoch and the last.
+    ``engine``: "numpy" (the reference), "compiled" (the numba kernel, compiled now if need be) or
+    "auto" (compiled once it is ready, numpy until then); None reads $WORKBENCH_ENGINE (default auto).
+    Both engines draw the same shuffles and give the same results to rounding.
     """
     rng = rng if rng is not None else np.random.default_rng()
     hp.validate(net.n_layers)
+    if not isinstance(evaluate_every, (int, np.integer)) or isinstance(evaluate_every, bool) or evaluate_every < 1:
+        raise ConfigError(f"Epoch summaries come every 1 or more epochs, not {evaluate_every!r}.")
+    from .engines import choose_engine
+
+    engine = choose_engine(engine, net.dtype)    # checked here: a generator's body runs only later
     X, Y = _check_data(net, X, Y, "training")
     if validation is not None:
         validation = _check_data(net, *validation, "validation")
     watch_list = watch if isinstance(watch, list) else list(watch)
-    watch = _checked_watch(net, watch_list)      # checked here: a generator's body runs only later
-    return _train(net, X, Y, hp, rng, validation, classification, watch, watch_list, evaluate_initial)
+    watch = _checked_watch(net, watch_list)
+    return _train(net, X, Y, hp, rng, validation, classification, watch, watch_list, evaluate_initial,
+                  chunked, int(evaluate_every), pace if pace is not None else Pace(), engine)
 
 
 def _checked_watch(net: Network, watch) -> list[tuple[int, int, int]]:
@@ -205,54 +276,99 @@ def _measure(net, X, Y, validation, classification, delta_norms, seconds, sample
     )
 
 
-def _train(net, X, Y, hp, rng, validation, classification, watch, watch_list, evaluate_initial):
+#: At most this many sample indices are drawn ahead (a chunk may span epochs up to an EpochRecord).
+MAX_DRAWN = 1 << 16
+#: The most batches one chunk holds.
+MAX_CHUNK = 4096
+
+
+def _train(net, X, Y, hp, rng, validation, classification, watch, watch_list, evaluate_initial,
+           chunked, every, pace, engine_choice):
+    from .engines import make_engine
+
     n = len(X)
     watch_seen = list(watch_list)
-    work = _Workspace(net)
+    engine = make_engine(engine_choice, net)
     if evaluate_initial:
         with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
             initial_norms = [_norm(g) for g in full_bias_gradient(net, X, Y)]
         yield _evaluate(net, X, Y, validation, classification, initial_norms, 0.0, 0, 0)
 
-    step = 0
-    epoch = 0
+    bounds = np.cumsum([0] + [b.size for b in net.biases])
+    grad_sum = np.zeros(bounds[-1])             # Σ ∂C/∂b over the batches of the current epoch
+    sums = [grad_sum[a:b] for a, b in zip(bounds[:-1], bounds[1:])]
+    step = epoch = batch = 0        # batches trained; epochs completed; batches of the epoch under way
+    order, stream, first_epoch = None, 0, 0
+    busy, epochs_timed = 0.0, 0
     checked = None
-    while hp.epochs is None or epoch < hp.epochs:
-        epoch += 1
-        order = rng.permutation(n)
-        position = 0
-        batch = 0
-        busy = 0.0
-        epoch_grad_b = [np.zeros(b.shape, dtype=np.float64) for b in net.biases]
-        while position < n:
-            started = time.perf_counter()
-            settings = _settings(hp)
-            if settings != checked:
-                hp.validate(net.n_layers)
-                checked = settings
-            if watch_list != watch_seen:
-                watch, watch_seen = _checked_watch(net, watch_list), list(watch_list)
-            size = hp.effective_batch_size(n)
-            index = order[position:position + size]
-            batch += 1
-            step += 1
-            with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
-                outcome = _step(net, X.take(index, axis=0), Y.take(index, axis=0), hp, work, n, watch)
-            if isinstance(outcome, str):
-                yield _diverged(epoch, batch, hp, outcome)
+    size_next = 1
+    while True:
+        if order is None:
+            if hp.epochs is not None and epoch >= hp.epochs:
                 return
-            cost, grad_b, delta_norms, watched, weight_norms = outcome
-            for acc, g in zip(epoch_grad_b, grad_b):
-                acc += g
-            position += len(index)
-            busy += time.perf_counter() - started
-            yield BatchRecord(
-                epoch=epoch, batch=batch, batches_in_epoch=batch + -(-(n - position) // size),
-                step=step, samples_seen=position, n_train=n, cost=cost, delta_norms=delta_norms,
-                bias_gradients=grad_b, weight_norms=weight_norms, watched=watched,
-            )
-        epoch_norms = [_norm(acc / batch) for acc in epoch_grad_b]
-        yield _evaluate(net, X, Y, validation, classification, epoch_norms, busy, n, epoch)
+            upto = (epoch // every + 1) * every
+            if hp.epochs is not None:
+                upto = min(upto, hp.epochs)
+            drawn = max(1, min(upto - epoch, MAX_DRAWN // n))
+            # One permuted row per epoch draws exactly what `drawn` calls of permutation(n) would.
+            order = (rng.permutation(n) if drawn == 1
+                     else rng.permuted(np.tile(np.arange(n), (drawn, 1)), axis=1).ravel())
+            stream, first_epoch = 0, epoch
+        started = time.perf_counter()
+        settings = _settings(hp)
+        if settings != checked:
+            hp.validate(net.n_layers)
+            checked = settings
+        if watch_list != watch_seen:
+            watch, watch_seen = _checked_watch(net, watch_list), list(watch_list)
+        engine = engine.upgraded()
+        size = hp.effective_batch_size(n)
+        limit = size_next if chunked else 1
+        if pace.limit is not None:
+            limit = min(limit, max(1, int(pace.limit)))
+        if pace.once is not None:
+            limit, pace.once = min(limit, max(1, int(pace.once))), None
+        with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+            out = engine.run(X, Y, order, stream, n, size, limit, hp, watch, grad_sum, sums)
+        k = out.count
+        if k:
+            ends = stream + np.cumsum(out.sizes[:k])
+            begins = ends - out.sizes[:k]
+            within = begins // n                         # epochs after first_epoch + 1
+            local = begins - within * n
+            first_local = stream % n
+            batch_no = np.where(within == stream // n, batch + 1 + (local - first_local) // size, local // size + 1)
+            seen = ends - within * n
+            chunk = BatchChunk(
+                epoch=first_epoch + 1 + within, batch=batch_no, batches_in_epoch=batch_no + -(-(n - seen) // size),
+                step=step + np.arange(1, k + 1), samples_seen=seen, n_train=n, cost=out.cost[:k],
+                delta_norms=out.delta_norms[:k], weight_norms=out.weight_norms[:k], watched=out.watched[:k],
+                bias_gradients=out.bias_gradients)
+            step += k
+            stream = int(ends[-1])
+            batch = int(batch_no[-1]) if stream % n else 0
+            last_batches = int(batch_no[-1])
+        elapsed = time.perf_counter() - started
+        busy += elapsed
+        if chunked and not out.failure:
+            size_next = max(1, min(MAX_CHUNK, 4 * limit, int(pace.seconds * limit / elapsed) if elapsed > 0 else 4 * limit))
+        if k:
+            if chunked:
+                yield chunk
+            else:
+                yield chunk.record(0)
+        if out.failure:
+            yield _diverged(first_epoch + 1 + stream // n, batch + 1, hp, out.failure)
+            return
+        if stream == len(order):
+            epoch = first_epoch + stream // n
+            epochs_timed += stream // n
+            order = None
+            if epoch % every == 0 or (hp.epochs is not None and epoch >= hp.epochs):
+                epoch_norms = [_norm(s / last_batches) for s in sums]
+                yield _evaluate(net, X, Y, validation, classification, epoch_norms, busy / epochs_timed,
+                                n, epoch)
+                busy, epochs_timed = 0.0, 0
 
 
 def _settings(hp: Hyperparameters) -> tuple:
@@ -316,7 +432,8 @@ def _step(net, xb, yb, hp, work, n, watch):
         back = delta @ weights.T if l > 0 else None  # with the weights before this update
         eta = hp.lr * multipliers[l]
         step_w = work.buffers[l]
-        np.matmul(acts[l].T, delta * dtype(-eta / m), out=step_w)
+        # np.dot, not matmul: with one sample matmul leaves BLAS for a naive loop (5× slower).
+        np.dot(acts[l].T, delta * dtype(-eta / m), out=step_w)
         if decay:
             step_w -= dtype(eta * decay) * weights
         step_w = optimizer.step(kind, (l, "W"), step_w, hp.momentum)
