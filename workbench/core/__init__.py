@@ -11,12 +11,14 @@ from .network import BIAS_INITIALIZERS, DTYPES, INITIALIZERS, Network, check_arc
 from .optimizers import OPTIMIZERS
 from .serialization import (atomic_write, export_csv, export_json, load_weights, save_weights,
                             weights_to_bytes)
-from .training import BatchRecord, Diverged, EpochRecord, Hyperparameters, full_bias_gradient, train
+from . import kernel
+from .training import (BatchChunk, BatchRecord, Diverged, EpochRecord, Hyperparameters, Pace, full_bias_gradient,
+                       train)
 
 __all__ = [
     "ACTIVATIONS", "HIDDEN_ACTIVATIONS", "COSTS", "INITIALIZERS", "BIAS_INITIALIZERS", "OPTIMIZERS", "DTYPES",
     "ConfigError", "WeightFileError", "Network", "check_architecture", "has_weight", "target_error",
     "Hyperparameters", "train",
-    "BatchRecord", "EpochRecord", "Diverged", "full_bias_gradient", "gradient_check", "numerical_gradients",
+    "BatchRecord", "BatchChunk", "Pace", "EpochRecord", "Diverged", "kernel", "full_bias_gradient", "gradient_check", "numerical_gradients",
     "save_weights", "load_weights", "weights_to_bytes", "export_json", "export_csv", "atomic_write",
 ]

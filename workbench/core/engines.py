@@ -119,14 +119,14 @@ class CompiledEngine:
         self.net = net
         self.dtype = net.dtype
         sizes = net.sizes
-        self.sizes = np.asarray(sizes, np.int64)
+        self.sizes = np.asarray(sizes, np.uint64)
         self.L = net.n_layers
         offsets, total = [], 0
         for l in range(self.L):
             w = sizes[l] * sizes[l + 1]
             offsets.append((total, total + w))
             total += w + sizes[l + 1]
-        self.offsets = np.asarray(offsets, np.int64)
+        self.offsets = np.asarray(offsets, np.uint64)
         self.theta = np.empty(total, self.dtype)
         self.velocity = np.zeros(total, self.dtype)
         self.steps = np.zeros(total, self.dtype)
@@ -172,8 +172,8 @@ class CompiledEngine:
         self.zs = np.empty(m * width, self.dtype)
         self.deltas = np.empty(m * width, self.dtype)
         self.back = np.empty(m * int(self.sizes.max()), self.dtype)
-        self.nonzero = np.empty(m * width, np.int64)
-        self.nonzero_counts = np.zeros(m * (self.L + 1), np.int64)
+        self.nonzero = np.empty(m * width, np.uint64)
+        self.nonzero_counts = np.zeros(m * (self.L + 1), np.uint64)
         self._buffers_for = m
 
     def run(self, X, Y, order, start, n, size, limit, hp, watch, grad_sum, sums) -> Output:
