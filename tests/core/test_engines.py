@@ -221,3 +221,16 @@ def test_compiled_engine_keeps_the_network_usable_afterwards():
     clone = net.copy()
     assert all(w.flags.c_contiguous for w in net.weights)
     np.testing.assert_array_equal(clone.forward(np.ones((2, 4))), net.forward(np.ones((2, 4))))
+
+
+@needs_numba
+def test_a_kernel_that_disagrees_with_numpy_is_never_used(monkeypatch):
+    monkeypatch.setattr(kernel, "_ready", set())
+    monkeypatch.setattr(kernel, "_failure", None)
+    monkeypatch.setattr(kernel, "_self_check", lambda name: "its float64 results differ by 0.5")
+    assert kernel.prepare("float64") is False
+    assert not kernel.available() and "differ" in kernel.why_unavailable()
+    with pytest.raises(ConfigError, match="cannot be used here: its float64 results differ"):
+        _run("compiled")
+    _, records = _run("auto")                     # trains on numpy
+    assert isinstance(records[-1], EpochRecord)

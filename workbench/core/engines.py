@@ -40,18 +40,17 @@ class Output:
 
 
 def choose_engine(name: str | None, dtype) -> str:
-    """The engine to use: ``name``, else $WORKBENCH_ENGINE, else "auto". "compiled" where numba is
-    missing falls back to... nothing: it is refused, so a test or benchmark never measures the
-    wrong engine. "compiled" compiles (or loads from the cache) before returning."""
+    """The engine to use: ``name``, else $WORKBENCH_ENGINE, else "auto". "compiled" compiles (or
+    loads from the cache) before returning, and where it cannot be used it is refused rather than
+    replaced, so that a test or benchmark never measures the wrong engine."""
     if name is None:
         name = os.environ.get(ENV_VAR, "").strip().lower() or "auto"
     if name not in ENGINES:
         raise ConfigError(f"Unknown engine {name!r}; choose one of {', '.join(ENGINES)} "
                           f"(set by the {ENV_VAR} environment variable or the caller).")
-    if name == "compiled":
-        if not kernel.available():
-            raise ConfigError(f"The compiled engine needs numba, which is not installed ({kernel.why_unavailable()}).")
-        kernel.prepare(np.dtype(dtype))
+    if name == "compiled" and not kernel.prepare(np.dtype(dtype)):
+        raise ConfigError(f"The compiled engine cannot be used here: {kernel.why_unavailable()}; "
+                          f"set {ENV_VAR}=numpy or auto.")
     return name
 
 

@@ -261,7 +261,7 @@ class RunHistory:
     def _add_records(self, records, epoch_offset: int, step_offset: int) -> None:
         if not records:
             return
-        L, w = self._L, self._watched
+        L = self._L
         width = len(records[0].watched)
         if (len(records) < _VEC or not self._fits(width)
                 or any(len(r.delta_norms) != L or len(r.watched) != width for r in records)):

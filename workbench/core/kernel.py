@@ -35,43 +35,68 @@ SGD, MOMENTUM, NESTEROV = range(3)
 LEAKY_SLOPE = 0.01
 
 _ready: set[str] = set()
+_failure: str | None = None
 _lock = threading.Lock()
 
 
 def available() -> bool:
-    return numba is not None
+    """Whether the kernel can be used here: numba imports and no compilation has failed."""
+    return numba is not None and _failure is None
 
 
 def why_unavailable() -> str:
-    return "" if numba is not None else _IMPORT_ERROR
+    return _IMPORT_ERROR if numba is None else (_failure or "")
 
 
 def ready(dtype) -> bool:
-    """Whether the kernel for ``dtype`` is compiled (or loaded from the cache) and may be called
-    without waiting."""
+    """Whether the kernel for ``dtype`` is compiled (or loaded from the cache) and checked, so that
+    it may be called without waiting."""
     return np.dtype(dtype).name in _ready
 
 
-def prepare(dtype) -> None:
-    """Compile the kernel for ``dtype`` (float32 or float64), or load it from numba's cache, by
-    training one batch of a tiny network; blocks until done. Safe to call from any thread."""
+def prepare(dtype) -> bool:
+    """Compile the kernel for ``dtype`` (float32 or float64), or load it from numba's cache, and
+    check it against the numpy engine on a few batches of a tiny network; blocks until done and
+    says whether the kernel is ready. Safe to call from any thread; never raises: a failure makes
+    ``available()`` False, with the reason in ``why_unavailable()``."""
+    global _failure
     name = np.dtype(dtype).name
-    if name in _ready or numba is None:
-        return
+    if name in _ready or not available():
+        return name in _ready
     with _lock:
-        if name in _ready:
-            return
-        from .network import Network
-        from .training import Hyperparameters
-        from .engines import CompiledEngine
-
-        dt = np.dtype(name)
-        net = Network.create([2, 2, 1], ["tanh", "sigmoid"], "cross-entropy", rng=np.random.default_rng(0), dtype=name)
-        engine = CompiledEngine(net)
-        X, Y = np.zeros((2, 2), dt), np.ones((2, 1), dt)
-        grad_sum = np.zeros(3)
-        engine.run(X, Y, np.arange(2), 0, 2, 1, 1, Hyperparameters(), [(0, 0, 0)], grad_sum, [grad_sum[:2], grad_sum[2:]])
+        if name in _ready or not available():
+            return name in _ready
+        try:
+            problem = _self_check(name)
+        except Exception as error:  # noqa: BLE001 - an LLVM or numba failure must not reach the user
+            problem = f"compiling it failed: {type(error).__name__}: {error}"
+        if problem:
+            _failure = problem
+            return False
         _ready.add(name)
+        return True
+
+
+def _self_check(name: str) -> str | None:
+    """Train the same 3 batches of a 2-3-2 network on both engines; None if they agree."""
+    from .engines import CompiledEngine, NumpyEngine
+    from .network import Network
+    from .training import Hyperparameters
+
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((6, 2)).astype(name)
+    Y = np.eye(2, dtype=name)[[0, 1, 1, 0, 1, 0]]
+    nets = [Network.create([2, 3, 2], ["tanh", "softmax"], "cross-entropy", rng=np.random.default_rng(1), dtype=name)
+            for _ in range(2)]
+    hp = Hyperparameters(optimizer="nesterov", lr=0.1, momentum=0.5, batch_size=2, l2=0.1)
+    for net, engine in zip(nets, (NumpyEngine(nets[0]), CompiledEngine(nets[1]))):
+        grad_sum = np.zeros(5)
+        engine.run(X, Y, np.arange(6), 0, 6, 2, 3, hp, [(0, 1, 2)], grad_sum, [grad_sum[:3], grad_sum[3:]])
+    worst = max(float(np.max(np.abs(a - b))) for a, b in zip(nets[0].weights + nets[0].biases,
+                                                            nets[1].weights + nets[1].biases))
+    if not worst <= (1e-5 if name == "float32" else 1e-12):
+        return f"its {name} results differ from the numpy engine's by {worst:.3g}"
+    return None
 
 
 #: Sums may be reassociated (so that LLVM vectorises them); NaN and inf keep their meaning, which

@@ -197,7 +197,8 @@ def _check_data(net: Network, X, Y, what: str):
     problem = target_error(net.cost, float(Y.min()), float(Y.max()), f"the {what} targets")
     if problem:
         raise ConfigError(problem)
-    return X.astype(net.dtype, copy=False), Y.astype(net.dtype, copy=False)
+    # C order: the compiled kernel reads rows of X and Y (a no-op for arrays already in it).
+    return (np.ascontiguousarray(X, dtype=net.dtype), np.ascontiguousarray(Y, dtype=net.dtype))
 
 
 def full_bias_gradient(net: Network, X, Y, chunk: int = 10_000) -> list[np.ndarray]:
