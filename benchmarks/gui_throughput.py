@@ -1,18 +1,26 @@
 """Training throughput inside the window versus headless, and the GUI event loop's worst delay.
 
-    .venv/bin/python benchmarks/gui_throughput.py                   # MNIST if present, else teacher data
+    .venv/bin/python benchmarks/gui_throughput.py                 # --config mnist: [784,30,10], batch 10
+    .venv/bin/python benchmarks/gui_throughput.py --config xor    # XOR 2-2-1 sigmoid online (batch 1)
     .venv/bin/python benchmarks/gui_throughput.py --spec xor --sizes 2,2,1 --batch 1 --epochs 3000
 
 For one network and batch size it trains
-  1. headless: ``workbench.core.train`` consumed in a plain loop (what the CLI does), and
+  1. headless: ``workbench.core.train`` consumed in a plain loop with what the window's worker asks
+     of it (chunked, the default pace, an epoch summary every epoch, the validation split), and
   2. in the main window (offscreen): Train pressed, records drained by the window's timer into the
      live plots, status bar and diagram, while a 5 ms ``QTimer`` measures how late the event loop
      runs it (the worst lateness is the longest the window could not react),
 and prints samples/s for both, their ratio and the worst event-loop delay (target < 50 ms).  The
-window runs twice over: with the default views (the Curves tab in front and the diagram: target
-ratio ≥ 0.90) and with every view open at once (the central views moved into a second 1920×1080
-window in a grid, so each is visible and redrawn: target ≥ 0.85).  Each measurement is repeated
-and the best run is kept (the machine is shared).
+compiled kernel is prepared first (outside every clock), so both run the engine "auto" picks once
+it is ready.  The window runs twice over: with the default views (the Curves tab in front and the
+diagram: target ratio ≥ 0.95 for --config mnist, ≥ 0.90 for xor and other set-ups) and with every
+view open at once (the central views moved into a second 1920×1080 window in a grid, so each is
+visible and redrawn: target ≥ 0.85).  Each measurement is repeated and the best run is kept (the
+machine is shared).
+
+--config mnist (the default): MNIST from ../shared/data/mnist when present ([784,30,10], batch 10,
+5 epochs), else teacher data (batch 10, 20 epochs); --config xor: XOR 2-2-1, batch 1, 20,000
+epochs. --spec/--sizes/--batch/--epochs override the config's values.
 """
 
 from __future__ import annotations
@@ -36,10 +44,13 @@ import numpy as np  # noqa: E402
 MNIST = ROOT.parent / "shared" / "data" / "mnist"
 
 
-def default_setup():
+def config_setup(config: str):
+    """(spec, sizes or None, batch size, epochs, target ratio with the default views) of ``config``."""
+    if config == "xor":
+        return "xor", [2, 2, 1], 1, 20_000, 0.90
     if (MNIST / "train-images-idx3-ubyte.gz").exists():
-        return f"mnist:{MNIST}", [784, 30, 10], 10, 2
-    return "teacher", None, 10, 20
+        return f"mnist:{MNIST}", [784, 30, 10], 10, 5, 0.95
+    return "teacher", None, 10, 20, 0.90
 
 
 def headless(ds, arch, hp_kwargs, seed):
@@ -49,8 +60,8 @@ def headless(ds, arch, hp_kwargs, seed):
     hp = Hyperparameters(**hp_kwargs)
     validation = (ds.validation.X, ds.validation.Y) if ds.validation is not None else None
     started = time.perf_counter()
-    for _rec in train(net, ds.train.X, ds.train.Y, hp, rng=np.random.default_rng(seed),
-                      validation=validation, classification=ds.task == "classification"):
+    for _rec in train(net, ds.train.X, ds.train.Y, hp, rng=np.random.default_rng(seed), validation=validation,
+                      classification=ds.task == "classification", chunked=True):
         pass
     elapsed = time.perf_counter() - started
     return hp.epochs * len(ds.train) / elapsed, elapsed
@@ -136,19 +147,29 @@ def show_every_view(window):
 
 
 def main(argv=None):
-    spec0, sizes0, batch0, epochs0 = default_setup()
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--spec", default=spec0, help=f"dataset spec (default {spec0})")
-    parser.add_argument("--sizes", default=",".join(map(str, sizes0)) if sizes0 else None,
-                        help="layer sizes, e.g. 784,30,10 (default: fit the data with 30 hidden)")
-    parser.add_argument("--batch", type=int, default=batch0, help=f"mini-batch size (default {batch0})")
-    parser.add_argument("--epochs", type=int, default=epochs0, help=f"epochs per run (default {epochs0})")
+    parser.add_argument("--config", choices=("mnist", "xor"), default="mnist",
+                        help="mnist (default; teacher data without MNIST) or xor (2-2-1 online)")
+    parser.add_argument("--spec", help="dataset spec (default: the config's)")
+    parser.add_argument("--sizes", help="layer sizes, e.g. 784,30,10 (default: the config's, else fit the "
+                        "data with 30 hidden)")
+    parser.add_argument("--batch", type=int, help="mini-batch size (default: the config's)")
+    parser.add_argument("--epochs", type=int, help="epochs per run (default: the config's)")
     parser.add_argument("--repeat", type=int, default=3, help="runs of each kind; the best counts")
     parser.add_argument("--views", choices=("default", "all", "both"), default="both",
                         help="the default views, every view open, or both (default)")
     args = parser.parse_args(argv)
+    spec0, sizes0, batch0, epochs0, target0 = config_setup(args.config)
+    custom = args.spec is not None and args.spec != spec0
+    args.spec = args.spec or spec0
+    args.sizes = args.sizes or (None if custom or sizes0 is None else ",".join(map(str, sizes0)))
+    args.batch = args.batch or batch0
+    args.epochs = args.epochs or epochs0
+    default_target = target0 if not custom and args.batch == batch0 else 0.90
 
     from PySide6.QtWidgets import QApplication
+
+    from workbench.core import kernel
 
     from workbench.data import load_dataset
 
@@ -166,9 +187,13 @@ def main(argv=None):
                  "epochs": args.epochs, "l2": 0.0, "momentum": 0.9, "layer_lr": None}
 
     window = open_window(app, args.spec, arch, args.epochs)
-
+    prepared = time.perf_counter()
+    kernel.prepare(np.float32)
     print(f"data {ds.name} ({len(ds.train)} training samples), network {sizes}, batch {args.batch}, "
-          f"{args.epochs} epoch(s) per run, best of {args.repeat}")
+          f"{args.epochs} epoch(s) per run, best of {args.repeat}; compiled kernel "
+          f"{'ready' if kernel.ready(np.float32) else 'unavailable'} "
+          f"({time.perf_counter() - prepared:.1f} s to prepare, untimed); "
+          f"engine {os.environ.get('WORKBENCH_ENGINE') or 'auto'}")
     modes = ["default", "all"] if args.views == "both" else [args.views]
     head = []
     results = {}
@@ -196,15 +221,15 @@ def main(argv=None):
         grid_window.close()
     print()
     print(f"headless : {max(head):10.0f} samples/s (best; median {statistics.median(head):.0f})")
-    targets = {"default": 0.90, "all": 0.85}
+    targets = {"default": default_target, "all": 0.85}
     for mode, (gui, worst, all_late) in results.items():
         ratio = max(gui) / max(head)
         p99 = 1000 * float(np.percentile(all_late, 99)) if all_late else 0.0
         label = "default views" if mode == "default" else "every view open"
         print(f"window, {label}: {max(gui):10.0f} samples/s (best; median {statistics.median(gui):.0f})")
-        print(f"  ratio {ratio:.3f}   (target ≥ {targets[mode]:.2f});  event loop worst delay "
-              f"{1000 * min(worst):.1f} ms best run, {1000 * max(worst):.1f} ms worst run, p99 {p99:.1f} ms "
-              "(target < 50 ms)")
+        print(f"  ratio {ratio:.3f}   (target ≥ {targets[mode]:.2f}: {'PASS' if ratio >= targets[mode] else 'MISS'});"
+              f"  event loop worst delay {1000 * min(worst):.1f} ms best run, {1000 * max(worst):.1f} ms worst run, "
+              f"p99 {p99:.1f} ms (target < 50 ms in every run: {'PASS' if max(worst) < 0.05 else 'MISS'})")
     return 0
 
 

@@ -16,12 +16,14 @@ import json
 import math
 import os
 import sys
+import threading
+from dataclasses import fields
 from pathlib import Path
 
 import numpy as np
 
 from .core import (ACTIVATIONS, BIAS_INITIALIZERS, COSTS, DTYPES, HIDDEN_ACTIVATIONS, INITIALIZERS,
-                   OPTIMIZERS, BatchRecord, ConfigError, Diverged, EpochRecord, Hyperparameters, Network,
+                   OPTIMIZERS, BatchChunk, ConfigError, Diverged, EpochRecord, Hyperparameters, Network,
                    WeightFileError, gradient_check, has_weight, load_weights, save_weights, train)
 from .core.history import RunHistory
 from .core.runsetup import create_network, training_arguments
@@ -81,6 +83,28 @@ def _batch_size(text: str):
     return value
 
 
+def _log_every(text: str):
+    if text.lower() == "auto":
+        return "auto"
+    try:
+        value = int(text)
+    except ValueError:
+        raise UsageError(f"--log-every must be a whole number of epochs ≥ 1 or 'auto', not {text!r}") from None
+    if value < 1:
+        raise UsageError(f"--log-every must be at least 1 epoch (or 'auto'), not {value}")
+    return value
+
+
+LOG_EVERY_HELP = (
+    "summarise (evaluate on the whole training and validation sets, print the epoch line, write the "
+    "--log record) every N epochs of this run and after the last; 'auto' (default): every epoch when "
+    "training one epoch is estimated to take at least 20 times as long as a summary, else every N epochs, "
+    "N the smallest of 1, 2, 5, 10, 20, 50, … for which N epochs do. Estimates: an epoch 0.2 µs per "
+    "batch (20 µs on the numpy engine: WORKBENCH_ENGINE=numpy or no numba) + 4 ns per training sample "
+    "and parameter (weight or bias); a summary 150 µs + 0.1 ns per training and validation sample and "
+    "parameter")
+
+
 def _build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="python -m workbench", description="Train and inspect feed-forward networks.")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
@@ -120,10 +144,12 @@ def _build_parser() -> argparse.ArgumentParser:
     train.add_argument("--validation-split", type=float, metavar="F",
                        help="move this fraction of the training set into a validation split")
     train.add_argument("--watch", action="append", metavar="L,I,J",
-                       help="follow the gradient of weight W[L][I,J] (repeatable; logged per epoch)")
+                       help="follow the gradient of weight W[L][I,J] (repeatable; its mean over the batches of "
+                            "each summarised epoch is logged)")
     train.add_argument("--init-weights", metavar="FILE.npz", help="start from these weights")
     train.add_argument("--save", metavar="FILE.npz", help="save the trained weights")
-    train.add_argument("--log", metavar="FILE.jsonl", help="write one JSON record per epoch")
+    train.add_argument("--log", metavar="FILE.jsonl", help="write one JSON record per epoch summary")
+    train.add_argument("--log-every", type=_log_every, default="auto", metavar="N", help=LOG_EVERY_HELP)
 
     evaluate = sub.add_parser("evaluate", help="cost, accuracy and confusion matrix of saved weights")
     evaluate.add_argument("--weights", required=True, metavar="FILE.npz")
@@ -277,6 +303,7 @@ def _cmd_train(args, out, err) -> int:
     given = {key for key in [*DEFAULTS, "layers"] if getattr(args, key, None) is not None}
     taken = _resolve(args, session)
     _check_options(args, taken, args.session)
+    preparing = _prepare_kernel(args.dtype)
     spec = args.data or (session.data if session is not None else None)
     if spec is None:
         raise UsageError("train needs --data SPEC" + (f" ({args.session} names no data)" if session else ""))
@@ -302,14 +329,21 @@ def _cmd_train(args, out, err) -> int:
         X, Y, kwargs = training_arguments(dataset, seed=args.seed, steps_trained=step_off,
                                           evaluate_initial=fresh, watch=watch,
                                           validation_split=args.validation_split)
-        generator = train(net, X, Y, hp, **kwargs)
+        if preparing is not None:
+            preparing.join()
+        every = args.log_every
+        if every == "auto":
+            n_val = len(kwargs["validation"][0]) if kwargs["validation"] is not None else 0
+            every = auto_log_every(net.sizes, len(X), n_val, hp.effective_batch_size(len(X)), _engine_is_numpy())
+        generator = train(net, X, Y, hp, **kwargs, chunked=True, evaluate_every=every)
     except ConfigError as exc:
         raise UsageError(str(exc)) from None
 
     after = f", continuing after {epoch_off} epochs ({step_off} batches)" if step_off or epoch_off else ""
+    summaries = f", a summary every {every} epochs" if every > 1 else ""
     print(f"Training {net.sizes} ({', '.join(net.activations)}; {net.cost}) on {dataset.name}: "
           f"{len(X)} training items, batch size {hp.effective_batch_size(len(X))}, {hp.optimizer}, "
-          f"η={hp.lr:g}{after}", file=out, flush=True)
+          f"η={hp.lr:g}{after}{summaries}", file=out, flush=True)
     status, epochs_done, steps_done = _run(generator, hp, watch, history, epoch_off, step_off, args.log, out, err)
     if args.save:
         save_weights(net, args.save)
@@ -390,8 +424,95 @@ def _check_fit(net, n_in: int, n_out: int, source: str) -> None:
                          f"({n_in} inputs, {n_out} outputs)")
 
 
+def _prepare_kernel(dtype: str) -> threading.Thread | None:
+    """Compile the training kernel for ``dtype`` (or load it from numba's cache) on a daemon thread
+    while the data loads. The caller joins it before training, so that the whole run takes one
+    engine and the same seed gives the same weights, bit for bit (a switch mid-run would not)."""
+    if os.environ.get("WORKBENCH_ENGINE", "").strip().lower() not in ("", "auto"):
+        return None
+    from .core import kernel
+
+    thread = threading.Thread(target=kernel.prepare, args=(dtype,), name="compile training kernel", daemon=True)
+    thread.start()
+    return thread
+
+
+def _engine_is_numpy() -> bool:
+    """Whether this run trains on the numpy engine: chosen, or the kernel unavailable (checked
+    after the kernel's thread has finished, when a failed compilation has made it so)."""
+    from .core import kernel
+
+    return os.environ.get("WORKBENCH_ENGINE", "").strip().lower() == "numpy" or not kernel.available()
+
+
+#: auto_log_every's estimates (seconds): training per batch (compiled, numpy) and per sample·parameter;
+#: a summary's fixed cost and its cost per evaluated sample·parameter.
+BATCH_SECONDS, NUMPY_BATCH_SECONDS, SAMPLE_SECONDS = 0.2e-6, 20e-6, 4e-9
+SUMMARY_SECONDS, EVALUATED_SECONDS = 150e-6, 0.1e-9
+#: Training an interval between summaries takes at least this many times as long as the summary.
+SUMMARY_RATIO = 20
+
+
+def auto_log_every(sizes, n_train: int, n_validation: int, batch_size: int, numpy_engine: bool = False) -> int:
+    """--log-every auto: 1 when an epoch's estimated training time is at least SUMMARY_RATIO times
+    a summary's, else the smallest N of 1, 2, 5, 10, 20, … for which N epochs' is."""
+    parameters = sum(a * b + b for a, b in zip(sizes[:-1], sizes[1:]))
+    batches = -(-n_train // batch_size)
+    epoch = (batches * (NUMPY_BATCH_SECONDS if numpy_engine else BATCH_SECONDS)
+             + n_train * parameters * SAMPLE_SECONDS)
+    summary = SUMMARY_SECONDS + (n_train + n_validation) * parameters * EVALUATED_SECONDS
+    wanted = SUMMARY_RATIO * summary / epoch
+    decade = 1
+    while True:
+        for every in (decade, 2 * decade, 5 * decade):
+            if every >= wanted:
+                return every
+        decade *= 10
+
+
+class _WatchedMean:
+    """The mean of the followed weights' gradients over the batches of the latest epoch seen."""
+
+    def __init__(self):
+        self.epoch, self.sum, self.count = None, None, 0
+
+    def add(self, chunk: BatchChunk) -> None:
+        """Take a chunk's (k, W) watched gradients; its epochs ascend, so the latest is a suffix."""
+        last = chunk.epoch[-1]
+        start = int(np.searchsorted(chunk.epoch, last))
+        rows = chunk.watched[start:]
+        if start or last != self.epoch:
+            self.epoch, self.sum, self.count = last, rows.sum(axis=0), len(rows)
+        else:
+            self.sum = self.sum + rows.sum(axis=0)
+            self.count += len(rows)
+
+    def labelled(self, watch) -> dict | None:
+        if not self.count:
+            return None
+        return {f"W{l}[{i},{j}]": float(v / self.count) for (l, i, j), v in zip(watch, self.sum)}
+
+
+#: The --log record's keys: EpochRecord's fields, in order.
+LOG_KEYS = tuple(f.name for f in fields(EpochRecord))
+
+
+def _log_entry(record: EpochRecord, epoch: int) -> dict:
+    """The --log record of ``record``, numbered ``epoch``; NaN and infinities become null."""
+    entry = {}
+    for key in LOG_KEYS:
+        value = getattr(record, key)
+        if isinstance(value, float):
+            value = value if math.isfinite(value) else None
+        elif isinstance(value, list):
+            value = [float(v) if math.isfinite(v) else None for v in value]
+        entry[key] = value
+    entry["epoch"] = epoch
+    return entry
+
+
 def _run(generator, hp, watch, history, epoch_off, step_off, log_path, out, err):
-    """Drive the training generator: progress bar, epoch lines, --log records, the run's history.
+    """Drive the chunked training generator: progress bar, epoch lines, --log records, the run's history.
 
     Epochs and steps are counted after the ``epoch_off``/``step_off`` already trained. Returns
     (exit status, last epoch completed, last step done), the last two 0 where there were none.
@@ -399,43 +520,37 @@ def _run(generator, hp, watch, history, epoch_off, step_off, log_path, out, err)
     log = open(log_path, "w", encoding="utf-8") if log_path else None
     bar = ProgressBar(err)
     status, epochs_done, steps_done = 0, 0, 0
-    pending = []
-    watched_sum, watched_count = None, 0
+    watched = _WatchedMean()
     total = epoch_off + hp.epochs
+    previous = None                          # the epoch of the last summary
     try:
         for record in generator:
-            if isinstance(record, BatchRecord):
-                pending.append(record)
-                steps_done = step_off + record.step
-                if len(pending) >= 1000:
-                    history.add_batches(pending, epoch_off, step_off)
-                    pending = []
+            if isinstance(record, BatchChunk):
+                history.add_batches([record], epoch_off, step_off)
+                steps_done = step_off + int(record.step[-1])
+                completed = int(record.epoch[-1]) - (int(record.samples_seen[-1]) < record.n_train)
+                epochs_done = max(epochs_done, epoch_off + completed)
                 if watch:
-                    values = np.asarray(record.watched)
-                    watched_sum = values if watched_sum is None else watched_sum + values
-                    watched_count += 1
-                bar.update((record.epoch - 1 + record.samples_seen / record.n_train) / hp.epochs,
-                           f"epoch {epoch_off + record.epoch}/{total} · cost {record.cost:.4f}")
+                    watched.add(record)
+                if bar.enabled:              # the bar itself redraws at most 10 times a second
+                    i = len(record) - 1
+                    epoch = int(record.epoch[i])
+                    bar.update((epoch - 1 + int(record.samples_seen[i]) / record.n_train) / hp.epochs,
+                               f"epoch {epoch_off + epoch}/{total} · cost {float(record.cost[i]):.4f}")
             elif isinstance(record, EpochRecord):
                 bar.clear()
-                history.add_batches(pending, epoch_off, step_off)
                 history.add_epochs([record], epoch_off)
-                pending = []
-                epochs_done = epoch_off + record.epoch
-                entry = record.as_dict()
-                entry["epoch"] = epochs_done
-                if watch:
-                    entry["watched"] = ({f"W{l}[{i},{j}]": float(v / watched_count)
-                                         for (l, i, j), v in zip(watch, watched_sum)} if watched_count else None)
-                    watched_sum, watched_count = None, 0
                 if log:
+                    entry = _log_entry(record, epoch_off + record.epoch)
+                    if watch:
+                        entry["watched"] = watched.labelled(watch)
                     log.write(json.dumps(entry) + "\n")
                     log.flush()
-                print(_epoch_line(record, total, epoch_off), file=out, flush=True)
+                span = record.epoch - previous if previous is not None else 1
+                print(_epoch_line(record, total, epoch_off, span), file=out, flush=True)
+                previous = record.epoch
             elif isinstance(record, Diverged):
                 bar.clear()
-                history.add_batches(pending, epoch_off, step_off)
-                pending = []
                 history.add_marker("diverged")
                 print(record.message, file=err, flush=True)
                 status = 1
@@ -444,13 +559,13 @@ def _run(generator, hp, watch, history, epoch_off, step_off, log_path, out, err)
         print("Interrupted; keeping the weights reached so far.", file=err)
         status = 130
     finally:
-        history.add_batches(pending, epoch_off, step_off)
         if log:
             log.close()
     return status, epochs_done, steps_done
 
 
-def _epoch_line(record: EpochRecord, epochs: int, offset: int = 0) -> str:
+def _epoch_line(record: EpochRecord, epochs: int, offset: int = 0, span: int = 1) -> str:
+    """The printed summary; ``span`` epochs since the previous one (its time is their mean)."""
     parts = [f"Epoch {offset + record.epoch}/{epochs}" if record.epoch else "Initial",
              f"train cost {_format_cost(record.train_cost)}"]
     if record.train_accuracy is not None:
@@ -460,9 +575,18 @@ def _epoch_line(record: EpochRecord, epochs: int, offset: int = 0) -> str:
     if record.val_accuracy is not None:
         parts.append(f"accuracy {_format_percent(record.val_accuracy)}")
     if record.epoch:
-        parts.append(f"{record.seconds:.2f} s ({record.samples_per_second:,.0f} samples/s)")
+        each = " per epoch" if span > 1 else ""
+        parts.append(f"{_format_seconds(record.seconds)}{each} ({record.samples_per_second:,.0f} samples/s)")
     parts.append("‖δ‖ " + " ".join(f"{v:.2e}" for v in record.delta_norms))
     return " · ".join(parts)
+
+
+def _format_seconds(seconds: float) -> str:
+    if seconds >= 0.1:
+        return f"{seconds:.2f} s"
+    if seconds >= 1e-4:
+        return f"{seconds * 1e3:.2f} ms"
+    return f"{seconds * 1e6:.2f} µs"
 
 
 def _pick_split(dataset, name):

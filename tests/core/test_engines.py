@@ -234,3 +234,21 @@ def test_a_kernel_that_disagrees_with_numpy_is_never_used(monkeypatch):
         _run("compiled")
     _, records = _run("auto")                     # trains on numpy
     assert isinstance(records[-1], EpochRecord)
+
+
+@needs_numba
+def test_a_long_float32_run_does_not_drift_from_the_reference():
+    """Demofox's OR/AND net: once |w| ≈ 10, a float32 step of 1e-6 is about one unit in the last place;
+    the kernel must sum a batch's step before adding it, as the reference does, or the run drifts."""
+    X = np.array([[0, 0], [0, 1], [1, 0], [1, 1]], np.float32)
+    Y = np.array([[0, 0], [1, 0], [1, 0], [1, 1]], np.float32)
+    nets = []
+    for engine in ("numpy", "compiled"):
+        net = Network.create([2, 2], ["sigmoid"], "quadratic", rng=np.random.default_rng(0), dtype="float32")
+        hp = Hyperparameters(lr=0.5, batch_size="full", epochs=30_000)
+        for _ in train(net, X, Y, hp, np.random.default_rng(0), chunked=True, evaluate_every=30_000, engine=engine):
+            pass
+        nets.append(net)
+    assert np.abs(nets[0].weights[0]).max() > 5
+    for a, b in zip(nets[0].weights + nets[0].biases, nets[1].weights + nets[1].biases):
+        np.testing.assert_allclose(b, a, rtol=1e-5, atol=1e-5)

@@ -1,10 +1,14 @@
-"""TrainingThread: runs the core generator off the GUI thread; pause, stop, step, live changes."""
+"""TrainingThread: runs the core generator off the GUI thread; pause, stop, step, live changes.
+
+The worker trains in chunks (``train(..., chunked=True)``); the tests marked ``chunked`` also run
+with a generator that yields one BatchRecord a batch (``chunked=False``), which must work too."""
 
 import numpy as np
 import pytest
 
 from tests.gui.wb_fixtures import isolated_settings, no_leaked_threads  # noqa: F401  (autouse fixtures)
 from workbench.core import BatchRecord, Diverged, EpochRecord, Hyperparameters, Network, train
+from workbench.core.training import BatchChunk
 from workbench.gui.worker import TrainingThread
 
 
@@ -17,10 +21,22 @@ def _problem(n=64, seed=0):
     return net, X, Y
 
 
-def _thread(epochs=5, batch_size=8, lr=0.5, **kw):
+def _thread(epochs=5, batch_size=8, lr=0.5, chunked=True, **kw):
     net, X, Y = _problem()
     hp = Hyperparameters(lr=lr, batch_size=batch_size, epochs=epochs)
-    return TrainingThread(train, net, X, Y, hp, {"rng": np.random.default_rng(0)}, **kw)
+    return TrainingThread(train, net, X, Y, hp, {"rng": np.random.default_rng(0), "chunked": chunked}, **kw)
+
+
+def _flat(records) -> list:
+    """The records with every BatchChunk written out as its BatchRecords."""
+    out = []
+    for r in records:
+        out.extend(r.records() if isinstance(r, BatchChunk) else [r])
+    return out
+
+
+def _kinds(records) -> list:
+    return [type(r) for r in _flat(records)]
 
 
 def _finish(qtbot, thread):
@@ -29,11 +45,17 @@ def _finish(qtbot, thread):
     thread.wait()
 
 
-def test_runs_to_completion_and_buffers_records(qtbot):
-    thread = _thread(epochs=3)
+@pytest.mark.parametrize("chunked", [True, False])
+def test_runs_to_completion_and_buffers_records(qtbot, chunked):
+    thread = _thread(epochs=3, chunked=chunked)
     _finish(qtbot, thread)
     assert thread.outcome == "completed"
+    assert thread.pending_batches() == 3 * 8 + 4
     records = thread.drain()
+    assert thread.pending_batches() == 0
+    assert all(type(r) is (BatchChunk if chunked else BatchRecord) for r in records if not isinstance(r, EpochRecord))
+    assert all(r.bias_gradients is None for r in records if not isinstance(r, EpochRecord))   # kept light
+    records = _flat(records)
     epochs = [r for r in records if isinstance(r, EpochRecord)]
     batches = [r for r in records if isinstance(r, BatchRecord)]
     assert [e.epoch for e in epochs] == [0, 1, 2, 3]
@@ -84,19 +106,20 @@ def test_resume_continues(qtbot):
     assert thread.outcome == "stopped"
 
 
-def test_step_batch_and_step_epoch(qtbot):
-    thread = _thread(epochs=None, step="batch")
+@pytest.mark.parametrize("chunked", [True, False])
+def test_step_batch_and_step_epoch(qtbot, chunked):
+    thread = _thread(epochs=None, step="batch", chunked=chunked)
     with qtbot.waitSignal(thread.paused_changed, timeout=10_000,
                           check_params_cb=lambda paused: paused):
         thread.start()
     records = thread.drain()
-    assert [type(r) for r in records] == [EpochRecord, BatchRecord]   # epoch 0, then one batch
+    assert _kinds(records) == [EpochRecord, BatchRecord]   # epoch 0, then one batch
     with qtbot.waitSignal(thread.paused_changed, timeout=10_000, check_params_cb=lambda p: p):
         thread.step("batch")
-    assert [type(r) for r in thread.drain()] == [BatchRecord]
+    assert _kinds(thread.drain()) == [BatchRecord]
     with qtbot.waitSignal(thread.paused_changed, timeout=10_000, check_params_cb=lambda p: p):
         thread.step("epoch")
-    records = thread.drain()
+    records = _flat(thread.drain())
     # One epoch's worth (8 batches of 8 from 64 items): from after batch 2 of epoch 1 to the same
     # place in epoch 2, with epoch 1's summary on the way.
     assert sum(isinstance(r, BatchRecord) for r in records) == 8
@@ -106,14 +129,15 @@ def test_step_batch_and_step_epoch(qtbot):
         thread.stop()
 
 
-def test_step_epoch_at_an_epoch_boundary_ends_after_the_summary(qtbot):
-    thread = _thread(epochs=None, batch_size=64, step="epoch")      # one batch an epoch
+@pytest.mark.parametrize("chunked", [True, False])
+def test_step_epoch_at_an_epoch_boundary_ends_after_the_summary(qtbot, chunked):
+    thread = _thread(epochs=None, batch_size=64, step="epoch", chunked=chunked)      # one batch an epoch
     with qtbot.waitSignal(thread.paused_changed, timeout=10_000, check_params_cb=lambda p: p):
         thread.start()
-    assert [type(r) for r in thread.drain()] == [EpochRecord, BatchRecord, EpochRecord]
+    assert _kinds(thread.drain()) == [EpochRecord, BatchRecord, EpochRecord]
     with qtbot.waitSignal(thread.paused_changed, timeout=10_000, check_params_cb=lambda p: p):
         thread.step("epoch")
-    records = thread.drain()
+    records = _flat(thread.drain())
     assert [type(r) for r in records] == [BatchRecord, EpochRecord] and records[-1].epoch == 2
     with qtbot.waitSignal(thread.finished, timeout=2_000):
         thread.stop()

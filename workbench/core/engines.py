@@ -173,6 +173,8 @@ class CompiledEngine:
         self.back = np.empty(m * int(self.sizes.max()), self.dtype)
         self.nonzero = np.empty(m * width, np.uint64)
         self.nonzero_counts = np.zeros(m * (self.L + 1), np.uint64)
+        self.flags = np.zeros(int(self.sizes.max()), np.uint8)
+        self.touched = np.empty(width, np.uint64)
         self._buffers_for = m
 
     def run(self, X, Y, order, start, n, size, limit, hp, watch, grad_sum, sums) -> Output:
@@ -198,7 +200,7 @@ class CompiledEngine:
             self.theta, self.velocity, self.steps, self.offsets, self.sizes, self.act_codes,
             int(self.cost_code), int(kind), etas, float(hp.momentum), float(hp.l2) / n, watch_array,
             self.values, self.zs, self.deltas, self.back, self.grads, self.nonzero, self.nonzero_counts,
-            self.scalars,
+            self.flags, self.touched, self.scalars,
             sizes, cost, delta_norms, weight_norms, watched, grad_sum, last)
         bias_gradients = None
         if count:

@@ -131,9 +131,19 @@ def _sum_of_squares(x, start, stop):
 # an inner loop stops LLVM from vectorising it (about 2× slower).
 
 @_inlined
+def _sigmoid(v):
+    """σ(v) in float64 without overflow: stored as float32 it is exact to rounding, where
+    ½ + ½·tanh(v/2) in float32 keeps only the absolute precision of small outputs."""
+    if v >= 0:
+        return 1.0 / (1.0 + math.exp(-v))
+    e = math.exp(v)
+    return e / (1.0 + e)
+
+
+@_inlined
 def _activate(code, z, a, at, m, width, scalars):
     """a = f(z) for one layer's block. scalars: [½, 1, leaky slope, …] in the buffers' dtype."""
-    half, slope = scalars[0], scalars[2]
+    slope = scalars[2]
     if code == SOFTMAX:
         for i in range(m):
             row = at + i * width
@@ -152,7 +162,7 @@ def _activate(code, z, a, at, m, width, scalars):
     for t in range(at, at + m * width):
         v = z[t]
         if code == SIGMOID:
-            a[t] = np.tanh(v * half) * half + half
+            a[t] = _sigmoid(float(v))
         elif code == TANH:
             a[t] = np.tanh(v)
         elif code == RELU:
@@ -252,19 +262,43 @@ def _output_error(cost, act, z, a, delta, at, y, m, width, scalars):
 
 
 @_inlined
-def _add_outer(W, w_at, a, a_at, nonzero, counts, ds, m, rows, cols, sign):
-    """W[c, :] += sign · Σᵢ a[i, c] · ds[i, :] (W at w_at, a's block and its lists of nonzero
-    columns at a_at, ds from 0): inputs that are 0 add nothing and are skipped."""
+def _add_outer(W, w_at, a, a_at, nonzero, counts, ds, m, rows, cols):
+    """W[c, :] += Σᵢ a[i, c] · ds[i, :] (W at w_at, a's block and its lists of nonzero columns at
+    a_at, ds from 0): inputs that are 0 add nothing and are skipped."""
     for i in range(m):
         row = a_at + i * rows
         for q in range(counts[i]):
             c = nonzero[row + q]
             v = a[row + c]
-            if sign < 0:
-                v = -v
             w_row, d_row = w_at + c * cols, i * cols
             for j in range(cols):
                 W[w_row + j] += v * ds[d_row + j]
+
+
+@_inlined
+def _sparse_steps(steps, w_at, a, a_at, nonzero, counts, ds, m, rows, cols, flags, touched, t_at):
+    """The SGD step Σᵢ a[i, c] · ds[i, :] of the rows c of W whose input is not 0 in some sample of
+    the batch (the others do not move), into steps (W's layout, from w_at); lists those rows in
+    touched[t_at:] and returns their number. flags: (rows,) zeros on entry and on return."""
+    n = _ZERO
+    for i in range(m):
+        row = a_at + i * rows
+        for q in range(counts[i]):
+            c = nonzero[row + q]
+            v = a[row + c]
+            s_row, d_row = w_at + c * cols, i * cols
+            if flags[c] == 0:
+                flags[c] = 1
+                touched[t_at + n] = c
+                n += _ONE
+                for j in range(cols):
+                    steps[s_row + j] = v * ds[d_row + j]
+            else:
+                for j in range(cols):
+                    steps[s_row + j] += v * ds[d_row + j]
+    for q in range(n):
+        flags[touched[t_at + q]] = 0
+    return n
 
 
 @_inlined
@@ -298,7 +332,7 @@ def _momentum(optimizer, S, V, start, stop, alpha, one_plus_alpha, alpha_squared
 @_compiled
 def run_batches(X, Y, order, start, n, size, limit, theta, velocity, steps, offsets, sizes, acts, cost,
                 optimizer, etas, momentum, decay, watch, values, zs, deltas, back, grads, nonzero, nonzero_counts,
-                scalars, out_sizes, out_cost, out_delta_norms, out_weight_norms, out_watched, grad_sum, last):
+                flags, touched, scalars, out_sizes, out_cost, out_delta_norms, out_weight_norms, out_watched, grad_sum, last):
     """Train up to ``limit`` batches of ``order[start:]`` (epochs of ``n`` samples; a batch never
     spans two) and return (batches trained, failure code: 0, or 1 cost / 2 gradients / 3 weights
     not finite in the next batch, which is then left unapplied).
@@ -308,7 +342,8 @@ def run_batches(X, Y, order, start, n, size, limit, theta, velocity, steps, offs
     offsets[l, 1]. acts: (L,) activation codes; etas: (L,) η times each layer's multiplier; decay:
     λ/n; watch: (W, 3) followed weights. values (a⁰ … aᴸ), zs and deltas: (m·Σsizes,) scratch laid
     out by layer, back: (m·max size,) scratch, grads: (Σ b,); nonzero (int64, as values) and
-    nonzero_counts (int64, m·(L+1)): which inputs of each layer are not 0; scalars: [½, 1, leaky slope, eps,
+    nonzero_counts (m·(L+1),): which inputs of each layer are not 0; flags (max size,) uint8 zeros and
+    touched (Σ sizes,): the rows a sparse step moved; scalars: [½, 1, leaky slope, eps,
     tiny, …] in the parameters' dtype. Per batch: out_sizes (k,), out_cost (k,), out_delta_norms
     and out_weight_norms (k, L), out_watched (k, W); grad_sum (Σ b,) float64 gains each batch's
     ∂C/∂b (zeroed where an epoch starts); last: the latest batch's ∂C/∂b.
@@ -324,14 +359,17 @@ def run_batches(X, Y, order, start, n, size, limit, theta, velocity, steps, offs
     bias_at = np.zeros(L + 1, np.uint64)             # layer l's ∂C/∂b starts at bias_at[l]
     for l in range(L + 1):
         at[l + 1] = at[l] + cap * sizes[l]
+    touched_at = np.zeros(L + 1, np.uint64)          # layer l's rows moved by a sparse step
+    n_touched = np.zeros(L, np.uint64)
     for l in range(L):
         bias_at[l + 1] = bias_at[l] + sizes[l + 1]
+        touched_at[l + 1] = touched_at[l] + sizes[l]
     scalars[5] = momentum
     alpha = scalars[5]
     scalars[6] = scalars[1] + alpha
     scalars[7] = alpha * alpha
     one_plus_alpha, alpha_squared = scalars[6], scalars[7]
-    direct = optimizer == SGD and decay == 0.0
+    sparse = optimizer == SGD and decay == 0.0       # only rows with a nonzero input move
     n, size, end = np.uint64(n), np.uint64(size), np.uint64(order.shape[0])
     p, k, status = np.uint64(start), 0, 0
     while k < limit and p < end:
@@ -411,12 +449,18 @@ def run_batches(X, Y, order, start, n, size, limit, theta, velocity, steps, offs
             d_at = at[l + 1]
             for t in range(m * cols):                # δ·(−η/m), as the reference scales it
                 back[t] = deltas[d_at + t] * scaled_eta
-            if direct:
-                _add_outer(theta, wa, values, at[l], nonzero, nonzero_counts[np.uint64(l) * cap:np.uint64(l + 1) * cap], back, m, rows, cols, 1)
+            counts = nonzero_counts[np.uint64(l) * cap:np.uint64(l + 1) * cap]
+            if sparse:
+                n_touched[l] = _sparse_steps(steps, wa, values, at[l], nonzero, counts, back, m, rows, cols, flags,
+                                             touched, touched_at[l])
+                for q in range(n_touched[l]):
+                    s_row = wa + touched[touched_at[l] + q] * cols
+                    for j in range(cols):
+                        theta[s_row + j] += steps[s_row + j]
             else:
                 for t in range(wa, ba):
                     steps[t] = 0
-                _add_outer(steps, wa, values, at[l], nonzero, nonzero_counts[np.uint64(l) * cap:np.uint64(l + 1) * cap], back, m, rows, cols, 1)
+                _add_outer(steps, wa, values, at[l], nonzero, counts, back, m, rows, cols)
                 if decay != 0.0:
                     for t in range(wa, ba):
                         steps[t] -= eta_decay * theta[t]
@@ -436,12 +480,11 @@ def run_batches(X, Y, order, start, n, size, limit, theta, velocity, steps, offs
             for l in range(L):
                 rows, cols = sizes[l], sizes[l + 1]
                 wa, ba = offsets[l, 0], offsets[l, 1]
-                if direct:
-                    scalars[9] = -etas[l] / m
-                    for t in range(m * cols):
-                        back[t] = deltas[at[l + 1] + t] * scalars[9]
-                    _add_outer(theta, wa, values, at[l], nonzero, nonzero_counts[np.uint64(l) * cap:np.uint64(l + 1) * cap], back, m, rows,
-                               cols, -1)
+                if sparse:
+                    for q in range(n_touched[l]):
+                        s_row = wa + touched[touched_at[l] + q] * cols
+                        for j in range(cols):
+                            theta[s_row + j] -= steps[s_row + j]
                 else:
                     for t in range(wa, ba):
                         theta[t] -= steps[t]

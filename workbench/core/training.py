@@ -99,7 +99,8 @@ class BatchChunk:
 
     epoch, batch, batches_in_epoch, step, samples_seen: (k,) int64, as in BatchRecord; cost: (k,);
     delta_norms and weight_norms: (k, L); watched: (k, W) for the W weights followed during the
-    chunk; bias_gradients: ∂C/∂bˡ of the chunk's last batch, one (sizes[l+1],) array per layer.
+    chunk; bias_gradients: ∂C/∂bˡ of the chunk's last batch, one (sizes[l+1],) array per layer;
+    engine: the engine that trained it.
     A chunk may span epochs only where no EpochRecord falls between them (``evaluate_every``).
     """
 
@@ -114,6 +115,7 @@ class BatchChunk:
     weight_norms: np.ndarray
     watched: np.ndarray
     bias_gradients: list | None
+    engine: str = "numpy"           # which engine trained the chunk: "numpy" or "compiled"
 
     def __len__(self) -> int:
         return len(self.step)
@@ -344,7 +346,7 @@ def _train(net, X, Y, hp, rng, validation, classification, watch, watch_list, ev
                 epoch=first_epoch + 1 + within, batch=batch_no, batches_in_epoch=batch_no + -(-(n - seen) // size),
                 step=step + np.arange(1, k + 1), samples_seen=seen, n_train=n, cost=out.cost[:k],
                 delta_norms=out.delta_norms[:k], weight_norms=out.weight_norms[:k], watched=out.watched[:k],
-                bias_gradients=out.bias_gradients)
+                bias_gradients=out.bias_gradients, engine=engine.name)
             step += k
             stream = int(ends[-1])
             batch = int(batch_no[-1]) if stream % n else 0

@@ -2,8 +2,8 @@
 Experiment's history, its weight snapshots handed to the views.
 
 ``TrainingController.drain()`` is called by the frame clock (``frame_clock.FrameClock``) about 25
-times a second while a run goes; it is cheap (vectorised appends to the ``RunHistory``).  The
-controller never draws.
+times a second while a run goes; it is cheap (the batches of a frame's chunks are appended to the
+``RunHistory`` as columns, in one go).  The controller never draws.
 """
 
 from __future__ import annotations
@@ -11,7 +11,10 @@ from __future__ import annotations
 import dataclasses
 import time
 
+import numpy as np
 from PySide6.QtCore import QObject, Signal
+
+from workbench.core.training import BatchChunk, BatchRecord
 
 from workbench.gui.experiment import Experiment
 from workbench.gui.worker import TrainingThread
@@ -123,7 +126,7 @@ class TrainingController(QObject):
         return None
 
     def stop(self, wait: bool = False) -> None:
-        """Ask the run to stop after the current batch; ``wait``: until its thread has ended."""
+        """Ask the run to stop after the current chunk; ``wait``: until its thread has ended."""
         thread = self.thread
         if thread is None:
             return
@@ -134,7 +137,7 @@ class TrainingController(QObject):
             self._on_thread_finished(thread)
 
     def set_live(self, name: str, old: float, new: float) -> None:
-        """η, α or λ changed during a run: applied from the next batch, marked on the plots."""
+        """η, α or λ changed during a run: applied from the next chunk, marked on the plots."""
         if self.thread is not None:
             from workbench.gui.panels.training_panel import LIVE_SYMBOLS
 
@@ -152,18 +155,19 @@ class TrainingController(QObject):
         thread = self.thread
         if thread is None:
             return False
-        from workbench.core import BatchRecord, EpochRecord
+        from workbench.core import EpochRecord
 
         snap = thread.snapshot()        # taken before the records: the history gets to its step
         records = thread.drain()
         exp = self.experiment
         epoch_off, step_off = self._offsets
-        batches = [r for r in records if type(r) is BatchRecord]
+        batches = [r for r in records if type(r) is BatchChunk or type(r) is BatchRecord]
         epochs = [r for r in records if type(r) is EpochRecord]
         if batches:
-            exp.history.add_batches(batches, epoch_offset=epoch_off, step_offset=step_off)
-            exp.steps_trained = step_off + batches[-1].step
-            self._latest = batches[-1]
+            exp.history.add_batches(joined(batches), epoch_offset=epoch_off, step_offset=step_off)
+            last = batches[-1]
+            self._latest = last.last() if type(last) is BatchChunk else last
+            exp.steps_trained = step_off + self._latest.step
         # ``report`` sends the run's latest batch whatever this collection held: none, or only the
         # epoch's summary (its batches were collected, unreported, while the epoch was evaluated).
         now = time.perf_counter()
@@ -232,3 +236,29 @@ class TrainingController(QObject):
         exp.set_run_state("idle")
         thread.deleteLater()
         self.finished.emit(outcome, message)
+
+
+_CHUNK_ARRAYS = ("epoch", "batch", "batches_in_epoch", "step", "samples_seen", "cost", "delta_norms",
+                 "weight_norms", "watched")
+
+
+def joined(batches: list) -> list:
+    """``batches`` (BatchChunks and BatchRecords, oldest first) with each run of consecutive chunks
+    of the same widths (layers, watched weights) joined into one chunk, so the history writes a
+    frame's batches in one go rather than chunk by chunk; the ∂C/∂b of a joined chunk is its last
+    part's."""
+    out, run = [], []
+    for rec in batches + [None]:
+        if (type(rec) is BatchChunk and run and rec.watched.shape[1] == run[0].watched.shape[1]
+                and rec.delta_norms.shape[1] == run[0].delta_norms.shape[1] and rec.n_train == run[0].n_train):
+            run.append(rec)
+            continue
+        if len(run) > 1:
+            parts = {name: np.concatenate([getattr(c, name) for c in run]) for name in _CHUNK_ARRAYS}
+            out.append(BatchChunk(n_train=run[0].n_train, bias_gradients=run[-1].bias_gradients, **parts))
+        else:
+            out.extend(run)
+        run = [rec] if type(rec) is BatchChunk else []
+        if type(rec) is BatchRecord:
+            out.append(rec)
+    return out

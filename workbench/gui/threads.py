@@ -65,25 +65,53 @@ class PythonThread(QThread):
         return done
 
     def _hold_gc(self) -> None:
-        global _gc_was_enabled, _timer
-        if not _on_gui_thread() or self in _holders:
-            return
-        if not _holders:
-            _gc_was_enabled = gc.isenabled()
-            gc.disable()
-            _timer = QTimer(QCoreApplication.instance())   # owned by Qt: never outlives the app
-            _timer.timeout.connect(_tick)
-            _timer.start(COLLECT_EVERY_MS)
-        _holders.add(self)
+        _hold(self)
 
     def _release_gc(self) -> None:
-        global _timer
-        if not _on_gui_thread() or self not in _holders:
-            return
-        _holders.discard(self)
-        if not _holders:
-            _timer.stop()
-            _timer.deleteLater()
-            _timer = None
-            if _gc_was_enabled:
-                gc.enable()
+        _release(self)
+
+
+class _PlainThread:
+    """A ``threading.Thread`` seen as a holder: finished once it has run and ended."""
+
+    def __init__(self, thread: threading.Thread):
+        self.thread = thread
+
+    def isFinished(self) -> bool:  # noqa: N802 - the QThread name _tick calls
+        return self.thread.ident is not None and not self.thread.is_alive()
+
+    def _release_gc(self) -> None:
+        _release(self)
+
+
+def start_plain_thread(thread: threading.Thread) -> None:
+    """Start a plain Python thread (one that touches no Qt object) under the same rule: while it
+    runs, collections happen on the GUI thread only. Call on the GUI thread."""
+    _hold(_PlainThread(thread))
+    thread.start()
+
+
+def _hold(holder) -> None:
+    global _gc_was_enabled, _timer
+    if not _on_gui_thread() or holder in _holders:
+        return
+    if not _holders:
+        _gc_was_enabled = gc.isenabled()
+        gc.disable()
+        _timer = QTimer(QCoreApplication.instance())   # owned by Qt: never outlives the app
+        _timer.timeout.connect(_tick)
+        _timer.start(COLLECT_EVERY_MS)
+    _holders.add(holder)
+
+
+def _release(holder) -> None:
+    global _timer
+    if not _on_gui_thread() or holder not in _holders:
+        return
+    _holders.discard(holder)
+    if not _holders:
+        _timer.stop()
+        _timer.deleteLater()
+        _timer = None
+        if _gc_was_enabled:
+            gc.enable()

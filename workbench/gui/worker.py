@@ -1,21 +1,26 @@
 """Drive the core's training generator on a background ``QThread``.
 
-The worker thread runs ``workbench.core.train(...)`` and, between two yields, does only cheap
-things: append the record to a ``collections.deque`` and look at one boolean that says whether
-anything (stop, pause, a step limit, new hyperparameters, a due snapshot) needs attention.
+The worker thread runs ``workbench.core.train(..., chunked=True, pace=...)``: each yield brings a
+``BatchChunk`` (the batches of about ``Pace.seconds`` of training) or an ``EpochRecord``.  Between
+two yields it does only cheap things: append the record to a ``collections.deque`` and look at one
+boolean that says whether anything (stop, pause, a step, new hyperparameters) needs attention.
 The GUI drains the deque from a timer (``TrainingThread.drain()``) so no Qt signal is emitted
-per batch, however fast the batches are.
+per batch, however fast the batches are.  A ``train_fn`` that yields BatchRecords (one a batch)
+works too.
 
 Thread safety:
 - records: ``deque.append`` / ``popleft`` are atomic in CPython;
 - hyperparameter changes: ``set_pending`` writes a dict under a lock, the worker applies it to
-  its ``Hyperparameters`` between two batches;
+  its ``Hyperparameters`` between two chunks (the generator reads them before the next one);
+- the chunks' size: only the worker writes its ``Pace`` (``limit`` while stepping, ``once`` = 1
+  after a snapshot, so that the update measured after it is one batch's);
 - parameters for the diagram: at most ``SNAPSHOT_HZ`` times a second the worker copies the
   weights, biases and latest bias gradients under a lock; the GUI reads ``snapshot()``.
 - stop / pause: ``threading.Event``; a paused worker waits on an event with a short timeout and
   ``stop()`` also releases it, so stop acts at once even when paused.
-- back-pressure: when ``MAX_BACKLOG`` records wait uncollected, the worker blocks (releasing the
-  GIL) until ``drain()`` has taken them, so the GUI thread always keeps up.
+- back-pressure: when ``MAX_BACKLOG`` batches wait uncollected, the worker blocks (releasing the
+  GIL) until ``drain()`` has taken them, so the GUI thread always keeps up.  The worker counts
+  what it queued, ``drain()`` what it took (one writer each).
 - garbage collection: ``PythonThread`` (``threads.py``) keeps it on the GUI thread during a run.
 """
 
@@ -33,13 +38,16 @@ from contextlib import contextmanager
 import numpy as np
 from PySide6.QtCore import Signal
 
+from workbench.core.training import BatchChunk, BatchRecord, Pace
 from workbench.gui.threads import PythonThread
 
 SNAPSHOT_HZ = 20.0
-#: Records the GUI has not collected yet before the worker waits for it.  A tiny network (XOR)
-#: makes tens of thousands of records a second, more than the GUI thread can plot; without this
-#: bound the backlog grows without end and the GUI thread, short of the interpreter, freezes.
-MAX_BACKLOG = 4096
+#: Batches the GUI has not collected yet before the worker waits for it (a chunk counts its
+#: batches, an epoch summary or a BatchRecord one).  A tiny network (XOR) trains tens of thousands
+#: of batches a second; without this bound the backlog grows without end (memory, and a GUI thread
+#: that never catches up).  Chunks are collected column by column, so the bound is in batches, not
+#: queue entries: 65536 batches are a few MB and about one second of the fastest runs.
+MAX_BACKLOG = 1 << 16
 #: The worker sleeps ``YIELD_S`` every ``YIELD_EVERY_S`` of training.  Without it the GUI thread
 #: hardly ever gets the GIL back: numpy releases and retakes the GIL around each small operation,
 #: faster than a waiting thread wakes up, and the interpreter's switch request is only made when
@@ -141,7 +149,9 @@ class TrainingThread(PythonThread):
 
     def __init__(self, train_fn, net, X, Y, hp, train_kwargs=None, *, start_paused=False,
                  step=None, parent=None):
-        """``step`` may be "batch" or "epoch": run one batch/epoch, then pause."""
+        """``step`` may be "batch" or "epoch": run one batch/epoch, then pause.  ``train_fn`` is
+        called as ``train_fn(net, X, Y, hp, chunked=True, pace=<the worker's Pace>, **train_kwargs)``
+        (``train_kwargs`` may say otherwise)."""
         super().__init__(parent)
         self._train_fn = train_fn
         self.net = net
@@ -149,7 +159,10 @@ class TrainingThread(PythonThread):
         self._X, self._Y = X, Y
         self._n_train = len(X)
         self._kwargs = dict(train_kwargs or {})
-        self._watch = self._kwargs["watch"] = list(self._kwargs.get("watch", ()))  # changed between batches
+        self._watch = self._kwargs["watch"] = list(self._kwargs.get("watch", ()))  # changed between chunks
+        self._kwargs.setdefault("chunked", True)
+        self._pace = self._kwargs.setdefault("pace", Pace())
+        self._queued = self._collected = 0     # batches queued (by the worker) / taken (by drain)
         self._records: deque = deque()
         self._lock = threading.Lock()
         self._pending: dict = {}
@@ -162,18 +175,18 @@ class TrainingThread(PythonThread):
         if not start_paused or step is not None:
             self._resume.set()
         self._step = step
-        self._step_base = 0 if step is not None else None   # samples of this run when the step began
+        self._step_base = None        # samples of this run trained when the worker took up the step
         self._attention = True        # the only thing the hot loop looks at
         self._is_paused = False
         self.outcome = "running"
         self.error_message = ""
-        self.records_total = 0
+        self.records_total = self.batches_total = 0
         self.wall_seconds = self.cpu_seconds = 0.0   # of run(): CPU < wall means waiting (GIL, pause)
         _INSTANCES.add(self)
 
     # -- called from the GUI thread ----------------------------------------------------------------
     def stop(self) -> None:
-        """Ask the run to end after the current batch (also wakes a paused worker)."""
+        """Ask the run to end after the current chunk (also wakes a paused worker)."""
         self._stop.set()
         self._resume.set()
         self._drained.set()
@@ -191,7 +204,9 @@ class TrainingThread(PythonThread):
 
     def step(self, unit: str) -> None:
         """Train one more batch (``unit="batch"``) or one epoch's worth of samples (``"epoch"``:
-        from the middle of an epoch, to the same place in the next), then pause."""
+        from the middle of an epoch, to the same place in the next), then pause.  Counted from
+        where the run is when the worker takes the request up (a paused worker: at once; a running
+        one: after the chunk under way)."""
         if unit not in ("batch", "epoch"):
             raise ValueError(f"step unit must be 'batch' or 'epoch', not {unit!r}")
         with self._lock:
@@ -204,25 +219,32 @@ class TrainingThread(PythonThread):
         return self._is_paused
 
     def set_pending(self, changes: dict) -> None:
-        """Hyperparameter changes (attribute -> value) to apply before the next batch; the key
+        """Hyperparameter changes (attribute -> value) to apply before the next chunk; the key
         ``"watch"`` replaces the list of (layer, i, j) weights whose gradients are followed."""
         with self._lock:
             self._pending.update(changes)
         self._attention = True
 
     def drain(self, limit: int | None = None) -> list:
-        """Remove and return the records produced since the last call (oldest first).
+        """Remove and return the records produced since the last call (oldest first): BatchChunks
+        (or BatchRecords, from a ``train_fn`` that yields them), EpochRecords, a final Diverged.
 
-        BatchRecords come without their ``bias_gradients`` (None): those arrive with ``snapshot()``."""
+        Batches come without their ``bias_gradients`` (None): those arrive with ``snapshot()``."""
         records = self._records
         n = len(records) if limit is None else min(limit, len(records))
         popleft = records.popleft
         taken = [popleft() for _ in range(n)]
+        self._collected += sum(len(r) if type(r) is BatchChunk else 1 for r in taken)
         self._drained.set()
         return taken
 
     def pending_records(self) -> int:
+        """Records (chunks, summaries) waiting to be drained."""
         return len(self._records)
+
+    def pending_batches(self) -> int:
+        """What ``MAX_BACKLOG`` bounds: batches waiting to be drained (a summary counts one)."""
+        return self._queued - self._collected
 
     def snapshot(self):
         """(serial, weights, biases, bias_gradients) copied at most ``SNAPSHOT_HZ`` times a second.
@@ -281,40 +303,56 @@ class TrainingThread(PythonThread):
         if not self._stop.is_set():
             self.paused_changed.emit(False)
 
-    def _step_done(self, rec, trained: int, before: int) -> bool:
-        """Whether the step asked for ends with ``rec`` (the step is then cleared).  ``trained`` /
-        ``before``: samples of this run trained after the latest batch / the one before it.  An
-        epoch step ends one epoch's worth of samples after it began (from the middle of an epoch,
-        at the same place in the next); on an epoch's end, after that epoch's summary."""
-        from workbench.core import BatchRecord, EpochRecord
+    def _step_done(self, rec, trained: int, epoch_end: bool) -> bool:
+        """Whether the step under way ends with ``rec`` (the step is then cleared).  ``trained``:
+        samples of this run trained up to the latest batch; ``epoch_end``: that batch ended its
+        epoch.  An epoch step ends one epoch's worth of samples after it began (from the middle of
+        an epoch, at the same place in the next); on an epoch's end, after that epoch's summary.
+        A step the worker has not taken up yet (``_steer_pace``) ends with nothing."""
+        from workbench.core import EpochRecord
 
         with self._lock:
-            unit = self._step
-            if self._step_base is None:
-                self._step_base = before if type(rec) is BatchRecord else trained
-            if unit == "batch":
-                done = type(rec) is BatchRecord
+            unit, base = self._step, self._step_base
+            if unit is None or base is None:
+                return False
+            kind = type(rec)
+            if kind is BatchChunk or kind is BatchRecord:
+                done = unit == "batch" or (trained >= base + self._n_train and not epoch_end)
             else:
-                reached = trained >= self._step_base + self._n_train
-                if type(rec) is BatchRecord:
-                    done = reached and rec.samples_seen < rec.n_train
-                else:
-                    done = type(rec) is EpochRecord and rec.epoch >= 1 and reached
+                done = unit == "epoch" and kind is EpochRecord and rec.epoch >= 1 and trained >= base + self._n_train
             if done:
                 self._step = self._step_base = None
             return done
+
+    def _steer_pace(self, trained: int) -> None:
+        """Size the next chunks for the step under way (taking it up from ``trained`` samples):
+        one batch for a batch step; for an epoch step as many batches as cannot pass its end (a
+        batch holds at most the batch size), so it ends exactly and still trains in chunks."""
+        with self._lock:
+            unit = self._step
+            if unit is not None and self._step_base is None:
+                self._step_base = trained
+            base = self._step_base
+        if unit is None:
+            limit = None
+        elif unit == "batch":
+            limit = 1
+        else:
+            size = max(1, self.hp.effective_batch_size(self._n_train))
+            limit = max(1, (base + self._n_train - trained) // size)
+        self._pace.limit = limit
 
     def _wait_for_drain(self) -> None:
         """Block (GIL released) until the GUI has collected the backlog, or stop is asked."""
         drained = self._drained
         while True:
             drained.clear()
-            if len(self._records) < MAX_BACKLOG // 2 or self._stop.is_set():
+            if self._queued - self._collected < MAX_BACKLOG // 2 or self._stop.is_set():
                 return
             drained.wait(0.05)
 
     def run(self) -> None:  # noqa: C901 - the hot loop is deliberately flat
-        from workbench.core import BatchRecord, Diverged
+        from workbench.core import Diverged
 
         append = self._records.append
         clock = time.perf_counter
@@ -322,8 +360,11 @@ class TrainingThread(PythonThread):
         next_snapshot = 0.0
         last_grads = None        # ∂C/∂b of the latest batch, for snapshots
         ratio_base = None        # the weights of the latest snapshot, until the next update is measured
-        count = 0
-        trained = before = 0     # samples of this run trained up to the latest / the previous batch
+        count = batches_total = 0
+        trained = 0              # samples of this run trained up to the latest batch
+        epoch_end = False        # the latest batch ended its epoch
+        n_train = self._n_train
+        pace = self._pace
         wall0, cpu0 = clock(), time.thread_time()
         _precise_sleeps()
         try:
@@ -332,38 +373,54 @@ class TrainingThread(PythonThread):
             if self._stop.is_set():
                 self.outcome = "stopped"
                 return
+            self._steer_pace(0)
             gen = self._train_fn(self.net, self._X, self._Y, self.hp, **self._kwargs)
             try:
-                records = self._records
                 gui_idle = _gui_idle
                 sleep = time.sleep
                 next_yield = clock() + YIELD_EVERY_S
                 for rec in gen:
-                    if type(rec) is BatchRecord:
+                    kind = type(rec)
+                    if kind is BatchChunk or kind is BatchRecord:
                         # The GUI takes ∂C/∂b from snapshots: records waiting for it stay light
                         # (freeing their arrays on the GUI thread cost the worker about 2.5 %).
                         last_grads, rec.bias_gradients = rec.bias_gradients, None
+                        if kind is BatchChunk:
+                            batches = len(rec)
+                            seen = int(rec.samples_seen[-1])
+                            trained = (int(rec.epoch[-1]) - 1) * n_train + seen
+                        else:
+                            batches, seen = 1, rec.samples_seen
+                            trained = (rec.epoch - 1) * n_train + seen
+                        epoch_end = seen >= n_train
+                        batches_total += batches
+                    else:
+                        batches = 0
+                    self._queued += batches or 1      # before the append: never below what drain took
                     append(rec)
                     count += 1
                     now = clock()
-                    if not gui_idle.is_set():
+                    if kind is BatchChunk and rec.engine == "compiled":
+                        pass        # the kernel lets go of the GIL while it trains: no need to step aside
+                    elif not gui_idle.is_set():
                         gui_idle.wait(GUI_WAIT_S)
                     elif now >= next_yield:
                         sleep(YIELD_S)
                         next_yield = now + YIELD_EVERY_S
-                    if len(records) >= MAX_BACKLOG:
+                    if self._queued - self._collected >= MAX_BACKLOG:
                         self._wait_for_drain()
-                    if type(rec) is BatchRecord:
-                        before, trained = trained, (rec.epoch - 1) * rec.n_train + rec.samples_seen
+                    if batches:
                         if ratio_base is not None:
-                            self._measure_update(*ratio_base)
+                            if batches == 1:        # the update of one batch, or none at all
+                                self._measure_update(*ratio_base)
                             ratio_base = None
                         if now >= next_snapshot:
                             next_snapshot = now + snapshot_every
                             ratio_base = self._take_snapshot(last_grads)
+                            pace.once = 1
                         if not self._attention and self._step is None:
                             continue
-                    elif type(rec) is Diverged:
+                    elif kind is Diverged:
                         self.outcome = "diverged"
                         self._take_snapshot(None)
                         self.diverged.emit(rec.message)
@@ -373,7 +430,7 @@ class TrainingThread(PythonThread):
                     if self._stop.is_set():
                         self.outcome = "stopped"
                         break
-                    if self._step is not None and self._step_done(rec, trained, before):
+                    if self._step is not None and self._step_done(rec, trained, epoch_end):
                         self._resume.clear()
                         self._take_snapshot(last_grads)
                     if not self._resume.is_set():
@@ -383,6 +440,7 @@ class TrainingThread(PythonThread):
                             break
                     if self._pending:
                         self._apply_pending()
+                    self._steer_pace(trained)
                 else:
                     self.outcome = "completed"
             finally:
@@ -393,6 +451,6 @@ class TrainingThread(PythonThread):
             self.error_message = traceback.format_exc(limit=8)
             self.failed.emit(self.error_message)
         finally:
-            self.records_total = count
+            self.records_total, self.batches_total = count, batches_total
             self.wall_seconds = clock() - wall0
             self.cpu_seconds = time.thread_time() - cpu0
