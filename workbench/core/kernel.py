@@ -131,19 +131,9 @@ def _sum_of_squares(x, start, stop):
 # an inner loop stops LLVM from vectorising it (about 2× slower).
 
 @_inlined
-def _sigmoid(v):
-    """σ(v) in float64 without overflow: stored as float32 it is exact to rounding, where
-    ½ + ½·tanh(v/2) in float32 keeps only the absolute precision of small outputs."""
-    if v >= 0:
-        return 1.0 / (1.0 + math.exp(-v))
-    e = math.exp(v)
-    return e / (1.0 + e)
-
-
-@_inlined
 def _activate(code, z, a, at, m, width, scalars):
     """a = f(z) for one layer's block. scalars: [½, 1, leaky slope, …] in the buffers' dtype."""
-    slope = scalars[2]
+    half, slope = scalars[0], scalars[2]
     if code == SOFTMAX:
         for i in range(m):
             row = at + i * width
@@ -162,7 +152,7 @@ def _activate(code, z, a, at, m, width, scalars):
     for t in range(at, at + m * width):
         v = z[t]
         if code == SIGMOID:
-            a[t] = _sigmoid(float(v))
+            a[t] = np.tanh(v * half) * half + half    # the reference's form, in the same precision
         elif code == TANH:
             a[t] = np.tanh(v)
         elif code == RELU:
