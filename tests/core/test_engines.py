@@ -252,3 +252,22 @@ def test_a_long_float32_run_does_not_drift_from_the_reference():
     assert np.abs(nets[0].weights[0]).max() > 5
     for a, b in zip(nets[0].weights + nets[0].biases, nets[1].weights + nets[1].biases):
         np.testing.assert_allclose(b, a, rtol=1e-5, atol=1e-5)
+
+
+def test_consecutive_chunks_join_into_one_and_the_history_takes_them_so():
+    from workbench.core.history import RunHistory
+
+    _, records = _run("numpy", epochs=3, batch_size=4, watch=(), pace=Pace(limit=2))
+    chunks = [r for r in records if isinstance(r, BatchChunk)]
+    assert len(chunks) > 3
+    whole = BatchChunk.join(chunks[2:])
+    assert whole.step.tolist() == [s for c in chunks[2:] for s in c.step.tolist()]
+    assert [r.cost for r in whole.records()] == [r.cost for c in chunks[2:] for r in c.records()]
+    assert whole.bias_gradients is chunks[-1].bias_gradients and whole.engine == chunks[-1].engine
+    odd = chunks[1].records()[0]                        # a BatchRecord between chunks ends a join
+    mixed, plain = RunHistory(2, True), RunHistory(2, True)
+    mixed.add_batches(chunks[:1] + [odd] + chunks[2:])
+    plain.add_batches([r for c in chunks[:1] for r in c.records()] + [odd]
+                      + [r for c in chunks[2:] for r in c.records()])
+    for column in ("batch_step", "batch_x", "batch_cost", "batch_delta_norms"):
+        np.testing.assert_array_equal(getattr(mixed, column)(), getattr(plain, column)())

@@ -9,7 +9,6 @@ import pytest
 from tests.gui.wb_fixtures import isolated_settings, no_leaked_threads, window  # noqa: F401  (fixtures)
 from workbench.core import EpochRecord, Hyperparameters, Network, kernel, train
 from workbench.core.training import BatchChunk, BatchRecord
-from workbench.gui.controller import joined
 from workbench.gui.worker import TrainingThread
 
 ENGINES = ["numpy", pytest.param("compiled", marks=pytest.mark.skipif(
@@ -206,21 +205,6 @@ def test_the_window_history_gets_every_batch_of_a_chunked_run(qtbot, window):
     with qtbot.waitSignal(window.training_finished, timeout=20_000):
         assert window.start_training()
     np.testing.assert_array_equal(history.batch_step(), np.arange(1, 821))
-
-
-def test_joined_writes_consecutive_chunks_as_one():
-    net, X, Y = _problem(40, sizes=(3, 4, 2))
-    hp = Hyperparameters(batch_size=4, epochs=3)
-    records = list(train(net, X, Y, hp, np.random.default_rng(0), chunked=True, engine="numpy",
-                         pace=_SmallChunks()))
-    chunks = [r for r in records if isinstance(r, BatchChunk)]
-    assert len(chunks) > 3
-    odd = chunks[1].records()[0]
-    parts = joined(chunks[:1] + [odd] + chunks[2:])
-    assert [type(p) for p in parts] == [BatchChunk, BatchRecord, BatchChunk]
-    assert parts[-1].step.tolist() == [s for c in chunks[2:] for s in c.step.tolist()]
-    assert [r.cost for r in parts[-1].records()] == [r.cost for c in chunks[2:] for r in c.records()]
-    assert parts[-1].bias_gradients is chunks[-1].bias_gradients
 
 
 class _SmallChunks:

@@ -14,6 +14,7 @@ import numpy as np
 
 from . import kernel
 from .errors import ConfigError
+from .training import FAILURES, _step, _Workspace
 
 ENGINES = ("auto", "numpy", "compiled")
 ENV_VAR = "WORKBENCH_ENGINE"
@@ -71,8 +72,6 @@ class NumpyEngine:
     name = "numpy"
 
     def __init__(self, net, upgrade: bool = False):
-        from .training import _Workspace
-
         self.net = net
         self.work = _Workspace(net)
         self._upgrade = upgrade
@@ -84,8 +83,6 @@ class NumpyEngine:
         return self
 
     def run(self, X, Y, order, start, n, size, limit, hp, watch, grad_sum, sums) -> Output:
-        from .training import _step
-
         net = self.net
         sizes, cost, delta_norms, weight_norms, watched = _outputs(limit, net.n_layers, len(watch))
         p, k, last, failure = start, 0, None, None
@@ -142,6 +139,7 @@ class CompiledEngine:
         self.scalars = np.zeros(12, self.dtype)
         self.scalars[:5] = (0.5, 1.0, kernel.LEAKY_SLOPE, info.eps, info.tiny)
         self.grads = np.empty(int(self.sizes[1:].sum()), self.dtype)
+        self.bias_bounds = np.cumsum([0] + sizes[1:])        # layer l's ∂C/∂b in a flat (Σ b,) array
 
     def _part(self, l: int, part: str, array=None) -> np.ndarray:
         array = self.velocity if array is None else array
@@ -192,11 +190,9 @@ class CompiledEngine:
         m = min(size, n)
         self._ensure_buffers(m)
         sizes, cost, delta_norms, weight_norms, watched = _outputs(limit, self.L, len(watch))
-        last = np.empty(int(self.sizes[1:].sum()), self.dtype)
-        X = X if X.flags.c_contiguous else np.ascontiguousarray(X)
-        Y = Y if Y.flags.c_contiguous else np.ascontiguousarray(Y)
-        count, status = kernel.run_batches(
-            X, Y, np.ascontiguousarray(order, np.int64), int(start), int(n), int(size), int(limit),
+        last = np.empty_like(self.grads)
+        count, status = kernel.run_batches(                   # X, Y, order: C order (train checks)
+            X, Y, order, int(start), int(n), int(size), int(limit),
             self.theta, self.velocity, self.steps, self.offsets, self.sizes, self.act_codes,
             int(self.cost_code), int(kind), etas, float(hp.momentum), float(hp.l2) / n, watch_array,
             self.values, self.zs, self.deltas, self.back, self.grads, self.nonzero, self.nonzero_counts,
@@ -204,7 +200,7 @@ class CompiledEngine:
             sizes, cost, delta_norms, weight_norms, watched, grad_sum, last)
         bias_gradients = None
         if count:
-            bounds = np.cumsum([0] + net.sizes[1:])
-            bias_gradients = [last[a:b].copy() for a, b in zip(bounds[:-1], bounds[1:])]
+            bounds = self.bias_bounds
+            bias_gradients = [last[a:b] for a, b in zip(bounds[:-1], bounds[1:])]
         return Output(int(count), sizes, cost, delta_norms, weight_norms, watched, bias_gradients,
-                      kernel.FAILURES.get(int(status)))
+                      FAILURES.get(int(status)))

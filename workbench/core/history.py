@@ -244,18 +244,25 @@ class RunHistory:
     def add_batches(self, records, epoch_offset: int = 0, step_offset: int = 0) -> None:
         """Append BatchRecords and BatchChunks (oldest first); ``epoch_offset``/``step_offset`` are
         added to their epoch and step (the records are not changed).  Many batches at once are
-        written column by column."""
+        written column by column, consecutive chunks as one (XOR's chunks hold four batches)."""
         from .training import BatchChunk
 
-        records = list(records)
-        run = []
+        run, chunks = [], []            # consecutive BatchRecords; consecutive chunks that fit together
         for rec in records:
             if isinstance(rec, BatchChunk):
                 self._add_records(run, epoch_offset, step_offset)
                 run = []
-                self._add_chunk(rec, epoch_offset, step_offset)
+                if chunks and not chunks[0].fits(rec):
+                    self._add_chunk(BatchChunk.join(chunks), epoch_offset, step_offset)
+                    chunks = []
+                chunks.append(rec)
             else:
+                if chunks:
+                    self._add_chunk(BatchChunk.join(chunks), epoch_offset, step_offset)
+                    chunks = []
                 run.append(rec)
+        if chunks:
+            self._add_chunk(BatchChunk.join(chunks), epoch_offset, step_offset)
         self._add_records(run, epoch_offset, step_offset)
 
     def _add_records(self, records, epoch_offset: int, step_offset: int) -> None:

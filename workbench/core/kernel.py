@@ -26,8 +26,6 @@ except ImportError as error:                            # pragma: no cover - dep
 ACTIVATION_CODES = {"sigmoid": 0, "tanh": 1, "relu": 2, "leaky-relu": 3, "linear": 4, "softmax": 5}
 COST_CODES = {"quadratic": 0, "cross-entropy": 1, "log-likelihood": 2}
 OPTIMIZER_CODES = {"sgd": 0, "momentum": 1, "nesterov": 2}
-FAILURES = {1: "the cost became NaN or infinite", 2: "the gradients became NaN or infinite",
-            3: "the weights grew without bound"}
 SIGMOID, TANH, RELU, LEAKY, LINEAR, SOFTMAX = range(6)
 _ZERO, _ONE = np.uint64(0), np.uint64(1)
 QUADRATIC, CROSS_ENTROPY, LOG_LIKELIHOOD = range(3)

@@ -134,8 +134,30 @@ class BatchChunk:
     def records(self) -> list[BatchRecord]:
         return [self.record(i) for i in range(len(self))]
 
+    def fits(self, other: "BatchChunk") -> bool:
+        """Whether ``other`` can be joined after this chunk (the same layers, followed weights, set)."""
+        return (other.n_train == self.n_train and other.delta_norms.shape[1] == self.delta_norms.shape[1]
+                and other.watched.shape[1] == self.watched.shape[1])
+
+    @staticmethod
+    def join(chunks: list["BatchChunk"]) -> "BatchChunk":
+        """Consecutive chunks that fit each other as one; ∂C/∂b and engine are the last one's."""
+        if len(chunks) == 1:
+            return chunks[0]
+        last = chunks[-1]
+        arrays = {name: np.concatenate([getattr(c, name) for c in chunks]) for name in _CHUNK_ARRAYS}
+        return BatchChunk(n_train=last.n_train, bias_gradients=last.bias_gradients, engine=last.engine, **arrays)
+
     def last(self) -> BatchRecord:
         return self.record(-1)
+
+
+_CHUNK_ARRAYS = tuple(name for name in BatchChunk.__dataclass_fields__
+                      if name not in ("n_train", "bias_gradients", "engine"))
+
+#: What stopped being finite, by the compiled kernel's failure codes (the numpy engine says the same).
+FAILURES = {1: "the cost became NaN or infinite", 2: "the gradients became NaN or infinite",
+            3: "the weights grew without bound"}
 
 
 @dataclass
@@ -409,7 +431,7 @@ def _step(net, xb, yb, hp, work, n, watch):
     output = net.activations[-1]
     cost = net._cost.value(zs[-1], acts[-1], yb, output)
     if not math.isfinite(cost):
-        return "the cost became NaN or infinite"
+        return FAILURES[1]
     delta = net._cost.delta(zs[-1], acts[-1], yb, output)
     dtype = net.dtype.type
     mean = work.batch_mean(m, net.dtype)
@@ -431,7 +453,7 @@ def _step(net, xb, yb, hp, work, n, watch):
         delta_norms[l] = _norm(grad_b[l])
         if not math.isfinite(delta_norms[l]):  # NaN or inf in δ: apply nothing more, undo what was
             _undo(net, applied)
-            return "the gradients became NaN or infinite"
+            return FAILURES[2]
         back = delta @ weights.T if l > 0 else None  # with the weights before this update
         eta = hp.lr * multipliers[l]
         step_w = work.buffers[l]
@@ -452,7 +474,7 @@ def _step(net, xb, yb, hp, work, n, watch):
     weight_norms = [_norm(w) for w in net.weights]
     if not all(map(math.isfinite, weight_norms)):
         _undo(net, applied)
-        return "the weights grew without bound"
+        return FAILURES[3]
     return cost, grad_b, delta_norms, watched, weight_norms
 
 

@@ -3,7 +3,7 @@ Experiment's history, its weight snapshots handed to the views.
 
 ``TrainingController.drain()`` is called by the frame clock (``frame_clock.FrameClock``) about 25
 times a second while a run goes; it is cheap (the batches of a frame's chunks are appended to the
-``RunHistory`` as columns, in one go).  The controller never draws.
+``RunHistory`` as columns).  The controller never draws.
 """
 
 from __future__ import annotations
@@ -11,7 +11,6 @@ from __future__ import annotations
 import dataclasses
 import time
 
-import numpy as np
 from PySide6.QtCore import QObject, Signal
 
 from workbench.core.training import BatchChunk, BatchRecord
@@ -164,7 +163,7 @@ class TrainingController(QObject):
         batches = [r for r in records if type(r) is BatchChunk or type(r) is BatchRecord]
         epochs = [r for r in records if type(r) is EpochRecord]
         if batches:
-            exp.history.add_batches(joined(batches), epoch_offset=epoch_off, step_offset=step_off)
+            exp.history.add_batches(batches, epoch_offset=epoch_off, step_offset=step_off)
             last = batches[-1]
             self._latest = last.last() if type(last) is BatchChunk else last
             exp.steps_trained = step_off + self._latest.step
@@ -237,28 +236,3 @@ class TrainingController(QObject):
         thread.deleteLater()
         self.finished.emit(outcome, message)
 
-
-_CHUNK_ARRAYS = ("epoch", "batch", "batches_in_epoch", "step", "samples_seen", "cost", "delta_norms",
-                 "weight_norms", "watched")
-
-
-def joined(batches: list) -> list:
-    """``batches`` (BatchChunks and BatchRecords, oldest first) with each run of consecutive chunks
-    of the same widths (layers, watched weights) joined into one chunk, so the history writes a
-    frame's batches in one go rather than chunk by chunk; the ∂C/∂b of a joined chunk is its last
-    part's."""
-    out, run = [], []
-    for rec in batches + [None]:
-        if (type(rec) is BatchChunk and run and rec.watched.shape[1] == run[0].watched.shape[1]
-                and rec.delta_norms.shape[1] == run[0].delta_norms.shape[1] and rec.n_train == run[0].n_train):
-            run.append(rec)
-            continue
-        if len(run) > 1:
-            parts = {name: np.concatenate([getattr(c, name) for c in run]) for name in _CHUNK_ARRAYS}
-            out.append(BatchChunk(n_train=run[0].n_train, bias_gradients=run[-1].bias_gradients, **parts))
-        else:
-            out.extend(run)
-        run = [rec] if type(rec) is BatchChunk else []
-        if type(rec) is BatchRecord:
-            out.append(rec)
-    return out
