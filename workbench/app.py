@@ -150,7 +150,9 @@ def start_kernel_warmup() -> threading.Thread | None:
     """Prepare the compiled kernel for float32, then float64, on a daemon thread (it may be cut
     short when the window closes); None where nothing is to prepare: no numba, or
     $WORKBENCH_ENGINE=numpy."""
-    if os.environ.get("WORKBENCH_ENGINE", "").strip().lower() == "numpy":
+    from workbench.core.engines import configured_engine
+
+    if configured_engine() == "numpy":
         return None
     from workbench.gui.threads import start_plain_thread
 
@@ -160,7 +162,7 @@ def start_kernel_warmup() -> threading.Thread | None:
 
 
 def _warm_up() -> None:
-    from workbench.core import kernel      # imports numba: here, not on the GUI thread
+    from workbench.core import kernel
 
     if not kernel.available():
         return

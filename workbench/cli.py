@@ -17,7 +17,6 @@ import math
 import os
 import sys
 import threading
-from dataclasses import fields
 from pathlib import Path
 
 import numpy as np
@@ -428,9 +427,11 @@ def _prepare_kernel(dtype: str) -> threading.Thread | None:
     """Compile the training kernel for ``dtype`` (or load it from numba's cache) on a daemon thread
     while the data loads. The caller joins it before training, so that the whole run takes one
     engine and the same seed gives the same weights, bit for bit (a switch mid-run would not)."""
-    if os.environ.get("WORKBENCH_ENGINE", "").strip().lower() not in ("", "auto"):
-        return None
     from .core import kernel
+    from .core.engines import configured_engine
+
+    if configured_engine() != "auto":
+        return None
 
     thread = threading.Thread(target=kernel.prepare, args=(dtype,), name="compile training kernel", daemon=True)
     thread.start()
@@ -441,8 +442,9 @@ def _engine_is_numpy() -> bool:
     """Whether this run trains on the numpy engine: chosen, or the kernel unavailable (checked
     after the kernel's thread has finished, when a failed compilation has made it so)."""
     from .core import kernel
+    from .core.engines import configured_engine
 
-    return os.environ.get("WORKBENCH_ENGINE", "").strip().lower() == "numpy" or not kernel.available()
+    return configured_engine() == "numpy" or not kernel.available()
 
 
 #: auto_log_every's estimates (seconds): training per batch (compiled, numpy) and per sample·parameter;
@@ -493,24 +495,6 @@ class _WatchedMean:
         return {f"W{l}[{i},{j}]": float(v / self.count) for (l, i, j), v in zip(watch, self.sum)}
 
 
-#: The --log record's keys: EpochRecord's fields, in order.
-LOG_KEYS = tuple(f.name for f in fields(EpochRecord))
-
-
-def _log_entry(record: EpochRecord, epoch: int) -> dict:
-    """The --log record of ``record``, numbered ``epoch``; NaN and infinities become null."""
-    entry = {}
-    for key in LOG_KEYS:
-        value = getattr(record, key)
-        if isinstance(value, float):
-            value = value if math.isfinite(value) else None
-        elif isinstance(value, list):
-            value = [float(v) if math.isfinite(v) else None for v in value]
-        entry[key] = value
-    entry["epoch"] = epoch
-    return entry
-
-
 def _run(generator, hp, watch, history, epoch_off, step_off, log_path, out, err):
     """Drive the chunked training generator: progress bar, epoch lines, --log records, the run's history.
 
@@ -541,7 +525,8 @@ def _run(generator, hp, watch, history, epoch_off, step_off, log_path, out, err)
                 bar.clear()
                 history.add_epochs([record], epoch_off)
                 if log:
-                    entry = _log_entry(record, epoch_off + record.epoch)
+                    entry = record.as_dict()
+                    entry["epoch"] = epoch_off + record.epoch
                     if watch:
                         entry["watched"] = watched.labelled(watch)
                     log.write(json.dumps(entry) + "\n")

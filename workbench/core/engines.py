@@ -40,12 +40,17 @@ class Output:
     failure: str | None
 
 
+def configured_engine() -> str:
+    """$WORKBENCH_ENGINE as written (lower case), "auto" where it is unset; not checked here."""
+    return os.environ.get(ENV_VAR, "").strip().lower() or "auto"
+
+
 def choose_engine(name: str | None, dtype) -> str:
     """The engine to use: ``name``, else $WORKBENCH_ENGINE, else "auto". "compiled" compiles (or
     loads from the cache) before returning, and where it cannot be used it is refused rather than
     replaced, so that a test or benchmark never measures the wrong engine."""
     if name is None:
-        name = os.environ.get(ENV_VAR, "").strip().lower() or "auto"
+        name = configured_engine()
     if name not in ENGINES:
         raise ConfigError(f"Unknown engine {name!r}; choose one of {', '.join(ENGINES)} "
                           f"(set by the {ENV_VAR} environment variable or the caller).")

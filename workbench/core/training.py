@@ -189,8 +189,20 @@ class EpochRecord:
     samples_per_second: float
 
     def as_dict(self) -> dict:
-        return {key: (None if isinstance(v, float) and not math.isfinite(v) else v)
-                for key, v in asdict(self).items()}
+        """The fields as plain JSON values: NaN and infinities, also inside the lists, become None
+        (no deep copy: the CLI writes one a summary, tens of thousands a second on tiny epochs)."""
+        entry = {}
+        for key in _EPOCH_FIELDS:
+            value = getattr(self, key)
+            if isinstance(value, float):
+                value = value if math.isfinite(value) else None
+            elif isinstance(value, list):
+                value = [float(v) if math.isfinite(v) else None for v in value]
+            entry[key] = value
+        return entry
+
+
+_EPOCH_FIELDS = tuple(EpochRecord.__dataclass_fields__)
 
 
 @dataclass
