@@ -23,7 +23,7 @@ import signal
 import sys
 import threading
 
-EXIT_OK, EXIT_ERROR = 0, 1
+EXIT_OK, EXIT_ERROR, EXIT_USAGE = 0, 1, 2     # 2: as argparse exits on bad arguments
 
 
 def _size(text: str) -> tuple[int, int]:
@@ -81,6 +81,12 @@ def main(argv: list[str] | None = None) -> int:
         for view in VIEWS:
             print(f"{view.name:<12} {view.title}")
         return EXIT_OK
+    from workbench.core.engines import ENGINES, ENV_VAR, configured_engine
+
+    if configured_engine() not in ENGINES:     # every run would fail: say so once, before any window
+        print(f"workbench: ${ENV_VAR} is {configured_engine()!r}; set it to one of {', '.join(ENGINES)} "
+              "or leave it unset.", file=sys.stderr)
+        return EXIT_USAGE
 
     from PySide6.QtCore import QCoreApplication, QTimer
     from PySide6.QtWidgets import QApplication

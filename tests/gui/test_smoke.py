@@ -11,8 +11,8 @@ import pytest
 REPO = Path(__file__).resolve().parents[2]
 
 
-def _run(tmp_path, *args, timeout=120):
-    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "WORKBENCH_SETTINGS": str(tmp_path / "s.ini")}
+def _run(tmp_path, *args, timeout=120, **variables):
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "WORKBENCH_SETTINGS": str(tmp_path / "s.ini"), **variables}
     return subprocess.run([sys.executable, str(REPO / "main.py"), *args], cwd=REPO, env=env,
                           capture_output=True, text=True, timeout=timeout)
 
@@ -49,6 +49,16 @@ def test_bad_arguments_and_bad_session(tmp_path):
     result = _run(tmp_path, "--session", str(bad), "--screenshot", str(tmp_path / "x.png"))
     assert result.returncode == 1
     assert "not a Workbench session" in result.stderr
+    assert not (tmp_path / "x.png").exists()
+
+
+def test_an_unknown_engine_is_refused_before_any_window(tmp_path):
+    result = _run(tmp_path, "--session", str(REPO / "resources" / "sessions" / "xor.wbsession"),
+                  "--train-epochs", "2", "--screenshot", str(tmp_path / "x.png"), timeout=60,
+                  WORKBENCH_ENGINE="bogus")
+    assert result.returncode == 2
+    assert result.stderr.strip().splitlines() == [
+        "workbench: $WORKBENCH_ENGINE is 'bogus'; set it to one of auto, numpy, compiled or leave it unset."]
     assert not (tmp_path / "x.png").exists()
 
 
