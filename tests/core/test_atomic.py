@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from workbench.core import Network, atomic_write, export_csv, export_json, save_weights
-from workbench.core import serialization
+from workbench.core import atomic
 from workbench.data import export_csv as export_dataset_csv
 from workbench.data import load_dataset
 
@@ -61,13 +61,13 @@ def test_a_replaced_file_keeps_its_permissions(tmp_path, umask, existing):
 @posix_only
 def test_the_umask_is_read_without_changing_it(tmp_path, umask, monkeypatch):
     umask(0o037)
-    assert serialization._current_umask() == 0o037
+    assert atomic._current_umask() == 0o037
 
     def no_proc(*args, **kwargs):        # a system without /proc/self/status: os.umask under a lock
         raise OSError("no /proc")
 
-    monkeypatch.setattr(serialization, "open", no_proc, raising=False)
-    assert serialization._current_umask() == 0o037
+    monkeypatch.setattr(atomic, "open", no_proc, raising=False)
+    assert atomic._current_umask() == 0o037
     atomic_write(tmp_path / "w.bin", lambda f: f.write(b"x"))
     assert mode_of(tmp_path / "w.bin") == 0o640
     assert umask(0o037) == 0o037          # still what the test set
@@ -95,7 +95,7 @@ def test_a_failing_rename_leaves_no_temporary_file(tmp_path, monkeypatch):
     def refuse(src, dst):
         raise PermissionError(13, "Permission denied")
 
-    monkeypatch.setattr(serialization.os, "replace", refuse)
+    monkeypatch.setattr(atomic.os, "replace", refuse)
     with pytest.raises(PermissionError):
         atomic_write(path, lambda f: f.write("new"), mode="w")
     assert path.read_text() == "old"

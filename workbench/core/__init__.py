@@ -9,7 +9,8 @@ from .errors import ConfigError, WeightFileError
 from .gradcheck import gradient_check, numerical_gradients
 from .network import BIAS_INITIALIZERS, DTYPES, INITIALIZERS, Network, check_architecture, has_weight
 from .optimizers import OPTIMIZERS
-from .serialization import (atomic_write, export_csv, export_json, load_weights, save_weights,
+from .atomic import atomic_write
+from .serialization import (export_csv, export_json, load_weights, save_weights,
                             weights_to_bytes)
 from . import kernel
 from .training import (BatchChunk, BatchRecord, Diverged, EpochRecord, Hyperparameters, Pace, full_bias_gradient,

@@ -21,7 +21,7 @@ import math
 import numpy as np
 
 from .names import layer_names, weight_name
-from .serialization import atomic_write
+from .atomic import atomic_write
 
 __all__ = ["MAX_POINTS", "HISTORY_FORMAT", "HISTORY_VERSION", "HistoryError", "RunHistory", "layer_names"]
 

@@ -45,7 +45,8 @@ from dataclasses import dataclass, field
 
 from .errors import WeightFileError
 from .network import check_architecture, has_weight
-from .serialization import atomic_write, load_weights, weights_to_bytes
+from .atomic import atomic_write
+from .serialization import load_weights, weights_to_bytes
 
 FORMAT = "workbench-session"
 VERSION = 1

@@ -8,7 +8,7 @@ from typing import Callable
 
 import numpy as np
 
-from ..core.serialization import atomic_write
+from ..core.atomic import atomic_write
 from .dataset import SPLIT_NAMES, Dataset
 from .errors import DataError
 
