@@ -49,31 +49,86 @@ def has_weight(sizes, weight) -> bool:
             and 0 <= i < sizes[layer] and 0 <= j < sizes[layer + 1])
 
 
+#: The largest hidden layer (the designer's limit too).
+MAX_NEURONS = 4096
+#: The largest input or output layer: a data set's features or classes.
+MAX_UNITS = 2**20
+#: The most layers after the input.
+MAX_WEIGHT_LAYERS = 64
+#: The most weights and biases in a network Workbench trains.
+MAX_PARAMETERS = 100_000_000
+#: Copies of the parameters training holds at once: the weights, their gradient, the velocity,
+#: the last finite weights and the compiled kernel's buffer.
+TRAINING_COPIES = 5
+
+
+def parameter_count(sizes) -> int:
+    """Weights and biases of a network with layer ``sizes`` (input first)."""
+    return sum(int(a) * int(b) + int(b) for a, b in zip(sizes[:-1], sizes[1:]))
+
+
+def training_bytes(sizes, dtype: str = "float32") -> int:
+    """About how much memory training a network of ``sizes`` holds for its parameters."""
+    return parameter_count(sizes) * np.dtype(dtype).itemsize * TRAINING_COPIES
+
+
+def _layer_name(index: int, n_layers: int) -> str:
+    return ("The input layer" if index == 0 else "The output layer" if index == n_layers - 1
+            else f"Hidden layer {index}")
+
+
 def check_architecture(sizes, activations, cost) -> str | None:
     """Return None if the stack can be built, else one sentence saying what is wrong.
 
     ``activations`` has one name per non-input layer; the last one is the output activation.
+    Sizes and the number of layers are checked against ``MAX_NEURONS``, ``MAX_UNITS``,
+    ``MAX_WEIGHT_LAYERS`` and ``MAX_PARAMETERS`` before anything is allocated.
     """
+    if not isinstance(sizes, (list, tuple)):
+        return f"The layer sizes must be a list of whole numbers, not {type(sizes).__name__}."
+    if not isinstance(activations, (list, tuple)):
+        return f"The activations must be a list of names, not {type(activations).__name__}."
     sizes = list(sizes)
     if len(sizes) < 2:
         return "A network needs at least an input and an output layer."
+    if len(sizes) - 1 > MAX_WEIGHT_LAYERS:
+        return (f"The network has {len(sizes) - 1:,} layers after the input; Workbench builds at most "
+                f"{MAX_WEIGHT_LAYERS}.")
     for index, size in enumerate(sizes):
         if not isinstance(size, (int, np.integer)) or isinstance(size, bool) or size < 1:
-            where = ("The input layer" if index == 0 else "The output layer" if index == len(sizes) - 1
-                     else f"Hidden layer {index}")
-            return f"{where} has {size!r} neurons; every layer needs at least 1."
+            shown = size if isinstance(size, (int, float, np.integer, bool, type(None))) else type(size).__name__
+            return f"{_layer_name(index, len(sizes))} has {shown!r} neurons; every layer needs at least 1."
+        limit = MAX_UNITS if index in (0, len(sizes) - 1) else MAX_NEURONS
+        if size > limit:
+            return (f"{_layer_name(index, len(sizes))} has {_count(size)} neurons; at most {limit:,} are "
+                    f"allowed there.")
+    n_parameters = parameter_count(sizes)
+    if n_parameters > MAX_PARAMETERS:
+        return (f"A {'-'.join(map(str, sizes))} network has {n_parameters:,} weights and biases and would "
+                f"need about {_gib(training_bytes(sizes))} to train; Workbench trains networks of up to "
+                f"{MAX_PARAMETERS:,}.")
     if len(activations) != len(sizes) - 1:
         return f"Expected {len(sizes) - 1} activations (one per layer after the input), got {len(activations)}."
     for index, name in enumerate(activations):
-        if name not in ACTIVATIONS:
+        if not isinstance(name, str) or name not in ACTIVATIONS:
+            name = name if isinstance(name, str) else type(name).__name__
             return f"Unknown activation {name!r}; choose one of {', '.join(ACTIVATIONS)}."
         if ACTIVATIONS[name].output_only and index < len(activations) - 1:
             return f"Hidden layer {index + 1} uses {name}, which is only allowed on the output layer."
-    if cost not in COSTS:
+    if not isinstance(cost, str) or cost not in COSTS:
+        cost = cost if isinstance(cost, str) else type(cost).__name__
         return f"Unknown cost {cost!r}; choose one of {', '.join(COSTS)}."
     if activations[-1] == "softmax" and sizes[-1] < 2:
         return "A softmax output layer needs at least 2 neurons: with one, its output is always 1."
     return pairing_error(activations[-1], cost)
+
+
+def _count(n: int) -> str:
+    return f"{n:,}" if n < 10**15 else f"about 10^{len(str(n)) - 1}"
+
+
+def _gib(n_bytes: int) -> str:
+    return f"{n_bytes / 2**30:,.0f} GiB" if n_bytes >= 2**30 else f"{n_bytes / 2**20:,.0f} MiB"
 
 
 class Network:

@@ -16,13 +16,13 @@ from PySide6.QtGui import QColor, QFont, QIcon, QPainter, QPixmap, QUndoCommand,
 from PySide6.QtWidgets import QApplication, QStyle
 
 from workbench.core import ACTIVATIONS, COSTS, HIDDEN_ACTIVATIONS, check_architecture
+from workbench.core.network import MAX_NEURONS
 
 LAYER, NEURONS, ACTIVATION = range(3)
 HEADERS = ("Layer", "Neurons", "Activation")
 OUTPUT_ACTIVATIONS = ["sigmoid", "softmax", "tanh", "linear", "relu", "leaky-relu"]
 OUTPUT_ACTIVATIONS += [name for name in ACTIVATIONS if name not in OUTPUT_ACTIVATIONS]
 COST_NAMES = list(COSTS)
-MAX_NEURONS = 4096
 DEFAULT_HIDDEN = (30, "sigmoid")
 MIME_TYPE = "application/x-workbench-layer-row"
 ERROR_BACKGROUND = QColor(214, 39, 40, 56)   # translucent red: readable on light and dark palettes
