@@ -4,15 +4,20 @@ Every loader (sessions, weights, CSV, IDX) opens through ``open_regular`` or rea
 ``read_bounded``, so a named pipe never blocks, a device (``/dev/zero``) or a sparse 10 GB file is
 refused before it is read, and a symlink loop or a permission problem becomes one sentence.
 Refusals are ``UnreadableFile`` (a ValueError); loaders re-raise the text as their own error.
+
+The other way round, ``spreadsheet_text`` keeps a text cell Workbench writes into a CSV file from
+being taken for a formula when the file is opened in a spreadsheet.
 """
 
 from __future__ import annotations
 
 import errno
 import os
+import re
 import stat
 
-__all__ = ["UnreadableFile", "open_regular", "read_bounded", "too_large", "format_bytes"]
+__all__ = ["UnreadableFile", "open_regular", "read_bounded", "too_large", "format_bytes", "spreadsheet_text",
+           "spreadsheet_row"]
 
 
 class UnreadableFile(ValueError):
@@ -95,12 +100,38 @@ def read_bounded(path, limit: int, what: str = "file") -> bytes:
 
     The read itself is bounded too (a file that grows while it is read stops at ``limit + 1``).
     """
-    handle, _ = open_regular(path, what, limit)
+    handle, size = open_regular(path, what, limit)
     with handle:
         try:
-            data = handle.read(limit + 1)
+            data = handle.read(size + 1)        # the size it has, not the limit, is allocated
+            if len(data) > size:                # it grew while being read: go on, in blocks
+                parts, total = [data], len(data)
+                while total <= limit and (block := handle.read(min(1 << 20, limit + 1 - total))):
+                    parts.append(block)
+                    total += len(block)
+                data = b"".join(parts)
         except OSError as exc:
             raise UnreadableFile(_refusal(path, exc, what)) from None
     if len(data) > limit:
         raise UnreadableFile(too_large(path, len(data), limit, what))
     return data
+
+
+#: What a spreadsheet reads as the start of a formula (or, for tab and CR, hides before one).
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+_NUMBER = re.compile(r"[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?", re.ASCII)
+
+
+def spreadsheet_text(cell: str) -> str:
+    """A text cell for a CSV file that spreadsheets will not run: one that starts with ``=``,
+    ``+``, ``-``, ``@``, a tab or a carriage return gets a leading ``'`` (the usual neutralising
+    of spreadsheet-safe exporters, e.g. "=HYPERLINK(…)" -> "'=HYPERLINK(…)"), unless it is a plain
+    number such as "-0.5" or "+3e-5", which stays a number."""
+    if cell.startswith(_FORMULA_START) and not _NUMBER.fullmatch(cell):
+        return "'" + cell
+    return cell
+
+
+def spreadsheet_row(cells) -> list:
+    """``cells`` with every str passed through ``spreadsheet_text`` (numbers and None as given)."""
+    return [spreadsheet_text(c) if isinstance(c, str) else c for c in cells]

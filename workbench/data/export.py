@@ -9,6 +9,7 @@ from typing import Callable
 import numpy as np
 
 from ..core.atomic import atomic_write
+from ..core.safefiles import spreadsheet_row
 from .dataset import SPLIT_NAMES, Dataset
 from .errors import DataError
 
@@ -25,7 +26,10 @@ def export_csv(dataset: Dataset, path: str | Path, split: str | None = None,
     ``"test"``; ``None`` writes every split in that order. Numbers use the shortest text that reads
     back as the same float32. The file is written to a temporary file in the same folder and renamed
     over ``path`` only when complete (``atomic_write``: it keeps the permissions of the file it
-    replaces, or follows the umask). ``progress(rows_done, rows_total, message)`` is optional.
+    replaces, or follows the umask; a device, FIFO or folder is refused). Names (header cells, class
+    names) that a spreadsheet would take for a formula ("=HYPERLINK(…)", "+SUM(…)") get a leading
+    "'" (``spreadsheet_text``); numbers, "-0.5" too, stay numbers.
+    ``progress(rows_done, rows_total, message)`` is optional.
     """
     if split is None:
         parts = [s for s in SPLIT_NAMES if s in dataset.splits]
@@ -37,9 +41,9 @@ def export_csv(dataset: Dataset, path: str | Path, split: str | None = None,
     path = Path(path).expanduser()
     total = sum(len(dataset.splits[s]) for s in parts)
     classification = dataset.is_classification
-    header = list(dataset.feature_names) + (dataset.target_names[:1] if classification
-                                            else list(dataset.target_names))
-    names = np.asarray(dataset.class_names, dtype=object) if classification else None
+    header = spreadsheet_row(list(dataset.feature_names) + (dataset.target_names[:1] if classification
+                                                            else list(dataset.target_names)))
+    names = np.asarray(spreadsheet_row(dataset.class_names), dtype=object) if classification else None
     written = 0
 
     def write(out):

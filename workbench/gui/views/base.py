@@ -32,6 +32,7 @@ from PySide6.QtCore import QBuffer, QIODevice, Qt
 from PySide6.QtGui import QColor, QPalette
 from PySide6.QtWidgets import QApplication, QFileDialog, QLabel, QMenu, QMessageBox, QToolButton, QWidget
 
+from workbench.core.safefiles import spreadsheet_text
 from workbench.gui.experiment import Experiment
 
 
@@ -152,10 +153,12 @@ def write_png(view: View, path: str) -> None:
 
 
 def csv_text(header: list[str], rows) -> str:
-    """CSV text of a table: floats with 9 significant digits, non-finite ones as empty cells."""
+    """CSV text of a table: floats with 9 significant digits, non-finite ones as empty cells; text
+    (the header, class names, weight names) that a spreadsheet would take for a formula gets a
+    leading "'" (``spreadsheet_text``)."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(header)
+    writer.writerow([_cell(v) for v in header])
     for row in rows:
         writer.writerow([_cell(v) for v in row])
     return out.getvalue()
@@ -165,7 +168,7 @@ def _cell(v) -> str:
     if v is None:
         return ""
     if isinstance(v, str):
-        return v
+        return spreadsheet_text(v)
     if isinstance(v, bool):
         return str(int(v))
     try:
