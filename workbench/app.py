@@ -7,6 +7,8 @@ Scripted use (documentation screenshots, checking the window without clicking)::
 
 opens the session, trains 50 epochs, brings a view to the front, saves the session (with its
 weights) and a screenshot of the main window, and exits with 0 (1, with the reason, on failure).
+A scripted run never waits on a message box: a session the window refuses, data that does not
+load or any box that shows is reported on stderr and the run exits with 1.
 ``--list-views`` prints the views' names.
 
 An interactive window compiles the training kernel (or loads it from numba's cache) on a background
@@ -122,31 +124,26 @@ def main(argv: list[str] | None = None) -> int:
 
     data_failures: list[str] = []     # a scripted run reports why the data did not load
     window.data_panel.load_failed.connect(data_failures.append)
-    if args.session and scripted:      # no modal message boxes in scripted runs: report on stderr
-        from workbench.gui.session import SessionError, load_session
-
-        from workbench.gui.files import session_problem
-
-        try:
-            session = load_session(args.session)
-            problem = session_problem(session)
-            if problem:
-                raise SessionError(f"{args.session}: {problem}")
-        except SessionError as exc:
-            print(f"workbench: {exc}", file=sys.stderr)
+    runner = _Script(app, window, args, data_failures) if (args.train_epochs or scripted) else None
+    if scripted:                       # no modal message boxes in scripted runs: report on stderr
+        problems: list[str] = []
+        window.files.report_problem = problems.append
+        app.installEventFilter(runner.box_guard)
+        if args.session and not window.files.open_session(args.session):
+            for problem in problems or [f"cannot open {args.session}."]:
+                print(f"workbench: {problem}", file=sys.stderr)
+            window.shutdown()
             window.set_modified(False)
             window.close()
             return EXIT_ERROR
-        if not window.files.open_loaded(session, args.session):
-            return EXIT_ERROR
-    elif args.session:
-        window.files.open_session(args.session)
+        window.files.report_problem = runner.fail_soon
+    elif args.session and not window.files.open_session(args.session):
+        runner = None                  # the box says why; nothing of the session is trained
     if args.view:
         window.raise_view(args.view)
-    if not (args.train_epochs or scripted):
+    if runner is None:
         return app.exec()
 
-    runner = _Script(app, window, args, data_failures)
     QTimer.singleShot(0, runner.start)
     app.exec()
     return runner.code      # not exec()'s value: closing the last window quits with 0 first
@@ -181,6 +178,33 @@ def _warm_up() -> None:
             return
 
 
+def _box_guard(script):
+    """An application event filter for a scripted run, where nobody can answer a message box: each
+    box is closed as soon as it shows and its text goes to the script, which fails with it (a data
+    set that did not load is reported as such; the warning of a diverged run, an outcome the script
+    accepts, is only printed)."""
+    from PySide6.QtCore import QEvent, QObject, QTimer
+    from PySide6.QtWidgets import QMessageBox
+
+    class BoxGuard(QObject):
+        def eventFilter(self, watched, event):  # noqa: N802 - Qt override
+            if event.type() == QEvent.Type.Show and isinstance(watched, QMessageBox):
+                text = " ".join(" ".join(t for t in (watched.text(), watched.informativeText()) if t).split())
+                title = watched.windowTitle()
+                QTimer.singleShot(0, watched.reject)
+                data = [f for f in script.data_failures if " ".join(f.split()) in text]
+                if data:
+                    script.fail_soon(f"the data set did not load: {data[-1]}")
+                elif script.window.controller.last_outcome == "diverged" \
+                        and watched.icon() == QMessageBox.Icon.Warning:
+                    print(f"workbench: {title}: {text}", file=sys.stderr)
+                else:
+                    script.fail_soon(f"{title}: {text}")
+            return False
+
+    return BoxGuard(script.app)
+
+
 class _Script:
     """Train (optionally), then take the screenshot (optionally), then quit."""
 
@@ -190,27 +214,49 @@ class _Script:
         self.app, self.window, self.args = app, window, args
         self.data_failures = data_failures
         self.code = EXIT_OK
+        self.done = False
         #: A screenshot or a saved session ends the run; --train-epochs alone leaves the window open.
         self.exits = args.screenshot is not None or args.save_session is not None
+        self.box_guard = _box_guard(self) if self.exits else None
 
     def _fail(self, message: str):
+        if self.done:
+            return
         print(f"workbench: {message}", file=sys.stderr)
         self.code = EXIT_ERROR
         self._finish()
 
+    def fail_soon(self, message: str):
+        """Fail with ``message`` once the code that reported it has returned (it may be inside a box
+        or a signal handler)."""
+        from PySide6.QtCore import QTimer
+
+        QTimer.singleShot(0, lambda: self._fail(message))
+
+    def _data_ready(self) -> bool:
+        """Whether the data set has loaded (or failed to); asks again soon while it loads."""
+        from PySide6.QtCore import QTimer
+
+        window = self.window
+        missing = self.args.train_epochs and window.experiment.dataset is None and not self.data_failures
+        if window.data_panel.is_busy() or missing:
+            self._wait = getattr(self, "_wait", 0) + 1
+            if self._wait > 6000:
+                self._fail("the data set did not load within 10 minutes.")
+            else:
+                QTimer.singleShot(100, self.start)
+            return False
+        return True
+
     def start(self):
         from PySide6.QtCore import QTimer
 
+        if self.done or not self._data_ready():
+            return
+        if self.data_failures:
+            return self._fail(f"the data set did not load: {self.data_failures[-1]}")
         if self.args.train_epochs:
             window = self.window
-            if window.experiment.dataset is None or window.data_panel.is_busy():   # still loading: try again soon
-                self._wait = getattr(self, "_wait", 0) + 1
-                if self._wait > 6000:
-                    return self._fail("the data set did not load within 10 minutes.")
-                QTimer.singleShot(100, self.start)
-                return
-            if self.data_failures:
-                return self._fail(f"the data set did not load: {self.data_failures[-1]}")
             window.training_panel.epochs.setValue(self.args.train_epochs)
             window.training_finished.connect(self._trained)
             if not window.start_training():
@@ -223,7 +269,7 @@ class _Script:
     def _trained(self, outcome: str):
         from PySide6.QtCore import QTimer
 
-        if not self.exits:
+        if not self.exits or self.done:
             return              # interactive: the window stays open after the scripted training
         if outcome not in ("completed", "diverged"):
             return self._fail(f"training ended: {outcome}.")
@@ -231,6 +277,9 @@ class _Script:
         QTimer.singleShot(300, self._finish)
 
     def _finish(self):
+        if self.done:
+            return
+        self.done = True
         window = self.window
         if self.args.save_session and self.code == EXIT_OK:
             from workbench.gui.session import SessionError, save_session

@@ -102,7 +102,7 @@ def test_oversized_file_is_refused_before_reading(tmp_path, monkeypatch):
     path = tmp_path / "big.wbsession"
     save_session(str(path), _session())
     monkeypatch.setattr(sessionfile, "MAX_BYTES", 100)
-    with pytest.raises(SessionError, match=r"too large to be a Workbench session .*at most 0 MiB"):
+    with pytest.raises(SessionError, match=r"too large to be a Workbench session .*at most 100 bytes"):
         load_session(str(path))
 
 

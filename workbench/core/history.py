@@ -8,8 +8,10 @@ bounded on runs of millions of batches.
 The x axis is in epochs: a batch sits at ``epoch - 1 + (samples seen before it) / n_train`` (its cost
 is measured on the weights before its update) and the summary of epoch ``e`` at ``x = e`` (epoch 0 =
 the initial weights).  ``to_json``/``from_json`` read and write the "workbench-plots" version 1 dict
-stored in session files (NaN as null).  Column accessors return read-only views that stay valid
-until the next change.
+stored in session files (NaN as null).  A loaded history is bounded like a recorded one: at most
+``MAX_POINTS`` rows a table, ``MAX_WEIGHT_LAYERS`` layers, ``MAX_FOLLOWED`` followed weights, texts
+of ``MAX_LABEL`` characters, and the latest ``MAX_MARKERS`` markers (``load_note`` says when more were
+left out).  Column accessors return read-only views that stay valid until the next change.
 """
 
 from __future__ import annotations
@@ -20,13 +22,20 @@ import math
 
 import numpy as np
 
-from .names import layer_names, weight_name
 from .atomic import atomic_write
+from .names import layer_names, weight_name
+from .network import MAX_UNITS, MAX_WEIGHT_LAYERS
 
-__all__ = ["MAX_POINTS", "HISTORY_FORMAT", "HISTORY_VERSION", "HistoryError", "RunHistory", "layer_names"]
+__all__ = ["MAX_POINTS", "MAX_FOLLOWED", "MAX_MARKERS", "HISTORY_FORMAT", "HISTORY_VERSION", "HistoryError",
+           "RunHistory", "layer_names"]
 
 #: Rows kept per history table (read at each append, so tests may lower it).
 MAX_POINTS = 20_000
+#: Weights whose gradients can be followed at once (the window gives each a colour).
+MAX_FOLLOWED = 8
+#: Markers a loaded history keeps (the latest ones), and the longest marker text or curve label.
+MAX_MARKERS = 1000
+MAX_LABEL = 1000
 HISTORY_FORMAT = "workbench-plots"
 HISTORY_VERSION = 1
 
@@ -177,6 +186,10 @@ class RunHistory:
     unique across all histories, so a view that remembers one number also notices that another
     history object was put in place of the one it drew.
     """
+
+    #: Set by ``from_json``/``load_json``: a sentence on what the file held beyond the limits and
+    #: was left out (markers beyond ``MAX_MARKERS``), else None.
+    load_note: str | None = None
 
     def __init__(self, n_layers: int = 1, classification: bool = True, watch=None):
         self._serial = 0
@@ -564,7 +577,10 @@ class RunHistory:
     def write_csv(self, path) -> None:
         """Write the whole history as one CSV table (atomically), one row per record in x order;
         ``record`` is "batch", "epoch" or "marker", ``position`` the x in epochs, and a cell is
-        empty where its column does not apply (e.g. accuracy for a batch)."""
+        empty where its column does not apply (e.g. accuracy for a batch). A marker's note that a
+        spreadsheet would take for a formula is written with a leading "'" (``spreadsheet_text``)."""
+        from .safefiles import spreadsheet_text
+
         header = self.csv_header()
         col = {name: i for i, name in enumerate(header)}
         L, b, e, w = self._L, self._batches, self._epochs, self._watched
@@ -593,7 +609,7 @@ class RunHistory:
             rows.append((d[_EEPOCH], 0, row))
         for x, text in self._markers:
             row = [""] * len(header)
-            row[0], row[col["position"]], row[col["note"]] = "marker", cell(x), text
+            row[0], row[col["position"]], row[col["note"]] = "marker", cell(x), spreadsheet_text(text)
             rows.append((x, 1, row))
         rows.sort(key=lambda r: (r[0], r[1]))
 
@@ -609,6 +625,12 @@ def _damaged(what: str) -> HistoryError:
     return HistoryError(f"The plot history is incomplete or damaged: {what}.")
 
 
+def _short(value) -> str:
+    from .hyperparameters import shown
+
+    return shown(value)
+
+
 def _field(d: dict, key: str, kind, where: str, default=...):
     if key not in d:
         if default is not ...:
@@ -616,19 +638,35 @@ def _field(d: dict, key: str, kind, where: str, default=...):
         raise _damaged(f"{where} has no '{key}'")
     value = d[key]
     if not isinstance(value, kind) or (isinstance(value, bool) and kind is not bool):
-        raise _damaged(f"'{key}' in {where} is {type(value).__name__}, not {getattr(kind, '__name__', 'a number')}")
+        wanted = {int: "a whole number", list: "a list", dict: "an object", bool: "true or false"}.get(kind, "a number")
+        raise _damaged(f"'{key}' in {where} is {_short(value)}, not {wanted}")
     return value
 
 
+def _finite(x) -> bool:
+    """Whether ``x`` is an int or float (not a bool) that a float64 holds as a finite number."""
+    if isinstance(x, bool) or not isinstance(x, (int, float)):
+        return False
+    try:
+        return math.isfinite(x)
+    except OverflowError:          # an int beyond a float's range
+        return False
+
+
 def _column(v, where: str, whole: bool = False) -> list:
-    """A checked list of numbers (None allowed unless ``whole``: then integers only)."""
+    """A checked list of numbers (None allowed unless ``whole``: then integers of at most 2**53)."""
     if not isinstance(v, list):
         raise _damaged(f"{where} is not a list")
+    if len(v) > MAX_POINTS:
+        raise HistoryError(f"The plot history has {len(v):,} values in {where}; Workbench keeps at most "
+                           f"{MAX_POINTS:,} per curve.")
     for x in v:
-        ok = (x is None and not whole) or (isinstance(x, (int, float)) and not isinstance(x, bool)
-                                           and (not whole or float(x).is_integer()))
+        if whole:
+            ok = _finite(x) and float(x).is_integer() and abs(x) <= 2**53
+        else:
+            ok = x is None or isinstance(x, float) or _finite(x)     # NaN and inf floats are gaps
         if not ok:
-            raise _damaged(f"{where} holds {x!r:.40}, not {'a whole number' if whole else 'a number'}")
+            raise _damaged(f"{where} holds {_short(x)}, not {'a whole number' if whole else 'a number'}")
     return v
 
 
@@ -656,22 +694,32 @@ def _parse(d) -> RunHistory:
         raise HistoryError(f"The plot history has version {version}; this Workbench reads "
                            f"version {HISTORY_VERSION} or older.")
     L = _field(d, "n_layers", int, "the history")
-    if not 1 <= L <= 100_000:
-        raise _damaged(f"n_layers is {L}")
+    if not 1 <= L <= MAX_WEIGHT_LAYERS:
+        raise HistoryError(f"The plot history's n_layers is {_short(L)}; Workbench builds networks of 1 to "
+                           f"{MAX_WEIGHT_LAYERS} weight layers.")
     h = RunHistory(L, _field(d, "classification", bool, "the history"))
     labels = _field(d, "watch_labels", list, "the history", [])
-    if not all(isinstance(s, str) for s in labels):
-        raise _damaged("watch_labels holds something other than text")
+    if not all(isinstance(s, str) and len(s) <= MAX_LABEL for s in labels):
+        raise _damaged("watch_labels holds something other than short texts")
     watch = _field(d, "watch", list, "the history", [])
+    if max(len(labels), len(watch)) > MAX_FOLLOWED:
+        raise HistoryError(f"The plot history follows {max(len(labels), len(watch)):,} weights; at most "
+                           f"{MAX_FOLLOWED} can be followed.")
     for w in watch:
-        if not (isinstance(w, list) and len(w) == 3 and all(type(v) is int and v >= 0 for v in w) and w[0] < L):
-            raise _damaged(f"the followed weight {w!r:.40} is not [layer, i, j] of this network")
+        if not (isinstance(w, list) and len(w) == 3 and all(type(v) is int and 0 <= v <= MAX_UNITS for v in w)
+                and w[0] < L):
+            raise _damaged(f"the followed weight {_short(w) if not isinstance(w, list) else repr(w)[:40]} is "
+                           f"not [layer, i, j] of this network")
     bd, ed = _field(d, "batches", dict, "the history"), _field(d, "epochs", dict, "the history")
     b_cols = [_column(_field(bd, key, list, "batches"), f"batches.{key}", whole=key in ("step", "epoch", "batch"))
               for key in ("x", "step", "epoch", "batch", "cost")]
     b_cols += _columns(_field(bd, "delta_norms", list, "batches"), L, "batches.delta_norms")
     e_cols = [_column(_field(ed, "epoch", list, "epochs"), "epochs.epoch", whole=True)]
     e_cols += [_column(_field(ed, key, list, "epochs"), f"epochs.{key}") for key in _EPOCH_KEYS]
+    for key in ("train_accuracy", "val_accuracy"):
+        for x in e_cols[1 + _EPOCH_KEYS.index(key)]:
+            if x is not None and not (isinstance(x, float) and math.isnan(x)) and not 0 <= x <= 1:
+                raise _damaged(f"epochs.{key} holds {_short(x)}, not a fraction from 0 to 1")
     e_cols += _columns(_field(ed, "delta_norms", list, "epochs"), L, "epochs.delta_norms")
     e_cols += _columns(_field(ed, "weight_norms", list, "epochs"), L, "epochs.weight_norms")
     n = _same_length(b_cols, "batches")
@@ -682,13 +730,20 @@ def _parse(d) -> RunHistory:
     if _same_length(watched, "batches.watched") > n:
         raise _damaged("it has more followed-weight values than batches")
     markers = _field(d, "markers", list, "the history", [])
-    for m in markers:
-        if not (isinstance(m, dict) and isinstance(m.get("x"), (int, float)) and not isinstance(m["x"], bool)
-                and math.isfinite(m["x"]) and isinstance(m.get("text"), str)):
-            raise _damaged(f"the marker {m!r:.60} is not {{'x': number, 'text': text}}")
+    h.load_note = None
+    first = max(0, len(markers) - MAX_MARKERS)       # only the latest are kept, and checked
+    if first:
+        h.load_note = (f"The plot history holds {len(markers):,} markers; only the latest {MAX_MARKERS:,} "
+                       f"are kept.")
+    markers = markers[first:]
+    for k, m in enumerate(markers, start=first + 1):
+        if not (isinstance(m, dict) and _finite(m.get("x")) and isinstance(m.get("text"), str)):
+            raise _damaged(f"marker {k} is not {{'x': a finite number, 'text': a text}}")
+        if len(m["text"]) > MAX_LABEL:
+            raise _damaged(f"marker {k} has a text of {len(m['text']):,} characters (at most {MAX_LABEL:,})")
     last_x = d.get("last_x")
-    if last_x is not None and (isinstance(last_x, bool) or not isinstance(last_x, (int, float))):
-        raise _damaged(f"last_x is {last_x!r:.40}, not a number")
+    if last_x is not None and not (isinstance(last_x, float) or _finite(last_x)):
+        raise _damaged(f"last_x is {_short(last_x)}, not a number")
 
     h._batches.load(b_cols)
     h._epochs.load(e_cols)

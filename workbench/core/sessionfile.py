@@ -30,8 +30,12 @@ arrays match the architecture and are finite.  A session without weights starts 
 initialised weights when opened.
 
 Files are written atomically (``atomic_write``: a half-written session never replaces a good one,
-and the file keeps the permissions of the one it replaces).  Files over ``MAX_BYTES`` are refused
-before they are read.  ``load_session`` raises ``SessionError`` with one sentence naming the problem.
+and the file keeps the permissions of the one it replaces).  Only regular files are read, and
+files over ``MAX_BYTES`` (256 MiB) are refused before they are read and never written.  Every field
+is type-checked and bounded: at most ``MAX_FOLLOWED`` followed weights, the architecture limits of
+``check_architecture`` (for the stored weights too), the training panel's types
+(``core.hyperparameters``), the plot history's limits (``core.history``) and small view options.
+``load_session`` raises ``SessionError`` with one sentence naming the problem.
 """
 
 from __future__ import annotations
@@ -40,18 +44,22 @@ import base64
 import binascii
 import json
 import math
-import os
 from dataclasses import dataclass, field
 
-from .errors import WeightFileError
-from .network import check_architecture, has_weight
 from .atomic import atomic_write
+from .errors import WeightFileError
+from .history import MAX_FOLLOWED
+from .hyperparameters import LARGEST_WHOLE, hyperparameter_problem, shown
+from .network import MAX_UNITS, check_architecture, has_weight
+from .safefiles import UnreadableFile, format_bytes, read_bounded
 from .serialization import load_weights, weights_to_bytes
 
 FORMAT = "workbench-session"
 VERSION = 1
 SUFFIX = ".wbsession"
-MAX_BYTES = 256 * 2**20      # larger files are refused unread
+MAX_BYTES = 256 * 2**20      # larger files are refused unread (and never written)
+MAX_NAME = 1000              # characters of a session's name (the title bar shows it)
+MAX_DATA_SPEC = 8192         # characters of its data spec (a path and options)
 
 
 class SessionError(ValueError):
@@ -73,6 +81,8 @@ class Session:
     points: dict | None = None         # drawn points (workbench.data.drawn.points_to_json) or None
     #: ``history`` read and checked (a RunHistory) when the session came from a file; else None.
     run_history: object | None = field(default=None, compare=False, repr=False)
+    #: What was left out while reading the file (one sentence each), e.g. surplus plot markers.
+    notes: list = field(default_factory=list, compare=False, repr=False)
 
     def to_json(self, include_weights: bool = True) -> dict:
         weights = None
@@ -112,6 +122,11 @@ def _finite_json(value):
 def save_session(path: str, session: Session, include_weights: bool = True) -> None:
     """Write ``session`` to ``path`` atomically; raises SessionError if the disk refuses."""
     data = json.dumps(session.to_json(include_weights), indent=1, allow_nan=False).encode("utf-8")
+    if len(data) > MAX_BYTES:            # it could not be opened again
+        raise SessionError(
+            f"Cannot save {path}: the session would take {format_bytes(len(data))}, more than the "
+            f"{format_bytes(MAX_BYTES)} a session may hold; save it without its weights and save the "
+            f"weights on their own.")
     try:
         atomic_write(path, lambda f: f.write(data))
     except IsADirectoryError:
@@ -121,86 +136,82 @@ def save_session(path: str, session: Session, include_weights: bool = True) -> N
 
 
 def load_session(path: str) -> Session:
-    """Read and check a session file; raises SessionError with a clear sentence."""
+    """Read and check a session file; raises SessionError with a clear sentence.
+
+    Only a regular file of at most ``MAX_BYTES`` is read (a FIFO, a device or a larger file is
+    refused unread); a UTF-8 byte order mark at the start is allowed."""
     try:
-        with open(path, "rb") as f:
-            size = os.fstat(f.fileno()).st_size
-            if size > MAX_BYTES:
-                raise SessionError(_too_big(path, size))
-            raw = f.read(MAX_BYTES + 1)        # bounded even where the size is not known up front
-    except FileNotFoundError:
-        raise SessionError(f"{path}: no such file.") from None
-    except IsADirectoryError:
-        raise SessionError(f"{path} is a folder, not a session file.") from None
-    except OSError as exc:
-        raise SessionError(f"Cannot read {path}: {exc.strerror or exc}.") from None
-    if len(raw) > MAX_BYTES:
-        raise SessionError(_too_big(path, len(raw)))
+        raw = read_bounded(path, MAX_BYTES, "Workbench session")
+    except UnreadableFile as exc:
+        raise SessionError(str(exc)) from None
     try:
-        doc = json.loads(raw.decode("utf-8"))
+        text = raw.decode("utf-8-sig")
     except UnicodeDecodeError:
         raise SessionError(f"{path} is not a Workbench session (it is not UTF-8 text).") from None
+    del raw
+    try:
+        doc = json.loads(text)
     except json.JSONDecodeError as exc:
         raise SessionError(f"{path} is corrupt: invalid JSON at line {exc.lineno}, column {exc.colno} "
                            f"({exc.msg}).") from None
+    except RecursionError:
+        raise SessionError(f"{path} is not a Workbench session: its JSON is nested too deeply.") from None
+    except ValueError:        # an integer of more digits than Python converts (4,300)
+        raise SessionError(f"{path} is not a Workbench session: it holds a number of thousands of "
+                           f"digits.") from None
     return session_from_json(doc, path)
 
 
-def _too_big(path, size: int) -> str:
-    return (f"{path} is too large to be a Workbench session ({size / 2**20:,.0f} MiB; "
-            f"at most {MAX_BYTES // 2**20} MiB are read).")
+def _whole(value) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
 
 
 def session_from_json(doc, where: str = "the session") -> Session:
-    """Check a parsed session document and build a Session from it."""
+    """Check a parsed session document and build a Session from it.
+
+    Every field is checked for its type and bounded (``MAX_NAME``, ``LARGEST_WHOLE``,
+    ``MAX_FOLLOWED``, the architecture limits of ``check_architecture``, those of the plot history
+    and of the views); the first problem raises SessionError naming the field."""
     if not isinstance(doc, dict) or doc.get("format") != FORMAT:
-        found = doc.get("format") if isinstance(doc, dict) else type(doc).__name__
-        raise SessionError(f"{where} is not a Workbench session (format is {found!r}, "
+        found = shown(doc.get("format")) if isinstance(doc, dict) else shown(doc)
+        raise SessionError(f"{where} is not a Workbench session (format is {found}, "
                            f"expected {FORMAT!r}).")
     version = doc.get("version")
-    if version != VERSION:
-        raise SessionError(f"{where} has session format version {version!r}; this Workbench reads "
+    if version != VERSION or not _whole(version):
+        raise SessionError(f"{where} has session format version {shown(version)}; this Workbench reads "
                            f"version {VERSION}.")
     name = doc.get("name", "Untitled")
-    if not isinstance(name, str) or not name.strip():
-        raise SessionError(f"{where}: 'name' must be a non-empty string.")
+    if not isinstance(name, str) or not name.strip() or len(name) > MAX_NAME:
+        raise SessionError(f"{where}: 'name' must be a non-empty string of at most {MAX_NAME:,} characters.")
 
     arch = doc.get("architecture")
     if arch is not None:
         if not isinstance(arch, dict) or not all(k in arch for k in ("sizes", "activations", "cost")):
             raise SessionError(f"{where}: 'architecture' needs 'sizes', 'activations' and 'cost'.")
-        if not isinstance(arch["sizes"], list) or not isinstance(arch["activations"], list):
-            raise SessionError(f"{where}: the architecture's sizes and activations must be lists.")
-        problem = check_architecture(arch["sizes"], arch["activations"], arch["cost"])
-        if problem:
-            raise SessionError(f"{where}: invalid architecture. {problem}")
-        arch = {"sizes": [int(s) for s in arch["sizes"]], "activations": list(arch["activations"]),
-                "cost": arch["cost"]}
+        arch = _checked_architecture(arch, where, "invalid architecture")
 
-    hp = doc.get("hyperparameters") or {}
-    if not isinstance(hp, dict):
-        raise SessionError(f"{where}: 'hyperparameters' must be an object.")
     data = doc.get("data")
-    if data is not None and (not isinstance(data, str) or not data.strip()):
-        raise SessionError(f"{where}: 'data' must be a dataset spec string or null.")
+    if data is not None and (not isinstance(data, str) or not data.strip() or len(data) > MAX_DATA_SPEC):
+        raise SessionError(f"{where}: 'data' must be a dataset spec string (at most {MAX_DATA_SPEC:,} "
+                           f"characters) or null.")
     history = doc.get("history")
     if history is not None and not isinstance(history, dict):
         raise SessionError(f"{where}: 'history' must be an object or null.")
     epochs = doc.get("epochs_trained", 0)
     steps = doc.get("steps_trained", 0)
     for key, value in (("epochs_trained", epochs), ("steps_trained", steps)):
-        if not isinstance(value, int) or isinstance(value, bool) or value < 0:
-            raise SessionError(f"{where}: '{key}' must be a whole number ≥ 0.")
+        if not _whole(value) or not 0 <= value <= LARGEST_WHOLE:
+            raise SessionError(f"{where}: '{key}' must be a whole number from 0 to {LARGEST_WHOLE:,}, "
+                               f"not {shown(value)}.")
 
     watch = doc.get("watch", [])
     if not isinstance(watch, list) or not all(
-            isinstance(w, list) and len(w) == 3
-            and all(isinstance(v, int) and not isinstance(v, bool) and v >= 0 for v in w) for w in watch):
+            isinstance(w, list) and len(w) == 3 and all(_whole(v) and 0 <= v <= MAX_UNITS for v in w)
+            for w in watch):
         raise SessionError(f"{where}: 'watch' must be a list of [layer, i, j] weight indices (whole numbers ≥ 0).")
-    for weight in watch if arch is not None else ():
-        if not has_weight(arch["sizes"], weight):
-            raise SessionError(f"{where}: the followed weight {weight} is not in the "
-                               f"{'-'.join(map(str, arch['sizes']))} network.")
+    if len(watch) > MAX_FOLLOWED:
+        raise SessionError(f"{where}: 'watch' follows {len(watch):,} weights; at most {MAX_FOLLOWED} can be "
+                           f"followed.")
 
     views = _checked_views(doc.get("views"), where)
     points = doc.get("points")
@@ -223,13 +234,25 @@ def session_from_json(doc, where: str = "the session") -> Session:
             network = load_weights(blob)
         except WeightFileError as exc:
             raise SessionError(f"{where}: the stored weights are unusable: {exc}") from None
+        stored = _checked_architecture(network.architecture(), where, "the stored weights are unusable")
         if arch is None:
-            arch = network.architecture()
-        elif network.architecture() != arch:
+            arch = stored
+        elif stored != arch:
             raise SessionError(
-                f"{where}: the stored weights are for a {_describe(network.architecture())} network "
+                f"{where}: the stored weights are for a {_describe(stored)} network "
                 f"but the architecture is {_describe(arch)}.")
-    run_history = None
+    for weight in watch if arch is not None else ():
+        if not has_weight(arch["sizes"], weight):
+            raise SessionError(f"{where}: the followed weight {weight} is not in the "
+                               f"{'-'.join(map(str, arch['sizes']))} network.")
+
+    hp = doc.get("hyperparameters")
+    hp = {} if hp is None else hp
+    problem = hyperparameter_problem(hp, len(arch["sizes"]) - 1 if arch is not None else None, where=where)
+    if problem:
+        raise SessionError(problem)
+
+    run_history, notes = None, []
     if history is not None:
         from .history import HistoryError, RunHistory
 
@@ -240,34 +263,84 @@ def session_from_json(doc, where: str = "the session") -> Session:
         if arch is not None and run_history.n_layers != len(arch["sizes"]) - 1:
             raise SessionError(f"{where}: the plot history is for {run_history.n_layers} weight layers, "
                                f"the network has {len(arch['sizes']) - 1}.")
-    return Session(name=name.strip(), architecture=arch, hyperparameters=hp, data=data,
+        if run_history.load_note:
+            notes.append(run_history.load_note)
+    return Session(name=name.strip(), architecture=arch, hyperparameters=dict(hp), data=data,
                    history=history, epochs_trained=epochs, steps_trained=steps,
                    network=network, watch=[tuple(w) for w in watch], views=views, points=points,
-                   run_history=run_history)
+                   run_history=run_history, notes=notes)
 
 
-MAX_VIEW_SETTINGS = 64        # views named in a session; each view checks its own values
+def _checked_architecture(arch: dict, where: str, what: str) -> dict:
+    """The architecture, checked as the designer checks it (``check_architecture``: types, names,
+    every layer's size and the network's size) and copied; SessionError otherwise."""
+    problem = check_architecture(arch["sizes"], arch["activations"], arch["cost"])
+    if problem:
+        raise SessionError(f"{where}: {what}. {problem}")
+    return {"sizes": [int(s) for s in arch["sizes"]], "activations": list(arch["activations"]),
+            "cost": arch["cost"]}
+
+
+MAX_VIEW_SETTINGS = 64        # views named in a session, and options of each; each view checks its values
+MAX_SETTING_TEXT = 256        # characters of a text option
+MAX_SETTING_LIST = 64         # items of a list option (numbers, texts)
+INT32 = 2**31 - 1             # a whole-number option beyond this fits no Qt control
+
+
+def _setting_problem(value) -> str | None:
+    """Why a view option is not a small JSON value (null, true/false, a number a Qt control takes,
+    a short text, or a short list of those), or None."""
+    if value is None or isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return None if -INT32 <= value <= INT32 else f"is {shown(value)}, beyond ±{INT32:,}"
+    if isinstance(value, float):
+        return None if math.isfinite(value) else f"is {value!r}"
+    if isinstance(value, str):
+        return None if len(value) <= MAX_SETTING_TEXT else f"is a text of {len(value):,} characters"
+    if isinstance(value, list):
+        if len(value) > MAX_SETTING_LIST:
+            return f"is a list of {len(value):,} items"
+        for item in value:
+            if isinstance(item, (list, dict)):
+                return "holds a list or an object"
+            problem = _setting_problem(item)
+            if problem:
+                return f"holds a value that {problem}"
+        return None
+    return f"is {shown(value)}"
 
 
 def _checked_views(views, where: str) -> dict | None:
-    """The "views" entry, checked for shape (names are strings, settings objects); the window
-    ignores names it has no view for, and each view ignores values it cannot use."""
+    """The "views" entry, checked for shape (names are strings, settings objects of small values);
+    the window ignores names it has no view for, and each view ignores values it cannot use."""
     if views is None:
         return None
     if not isinstance(views, dict):
         raise SessionError(f"{where}: 'views' must be an object or null.")
     front = views.get("front")
-    if front is not None and not isinstance(front, str):
+    if front is not None and (not isinstance(front, str) or len(front) > MAX_SETTING_TEXT):
         raise SessionError(f"{where}: 'views.front' must be a view name.")
-    shown = views.get("open")           # None: the docks stay as the window has them
-    if shown is not None and (not isinstance(shown, list) or len(shown) > MAX_VIEW_SETTINGS
-                              or not all(isinstance(n, str) for n in shown)):
+    shown_views = views.get("open")           # None: the docks stay as the window has them
+    if shown_views is not None and (not isinstance(shown_views, list) or len(shown_views) > MAX_VIEW_SETTINGS
+                                    or not all(isinstance(n, str) and len(n) <= MAX_SETTING_TEXT
+                                               for n in shown_views)):
         raise SessionError(f"{where}: 'views.open' must be a list of view names.")
     options = views.get("settings", {})
     if not isinstance(options, dict) or len(options) > MAX_VIEW_SETTINGS \
             or not all(isinstance(v, dict) for v in options.values()):
         raise SessionError(f"{where}: 'views.settings' must map view names to objects.")
-    return {"front": front, "open": None if shown is None else list(shown), "settings": dict(options)}
+    for view, values in options.items():
+        if len(view) > MAX_SETTING_TEXT or len(values) > MAX_VIEW_SETTINGS:
+            raise SessionError(f"{where}: 'views.settings' holds too many or too long entries "
+                               f"(at most {MAX_VIEW_SETTINGS} options per view).")
+        for key, value in values.items():
+            problem = _setting_problem(value)
+            if problem or len(key) > MAX_SETTING_TEXT:
+                raise SessionError(f"{where}: 'views.settings.{view[:40]}.{key[:40]}' "
+                                   f"{problem or 'has too long a name'}; view options are small values.")
+    return {"front": front, "open": None if shown_views is None else list(shown_views),
+            "settings": {name: dict(values) for name, values in options.items()}}
 
 
 def _describe(arch: dict) -> str:

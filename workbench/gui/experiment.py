@@ -32,9 +32,8 @@ from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QUndoCommand, QUndoStack
 
 from workbench.core import has_weight
-from workbench.core.history import RunHistory
+from workbench.core.history import MAX_FOLLOWED, RunHistory  # noqa: F401  (MAX_FOLLOWED: sessions share it)
 
-MAX_FOLLOWED = 8          # weights whose gradients can be followed at once (one colour each)
 SHELF_SIZE = 4            # trained networks kept for an architecture edit that is undone
 
 

@@ -14,7 +14,8 @@ from PySide6.QtCore import QObject
 from PySide6.QtWidgets import QFileDialog, QMessageBox
 
 from workbench.core import has_weight
-from workbench.core.history import RunHistory
+from workbench.core.history import HistoryError, RunHistory
+from workbench.core.hyperparameters import hyperparameter_problem
 from workbench.gui import settings
 from workbench.gui.session import SUFFIX, Session, SessionError, load_session, save_session
 
@@ -30,14 +31,47 @@ EXPORTS = {  # kind: (what, suffix, filter)
 }
 
 
-def session_problem(session: Session) -> str | None:
-    """What the core's session check cannot see: whether the drawn points are usable (the data
-    layer reads them).  One sentence, or None; checked before anything of the session is applied."""
-    if session.points is None:
+def session_problem(session: Session, n_layers: int | None = None) -> str | None:
+    """What the core's session check leaves to the window, checked before anything of the session
+    is applied: the training panel's ranges, the data spec (its syntax and source), the drawn points
+    and a plot history that fits the network.  ``n_layers``: the designer's weight layers, used when
+    the session names no architecture.  One sentence, or None."""
+    arch = session.architecture
+    if arch is not None:
+        n_layers = len(arch["sizes"]) - 1
+    problem = hyperparameter_problem(session.hyperparameters, n_layers, panel=True)
+    if problem:
+        return problem
+    if session.data is not None:
+        from workbench.data import DataError, canonical_source, parse_spec
+
+        try:
+            canonical_source(parse_spec(session.data)[0])
+        except DataError as exc:
+            return f"its data spec cannot be used. {exc}"
+    history = session.run_history
+    if history is None and session.history is not None:
+        try:
+            history = RunHistory.from_json(session.history)
+        except HistoryError as exc:
+            return str(exc)
+    if history is not None and n_layers is not None and history.n_layers != n_layers:
+        return (f"its plot history is for {history.n_layers} weight layers, the network has "
+                f"{n_layers}.")
+    return _points_problem(session.points)
+
+
+def _points_problem(points) -> str | None:
+    if points is None:
         return None
+    from workbench.core.network import MAX_UNITS
     from workbench.data.drawn import points_problem
 
-    problem = points_problem(session.points)
+    for key in ("inputs", "outputs"):     # checked before parse_points sizes an array by them
+        count = points.get(key)
+        if isinstance(count, int) and count > MAX_UNITS:
+            return f"its drawn points have {count:,} {key}; a data set has at most {MAX_UNITS:,}."
+    problem = points_problem(points)
     return f"its drawn points are unusable. {problem}" if problem else None
 
 
@@ -54,6 +88,15 @@ class FileActions(QObject):
         super().__init__(window)
         self.window = window
         self.experiment = window.experiment
+        #: Where set (a scripted run: no modal boxes), problems go to this function, not to a box.
+        self.report_problem = None
+
+    def warn(self, title: str, text: str) -> None:
+        """Say why something was not done: a warning box, or ``report_problem`` where it is set."""
+        if self.report_problem is not None:
+            self.report_problem(text)
+        else:
+            QMessageBox.warning(self.window, title, text)
 
     # ------------------------------------------------------------------ helpers
     def _dialog_dir(self) -> str:
@@ -105,7 +148,7 @@ class FileActions(QObject):
         try:
             p = preset(name)
         except PresetError as exc:
-            QMessageBox.warning(self.window, "Cannot load the preset", str(exc))
+            self.warn("Cannot load the preset", str(exc))
             return
         spec = p.get("data")
         if spec:
@@ -117,7 +160,7 @@ class FileActions(QObject):
         try:
             self.window.training_panel.set_values(p.get("hyperparameters") or {})
         except ValueError as exc:
-            QMessageBox.warning(self.window, "Preset hyperparameters ignored", f"{p['name']}: {exc}")
+            self.warn("Preset hyperparameters ignored", f"{p['name']}: {exc}")
         self.window._sync_panels()
         self.experiment.set_modified(True)
 
@@ -136,27 +179,34 @@ class FileActions(QObject):
         try:
             session = load_session(path)
         except SessionError as exc:
-            QMessageBox.warning(self.window, "Cannot open the session", f"{exc}")
+            self.warn("Cannot open the session", f"{exc}")
             return False
         return self.open_loaded(session, path)
 
     def open_loaded(self, session: Session, path: str) -> bool:
-        """Make ``session``, read from ``path``, the window's document."""
+        """Make ``session``, read from ``path``, the window's document.  The whole session is checked
+        first: a refused one leaves the window, its document, data and undo steps as they were."""
         exp = self.experiment
-        problem = session_problem(session)
+        if exp.is_training():
+            return False
+        problem = self.refusal(session)
         if problem:
-            QMessageBox.warning(self.window, "Cannot open the session", f"{path}: {problem}")
+            self.warn("Cannot open the session", f"{path}: {problem}")
             return False
-        try:
-            self.apply_session(session)
-        except (ValueError, KeyError) as exc:
-            QMessageBox.warning(self.window, "Cannot open the session", f"{path}: {exc}")
-            return False
+        self.apply_session(session)
         exp.set_document(session.name, os.path.abspath(path))
         exp.set_modified(False)
         self._remember(path, recent=True)
         self.window.status.clear("Ready")       # the previous session's last run is not this one's
+        if session.notes:
+            self.window.statusBar().showMessage(f"{path}: {' '.join(session.notes)}", 15000)
         return True
+
+    def refusal(self, session: Session) -> str | None:
+        """Why the window cannot open ``session`` (one sentence), or None: what ``load_session``
+        checked, and the window's own rules (``session_problem``)."""
+        designed = len(self.window.designer.architecture()["sizes"]) - 1
+        return session_problem(session, designed)
 
     def apply_session(self, session: Session) -> None:
         """Every part of ``session`` into the panels and the Experiment (no undo steps)."""
@@ -165,7 +215,7 @@ class FileActions(QObject):
         hp = dict(session.hyperparameters)
         resolution = hp.pop("resolution", None)
         history = session.run_history
-        if history is None and session.history:
+        if history is None and session.history is not None:
             history = RunHistory.from_json(session.history)
         with window.quietly():
             exp.undo_stack.clear()
@@ -248,7 +298,7 @@ class FileActions(QObject):
         try:
             save_session(path, self.current_session(), include_weights=settings.value("session/save_weights"))
         except (SessionError, OSError) as exc:
-            QMessageBox.warning(self.window, "Cannot save the session", str(exc))
+            self.warn("Cannot save the session", str(exc))
             return False
         exp.set_document(name, os.path.abspath(path))
         exp.set_modified(False)
@@ -297,7 +347,7 @@ class FileActions(QObject):
         try:
             net = load_weights(path)
         except WeightFileError as exc:
-            QMessageBox.warning(self.window, "Cannot load the weights", str(exc))
+            self.warn("Cannot load the weights", str(exc))
             return False
         theirs, current = net.architecture(), exp.architecture
         if theirs != current:
@@ -310,9 +360,8 @@ class FileActions(QObject):
                 return False
             ds = exp.dataset
             if ds is not None and (theirs["sizes"][0] != ds.n_inputs or theirs["sizes"][-1] != ds.n_outputs):
-                QMessageBox.warning(self.window, "Cannot load the weights",
-                                    f"The file's {describe(theirs)} network does not fit the data set "
-                                    f"({ds.n_inputs} inputs, {ds.n_outputs} outputs).")
+                self.warn("Cannot load the weights", f"The file's {describe(theirs)} network does not fit "
+                          f"the data set ({ds.n_inputs} inputs, {ds.n_outputs} outputs).")
                 return False
         text = f"Load weights from {Path(path).name}"
         exp.undo_stack.beginMacro(text)          # one undo step: the designer's stack and the weights
@@ -359,7 +408,7 @@ class FileActions(QObject):
         try:
             writers[kind](path)
         except (OSError, ValueError) as exc:
-            QMessageBox.warning(self.window, "Export failed", f"Cannot write {path}: {exc}")
+            self.warn("Export failed", f"Cannot write {path}: {exc}")
             return False
         self.window.statusBar().showMessage(f"Wrote {path}", 5000)
         return True

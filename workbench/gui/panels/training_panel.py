@@ -16,6 +16,8 @@ from PySide6.QtWidgets import (
     QLabel, QScrollArea, QSizePolicy, QSpinBox, QToolButton, QVBoxLayout, QWidget,
 )
 
+from workbench.core.hyperparameters import PANEL_RANGES, hyperparameter_problem
+
 OPTIMIZER_CHOICES = [("sgd", "Stochastic gradient descent"), ("momentum", "Momentum"),
                      ("nesterov", "Nesterov momentum")]
 BATCH_CHOICES = [("online", "Online (1 sample)"), ("mini", "Mini-batch"), ("full", "Full batch")]
@@ -56,6 +58,11 @@ def _combo(choices) -> QComboBox:
     return combo
 
 
+def _set_whole(spin: QSpinBox, value: int) -> None:
+    """Set ``spin`` to ``value`` or the nearest end of its range (a QSpinBox holds only int32)."""
+    spin.setValue(min(max(int(value), spin.minimum()), spin.maximum()))
+
+
 def _select(combo: QComboBox, key) -> None:
     index = combo.findData(key)
     if index < 0:
@@ -78,13 +85,13 @@ class TrainingPanel(QWidget):
         # -- optimiser -------------------------------------------------------------------------
         self.optimizer = _combo(OPTIMIZER_CHOICES)
         self.optimizer.setToolTip("How each step uses the gradient.  Momentum methods keep a velocity.")
-        self.lr = FloatSpinBox(0.0, 1000.0)
+        self.lr = FloatSpinBox(*PANEL_RANGES["lr"])
         self.lr.setToolTip("Learning rate η: the size of each gradient step.  Can be changed while training.")
-        self.momentum = FloatSpinBox(0.0, 0.999, decimals=3)
+        self.momentum = FloatSpinBox(*PANEL_RANGES["momentum"], decimals=3)
         self.momentum.setSingleStep(0.05)
         self.momentum.setStepType(QAbstractSpinBox.StepType.DefaultStepType)
         self.momentum.setToolTip("Momentum coefficient α (0 ≤ α < 1).  Can be changed while training.")
-        self.l2 = FloatSpinBox(0.0, 100000.0)
+        self.l2 = FloatSpinBox(*PANEL_RANGES["l2"])
         self.l2.setToolTip("L2 regularisation strength λ (weights decay by ηλ/n per step).  "
                            "Can be changed while training.")
         opt_box = QGroupBox("Optimiser")
@@ -97,12 +104,12 @@ class TrainingPanel(QWidget):
         # -- batches -----------------------------------------------------------------------------
         self.batch_mode = _combo(BATCH_CHOICES)
         self.batch_size = QSpinBox()
-        self.batch_size.setRange(2, 1_000_000)
+        self.batch_size.setRange(*PANEL_RANGES["batch_size"])
         self.batch_size.setKeyboardTracking(False)
         self.batch_size.setAlignment(Qt.AlignmentFlag.AlignRight)
         self.batch_size.setToolTip("Samples per mini-batch.")
         self.epochs = QSpinBox()
-        self.epochs.setRange(1, 1_000_000)
+        self.epochs.setRange(*PANEL_RANGES["epochs"])
         self.epochs.setKeyboardTracking(False)
         self.epochs.setAlignment(Qt.AlignmentFlag.AlignRight)
         self.epochs.setToolTip("Epochs to run when you press Train.")
@@ -119,7 +126,7 @@ class TrainingPanel(QWidget):
         self.init = _combo(INIT_CHOICES)
         self.bias_init = _combo(BIAS_CHOICES)
         self.seed = QSpinBox()
-        self.seed.setRange(0, 2**31 - 1)
+        self.seed.setRange(*PANEL_RANGES["seed"])
         self.seed.setKeyboardTracking(False)
         self.seed.setAlignment(Qt.AlignmentFlag.AlignRight)
         self.seed.setToolTip("Seeds the weights and the batch order, so a run can be repeated exactly.")
@@ -211,7 +218,7 @@ class TrainingPanel(QWidget):
         self.layer_spins = []
         self.layer_labels = []
         for index, name in enumerate(names):
-            spin = FloatSpinBox(0.0, 1000.0, decimals=4)
+            spin = FloatSpinBox(*PANEL_RANGES["layer_lr"], decimals=4)
             spin.setValue(old[index] if index < len(old) and len(old) == len(names) else 1.0)
             spin.setToolTip(f"Learning rate of the {name} layer = η × this multiplier.")
             spin.valueChanged.connect(self._on_edit)
@@ -266,8 +273,14 @@ class TrainingPanel(QWidget):
     def set_values(self, values: dict) -> None:
         """Set the controls from a dict like ``values()``; missing keys keep their value.
 
-        Raises ``ValueError`` with a sentence for a value the panel cannot show.
+        Raises ``ValueError`` with a sentence naming the field, before any control changes, for a
+        value of the wrong type or choice (``core.hyperparameters``); a number beyond a control's
+        range is set to the nearest end of it, as typing it would (a session is checked against
+        the ranges before it gets here: ``hyperparameter_problem(..., panel=True)``).
         """
+        problem = hyperparameter_problem(values, len(self.layer_spins))
+        if problem:
+            raise ValueError(problem)
         self._loading = True
         try:
             if "optimizer" in values:
@@ -279,19 +292,15 @@ class TrainingPanel(QWidget):
                 batch = values["batch_size"]
                 if batch in ("full", 0):
                     _select(self.batch_mode, "full")
-                elif int(batch) == 1:
+                elif batch == 1:
                     _select(self.batch_mode, "online")
                 else:
                     _select(self.batch_mode, "mini")
-                    self.batch_size.setValue(int(batch))
+                    _set_whole(self.batch_size, batch)
             if "epochs" in values and values["epochs"] is not None:
-                self.epochs.setValue(int(values["epochs"]))
+                _set_whole(self.epochs, values["epochs"])
             if values.get("layer_lr") is not None:
-                multipliers = list(values["layer_lr"])
-                if len(multipliers) != len(self.layer_spins):
-                    raise ValueError(f"{len(multipliers)} layer learning-rate multipliers were given "
-                                     f"for {len(self.layer_spins)} weight layers.")
-                for spin, m in zip(self.layer_spins, multipliers):
+                for spin, m in zip(self.layer_spins, values["layer_lr"]):
                     spin.setValue(float(m))
             elif "layer_lr" in values:
                 for spin in self.layer_spins:
@@ -301,7 +310,7 @@ class TrainingPanel(QWidget):
                 if name in values:
                     _select(combo, values[name])
             if "seed" in values:
-                self.seed.setValue(int(values["seed"]))
+                _set_whole(self.seed, values["seed"])
         finally:
             self._loading = False
             self._live_values = {name: getattr(self, name).value() for name in LIVE_SYMBOLS}
