@@ -5,11 +5,18 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+import os
+
 import numpy as np
+
+from ..core.safefiles import UnreadableFile, format_bytes, open_regular
 
 from .errors import DataError
 
 SPLIT_NAMES = ("train", "validation", "test")
+#: The most memory a data set may need while it is built (arrays, split copies, one-hot targets);
+#: less where half the machine's physical memory is less.
+MAX_DATA_BYTES = 8 * 2**30
 
 
 @dataclass(eq=False)
@@ -157,6 +164,49 @@ class Dataset:
 
 def _num(x: float) -> str:
     return f"{float(x):.4g}"
+
+
+def open_data_file(path, what: str):
+    """``(binary file, size in bytes)`` of ``path`` if it is a regular file, else DataError with one
+    sentence (a named pipe, a device or a folder is refused without being read)."""
+    try:
+        return open_regular(path, what)
+    except UnreadableFile as exc:
+        message = str(exc)
+        if message == f"{path}: no such file.":
+            message = f"Cannot open {path}: no such file."
+        raise DataError(message) from None
+
+
+def physical_memory() -> int | None:
+    """The machine's physical memory in bytes, or None where it cannot be told."""
+    try:
+        return int(os.sysconf("SC_PAGE_SIZE")) * int(os.sysconf("SC_PHYS_PAGES"))
+    except (AttributeError, ValueError, OSError):
+        return None
+
+
+def memory_budget() -> int:
+    """Bytes a data set may need at most: ``MAX_DATA_BYTES``, or half the physical memory if less."""
+    physical = physical_memory()
+    return MAX_DATA_BYTES if not physical else min(MAX_DATA_BYTES, physical // 2)
+
+
+def dataset_bytes(n: int, inputs: int, targets: int, classification: bool) -> int:
+    """The most memory ``n`` items of ``inputs`` features and ``targets`` target values (one-hot
+    width for classes) need while they are split: float32 X and Y, int64 labels, twice (the whole
+    set and its shuffled splits exist at once)."""
+    per_item = 4 * (int(inputs) + int(targets)) + (8 if classification else 0)
+    return 2 * int(n) * per_item
+
+
+def check_memory(need: int, where: str, what: str) -> None:
+    """``DataError`` when ``need`` bytes exceed ``memory_budget()``: one sentence naming ``where``
+    (a file or a source) and ``what`` is being built ("60,000 items × 10,000 classes")."""
+    budget = memory_budget()
+    if need > budget:
+        raise DataError(f"{where}: {what} would need about {format_bytes(need)} of memory; Workbench "
+                        f"builds data sets of up to {format_bytes(budget)} here.")
 
 
 def one_hot(labels: np.ndarray, n_classes: int) -> np.ndarray:

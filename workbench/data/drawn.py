@@ -17,7 +17,8 @@ from numbers import Integral, Real
 
 import numpy as np
 
-from .dataset import SPLIT_NAMES, Dataset, Split, class_targets
+from ..core.network import MAX_UNITS
+from .dataset import SPLIT_NAMES, Dataset, Split, check_memory, class_targets, dataset_bytes
 from .errors import DataError
 
 __all__ = ["MAX_POINTS", "FORMAT", "with_point", "without_nearest", "points_to_json", "points_from_json"]
@@ -204,6 +205,9 @@ def parse_points(doc, base: Dataset | None = None) -> dict:
         n_classes = _count(doc.get("classes"), "classes")
         if n_classes < 2:
             _fail("classes", f"must be at least 2, not {n_classes}")
+    for key, value in (("inputs", d), ("outputs", k), ("classes", n_classes)):
+        if value > MAX_UNITS:
+            _fail(key, f"must be at most {MAX_UNITS:,} (a layer of a network), not {value:,}")
     if base is not None:
         for key, have, want in (("inputs", d, base.n_inputs), ("outputs", k, base.n_outputs),
                                 ("classes", n_classes or None, base.n_classes)):
@@ -229,6 +233,8 @@ def parse_points(doc, base: Dataset | None = None) -> dict:
         total += len(x) if isinstance(x, list) else 0
         if total > MAX_POINTS:
             _fail("splits", f"hold more than {MAX_POINTS:,} points")
+    check_memory(dataset_bytes(total, d, max(k, n_classes), task == "classification"), "The drawn points",
+                 f"{total:,} points of {d:,} inputs and {max(k, n_classes):,} outputs")
     splits = {}
     for name in SPLIT_NAMES:
         if name not in raw:

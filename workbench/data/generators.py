@@ -12,7 +12,7 @@ from typing import Callable
 
 import numpy as np
 
-from .dataset import Dataset, Split, class_targets, make_splits
+from .dataset import Dataset, Split, check_memory, class_targets, make_splits
 from .params import Param, format_spec, resolve_params
 
 
@@ -38,7 +38,10 @@ class Generated:
 class GeneratorInfo:
     """A generator as the GUI and CLI see it: ``name`` (spec source), ``title``, ``doc`` (one
     sentence), ``params`` (list of ``Param``), ``task`` and ``group`` ("logic", "playground",
-    "regression", "teacher")."""
+    "regression", "teacher"). ``memory(p)``, where given, is ``(bytes, what)``: about how much
+    memory building the set with resolved parameters ``p`` needs at most, and what it builds
+    ("2,000 items of 4 inputs"); ``generate`` refuses a set that needs more than the data budget
+    before anything is allocated."""
 
     name: str
     title: str
@@ -47,6 +50,7 @@ class GeneratorInfo:
     task: str
     group: str
     make: Callable[[dict, np.random.Generator], Generated]
+    memory: Callable[[dict], tuple[int, str]] | None = None
 
     def defaults(self) -> dict:
         return {p.name: p.default for p in self.params}
@@ -80,6 +84,9 @@ def generate(name: str, raw: dict) -> Dataset:
     """Build generator ``name`` with raw (string or typed) parameters; unknown keys raise DataError."""
     info = GENERATORS[name]
     p = resolve_params(info.params, raw, info.name)
+    if info.memory is not None:
+        need, what = info.memory(p)
+        check_memory(need, info.name, what)
     rng = np.random.default_rng(p["seed"]) if "seed" in p else np.random.default_rng(0)
     g = info.make(p, rng)
     X = np.asarray(g.X, dtype=np.float32)

@@ -15,6 +15,7 @@ from typing import BinaryIO
 
 import numpy as np
 
+from .dataset import open_data_file
 from .errors import DataError
 
 UBYTE = 0x08
@@ -22,6 +23,7 @@ _TYPE_NAMES = {0x08: "unsigned byte", 0x09: "signed byte", 0x0B: "short", 0x0C: 
                0x0D: "float", 0x0E: "double"}
 CHUNK_BYTES = 1 << 20
 MAX_GZIP_RATIO = 1100  # deflate cannot expand data more than about 1032 times
+MAX_EXTRA_COUNTED = 16 * CHUNK_BYTES   # trailing bytes counted for a message, at most
 
 
 class IdxReader:
@@ -34,10 +36,7 @@ class IdxReader:
     def __init__(self, path: str | Path, ndim: int):
         self.path = Path(path)
         self._file: BinaryIO | None = None
-        try:
-            raw = open(self.path, "rb")
-        except OSError as exc:
-            raise DataError(f"Cannot open {self.path}: {exc.strerror or exc}.") from None
+        raw, _size = open_data_file(self.path, "IDX file")     # a FIFO or a device is refused
         try:
             magic2 = raw.read(2)
             raw.seek(0)
@@ -100,8 +99,9 @@ class IdxReader:
                            f"bytes ({self.count * self.item_size:,} bytes of data) but the file holds only "
                            f"{got:,} bytes of data after the header")
 
-    def _extra(self, extra: int) -> DataError:
-        return self._error(f"is corrupt: it has {extra:,} bytes after the {self.count:,} items its header "
+    def _extra(self, extra: int, more: bool = False) -> DataError:
+        amount = f"more than {extra:,}" if more else f"{extra:,}"
+        return self._error(f"is corrupt: it has {amount} bytes after the {self.count:,} items its header "
                            "announces")
 
     def _error(self, text: str) -> DataError:
@@ -159,14 +159,13 @@ class IdxReader:
             done += n
             if progress is not None:
                 progress(done, self.count)
-        extra = 0
-        while True:
-            tail = self._read(CHUNK_BYTES)
-            if not tail:
-                break
-            extra += len(tail)
-        if extra:
-            raise self._extra(extra)
+        tail = self._read(CHUNK_BYTES)
+        if tail:   # counted up to a bound: a gzip bomb's trailing data is not inflated to the end
+            extra = len(tail)
+            while tail and extra < MAX_EXTRA_COUNTED:
+                tail = self._read(CHUNK_BYTES)
+                extra += len(tail)
+            raise self._extra(extra, more=bool(tail))
         return outs
 
 

@@ -14,7 +14,7 @@ import numpy as np
 
 from . import download as dl
 from .dataset import Dataset, Split, one_hot
-from .errors import DataError
+from .errors import DataError, DownloadCancelled
 from .idx import IdxReader
 from .params import Param, format_spec
 
@@ -40,6 +40,15 @@ FASHION_MNIST_MD5 = {
     "t10k-images-idx3-ubyte.gz": "bef4ecab320f06d8554ea6380940ec79",
     "t10k-labels-idx1-ubyte.gz": "bb300cfdad3c16e7a12a480ee83cd310",
 }
+# Sizes of the published .gz files in bytes: a download may be a little larger (another gzip of the
+# same contents would fail its MD5 anyway), and its deadline grows with them (download.deadline_for).
+GZ_SIZES = {
+    "mnist": {"train-images-idx3-ubyte.gz": 9_912_422, "train-labels-idx1-ubyte.gz": 28_881,
+              "t10k-images-idx3-ubyte.gz": 1_648_877, "t10k-labels-idx1-ubyte.gz": 4_542},
+    "fashion-mnist": {"train-images-idx3-ubyte.gz": 26_421_880, "train-labels-idx1-ubyte.gz": 29_515,
+                      "t10k-images-idx3-ubyte.gz": 4_422_102, "t10k-labels-idx1-ubyte.gz": 5_148},
+}
+SIZE_SLACK = 1.25              # a download may be this much larger than the published file
 MNIST_MIRRORS = [
     "https://ossci-datasets.s3.amazonaws.com/mnist/",
     "http://yann.lecun.com/exdb/mnist/",
@@ -152,8 +161,9 @@ def fetch(source: str, progress=None, cancel: Callable[[], bool] | None = None) 
     todo = [FILES[k] + ".gz" for k, p in present.items() if p is None]
     for i, filename in enumerate(todo, 1):
         label = f"{info.title} {filename} ({i}/{len(todo)})"
+        max_bytes = int(GZ_SIZES[source][filename] * SIZE_SLACK) + 65536
         try:
-            dl.download(filename, mirrors, md5s[filename], folder, progress, cancel, label)
+            dl.download(filename, mirrors, md5s[filename], folder, progress, cancel, label, max_bytes)
         except dl.MirrorsFailed as exc:
             raise DataError(_offline_message(info, exc, folder)) from None
         except OSError as exc:
@@ -169,6 +179,17 @@ def _offline_message(info: ImageSet, exc: dl.MirrorsFailed, folder: Path) -> str
                  f"yourself and load them with '{info.source}:DIR' (command line: --data {info.source}:DIR), "
                  f"or put them in {folder}.")
     return "\n".join(lines)
+
+
+def _checked_labels(reader: IdxReader, n_classes: int) -> np.ndarray:
+    """Every label of the file, (count,) uint8; DataError naming the file and the first label that
+    is no class 0 to ``n_classes - 1`` (also among the items the splits leave out)."""
+    labels = reader.read()[0]
+    bad = np.flatnonzero(labels >= n_classes)
+    if bad.size:
+        raise DataError(f"{reader.path} is corrupt: label {int(labels[bad[0]])} (item {int(bad[0]):,}) "
+                        f"is not a class 0–{n_classes - 1}.")
+    return labels
 
 
 def load_image_set(source: str, path: str | None, params: dict, progress=None,
@@ -203,22 +224,21 @@ def load_image_set(source: str, path: str | None, params: dict, progress=None,
         total = tr_img.count + te_img.count
 
         def report(base):
-            if progress is None:
-                return None
-            return lambda done, count: progress(base + done, total, f"Reading {info.title}")
+            def step(done, count):
+                if cancel is not None and cancel():
+                    raise DownloadCancelled(f"Loading {info.title} cancelled.")
+                if progress is not None:
+                    progress(base + done, total, f"Reading {info.title}")
+            return step
 
+        n_classes = len(info.class_names)
         train_ranges = [(0, n_train)] + ([(tr_img.count - n_val, tr_img.count)] if n_val else [])
+        train_labels = _checked_labels(tr_lab, n_classes)
+        test_labels = _checked_labels(te_lab, n_classes)
+        L_parts = [train_labels[a:b] for a, b in train_ranges]
+        L_test = test_labels[:n_test]
         X_parts = tr_img.read(train_ranges, scale=255.0, progress=report(0))
-        L_parts = tr_lab.read(train_ranges)
         X_test = te_img.read([(0, n_test)], scale=255.0, progress=report(tr_img.count))[0]
-        L_test = te_lab.read([(0, n_test)])[0]
-    n_classes = len(info.class_names)
-    for labels, reader in ((L_parts, tr_lab), ([L_test], te_lab)):
-        for arr in labels:
-            bad = np.flatnonzero(arr >= n_classes)
-            if bad.size:
-                raise DataError(f"{reader.path} is corrupt: label {int(arr[bad[0]])} (item {int(bad[0]):,}) "
-                                f"is not a class 0–{n_classes - 1}.")
 
     def make(X: np.ndarray, L: np.ndarray) -> Split:
         labels = L.astype(np.int64)

@@ -30,8 +30,17 @@ _KEY_RE = re.compile(r"^\s*([A-Za-z_][A-Za-z0-9_-]*)\s*=(.*)$", re.S)
 
 PARAM_KINDS = ("int", "float", "bool", "choice", "str", "sizes")
 
+MAX_SIZES = 64                      # entries of a "sizes" value (the layers of a network, at most)
+_SHOWN_CHARS = 40                   # characters of a bad value repeated in a message
+
 _TRUE = {"true", "yes", "on", "1"}
 _FALSE = {"false", "no", "off", "0"}
+
+
+def _shown(text: Any) -> str:
+    """A bad value as a message repeats it: at most ``_SHOWN_CHARS`` characters."""
+    shown = str(text)
+    return shown if len(shown) <= _SHOWN_CHARS else shown[:_SHOWN_CHARS - 1] + "…"
 
 
 def parse_spec(spec: str) -> tuple[str, str | None, dict[str, str]]:
@@ -115,8 +124,8 @@ class Param:
         raw = text.strip() if isinstance(text, str) else text
         try:
             value = self._convert(raw)
-        except (TypeError, ValueError):
-            raise DataError(f"{prefix}{self.name} must be {self.describe()} (got '{text}').") from None
+        except (TypeError, ValueError, OverflowError):
+            raise DataError(f"{prefix}{self.name} must be {self.describe()} (got '{_shown(text)}').") from None
         self._check(value, prefix, text)
         return value
 
@@ -187,11 +196,14 @@ class Param:
 
     def _check(self, value: Any, prefix: str, text: Any) -> None:
         values = value if self.kind == "sizes" else (value,)
+        if self.kind == "sizes" and len(values) > MAX_SIZES:
+            raise DataError(f"{prefix}{self.name} lists {len(values):,} layer sizes; at most {MAX_SIZES} "
+                            "are allowed.")
         if self.kind in ("int", "float", "sizes"):
             for v in values:
                 low = 1 if self.kind == "sizes" and self.min is None else self.min
                 if (low is not None and v < low) or (self.max is not None and v > self.max):
-                    raise DataError(f"{prefix}{self.name} must be {self.describe()} (got '{text}').")
+                    raise DataError(f"{prefix}{self.name} must be {self.describe()} (got '{_shown(text)}').")
 
 
 def resolve_params(params: list[Param], raw: dict[str, Any], where: str) -> dict[str, Any]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from .dataset import dataset_bytes
 from .generators import Generated, GeneratorInfo, register, seed_param, split_params
 from .params import Param
 
@@ -42,6 +43,14 @@ def make_teacher(p: dict, rng: np.random.Generator) -> Generated:
                      class_names=[str(c) for c in range(k)], target_names=["class"])
 
 
+def teacher_memory(p: dict) -> tuple[int, str]:
+    """About the most memory ``make_teacher`` and the split need: float64 inputs, two float64
+    layers of activations of the widest layer, then the float32 data set (see ``dataset_bytes``)."""
+    n, widest = p["items"], max([*p["hidden"], p["classes"]])
+    need = 8 * n * (p["inputs"] + 2 * widest) + dataset_bytes(n, p["inputs"], p["classes"], True)
+    return need, f"{n:,} items of {p['inputs']:,} inputs"
+
+
 register(GeneratorInfo(
     "teacher", "Teacher network",
     "McCaffrey's synthetic data: inputs uniform in [-4, 4] labelled by the argmax of a random "
@@ -54,4 +63,4 @@ register(GeneratorInfo(
      Param("scale", 1.0, "float", "spread of the teacher's weights: N(0, scale²/fan-in) on inputs "
            "scaled to [-1, 1] (larger = more convoluted class borders)", 0.01, 100.0)]
     + split_params(0.2, 0.2) + [seed_param()],
-    "classification", "teacher", make_teacher))
+    "classification", "teacher", make_teacher, teacher_memory))

@@ -2,23 +2,30 @@
 
 ``csv_columns`` lists the columns of a CSV/TSV file with the data layer's own detector
 (``workbench.data.csvfile.sniff_table``), so the target choice offers exactly the columns the loader
-will read.
+will read.  The GUI thread only takes a quick look (``QUICK_LOOK_CHARS`` of the file); a file whose
+first rows are longer is read by a helper thread while the form stays responsive.
 """
 
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 
+from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import (QCheckBox, QComboBox, QDoubleSpinBox, QFileDialog, QFormLayout, QHBoxLayout,
                                QLineEdit, QSpinBox, QToolButton, QWidget)
 
 from workbench.data import DataError, Param, format_spec
-from workbench.data.csvfile import sniff_table
+from workbench.data.csvfile import HeadTooLong, sniff_table
 from workbench.data.params import format_value
+from workbench.gui.threads import start_plain_thread
 
 __all__ = ["CSV_FILTER", "SourceForm", "csv_columns"]
 
 CSV_FILTER = "CSV / TSV files (*.csv *.tsv *.txt *.dat);;All files (*)"
+QUICK_LOOK_CHARS = 1 << 20     # characters of a CSV file the GUI thread reads to list its columns
+MAX_LISTED_COLUMNS = 1000      # columns offered in the target list (others are typed by name or number)
+POLL_MS = 50
 
 
 def _humanise(name: str) -> str:
@@ -42,6 +49,9 @@ class SourceForm(QWidget):
         self.info = info
         self.fields: dict[str, QWidget] = {}
         self.path_edit: QLineEdit | None = None
+        self._column_request = 0              # the newest refresh_columns; older looks are dropped
+        self._column_look: threading.Thread | None = None
+        self._target_tip: str | None = None
         form = QFormLayout(self)
         form.setContentsMargins(0, 0, 0, 0)
         form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
@@ -203,19 +213,76 @@ class SourceForm(QWidget):
             self.refresh_columns()
 
     def refresh_columns(self):
-        """Fill the CSV target choice from the file's header."""
+        """Fill the CSV target choice from the file's header: at once when the file's first rows
+        fit in a quick look, else from a helper thread (``columns_pending()`` meanwhile)."""
         combo = self.fields.get("target")
         if not isinstance(combo, QComboBox) or self.path_edit is None:
             return
+        self._column_request += 1
+        params = {p.name: p for p in self.info.params}
+        choices = {name: self.value(params[name]) if name in params else "auto" for name in ("delimiter", "header")}
+        path = self.path()
+        columns: list[str] = []
+        if path:
+            try:
+                columns = sniff_table(path, choices["delimiter"], choices["header"], QUICK_LOOK_CHARS).columns
+            except HeadTooLong:
+                self._look_beside(path, choices["delimiter"], choices["header"])
+                return
+            except DataError:
+                columns = []
+        self._fill_columns(columns)
+
+    def columns_pending(self) -> bool:
+        """True while a helper thread reads the columns of a file with long rows."""
+        return self._column_look is not None
+
+    def _look_beside(self, path: str, delimiter: str, header: str) -> None:
+        """Read the columns of ``path`` on a plain Python thread; a timer on the GUI thread picks up
+        the answer, which is dropped if another refresh came meanwhile."""
+        request, answer = self._column_request, {}
+
+        def look():
+            answer["columns"] = csv_columns(path, delimiter, header)
+
+        thread = threading.Thread(target=look, name="workbench-csv-columns", daemon=True)
+        self._column_look = thread
+        self._fill_columns([], "Reading the columns of the file…")
+        timer = QTimer(self)
+        timer.setInterval(POLL_MS)
+
+        def collect():
+            if thread.is_alive():
+                return
+            timer.stop()
+            timer.deleteLater()
+            if self._column_look is thread:
+                self._column_look = None
+            if request == self._column_request:
+                self._fill_columns(answer.get("columns", []))
+
+        timer.timeout.connect(collect)
+        start_plain_thread(thread)
+        timer.start()
+
+    def _fill_columns(self, columns: list[str], note: str = "") -> None:
+        """Offer "last column" and the first ``MAX_LISTED_COLUMNS`` of ``columns`` as targets,
+        keeping the current choice (a typed column number or list stays as typed); ``note`` is
+        added to the field's tool tip."""
+        combo = self.fields["target"]
+        if self._target_tip is None:
+            self._target_tip = combo.toolTip()
         params = {p.name: p for p in self.info.params}
         current = self.value(params["target"])
-        choices = {name: self.value(params[name]) if name in params else "auto" for name in ("delimiter", "header")}
         combo.blockSignals(True)
         combo.clear()
         combo.addItem("last column", "-1")
-        path = self.path()
-        for name in csv_columns(path, choices["delimiter"], choices["header"]) if path else []:
+        for name in columns[:MAX_LISTED_COLUMNS]:
             combo.addItem(name, name)
+        if len(columns) > MAX_LISTED_COLUMNS:
+            note = (f"The file has {len(columns):,} columns; the first {MAX_LISTED_COLUMNS:,} are listed, "
+                    "type any other by name or number.")
+        combo.setToolTip(self._target_tip + (f"\n{note}" if note else ""))
         index = combo.findData(current)
         if index >= 0:
             combo.setCurrentIndex(index)

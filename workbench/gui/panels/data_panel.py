@@ -477,7 +477,7 @@ class DataPanel(QWidget):
         shape = f" ({'×'.join(map(str, ds.input_shape))} images)" if ds.input_shape else ""
         spec = html.escape(ds.spec).replace(",", ",\u200b").replace("/", "/\u200b")  # allow line breaks
         self.summary_label.setText(
-            f"<b>{ds.name}</b> — {task}<br>{ds.n_inputs:,} inputs{shape} → {ds.n_outputs} outputs<br>"
+            f"<b>{html.escape(ds.name)}</b> — {task}<br>{ds.n_inputs:,} inputs{shape} → {ds.n_outputs} outputs<br>"
             f"{counts}<br><span style='color:gray'>Spec: {spec}</span>")
 
     def preview_kind(self) -> str:

@@ -24,6 +24,8 @@ PREVIEW_IMAGES = 32      # 8 columns × 4 rows
 PREVIEW_POINTS = 2000    # scatter / curve preview
 PREVIEW_ROWS = 12        # table head
 LEGEND_COLUMNS = 5       # legend entries per line above the plot
+MAX_LEGEND_CLASSES = 20  # more classes share one scatter item and one legend entry
+TABLE_COLUMNS = 20       # feature (and target) columns shown in the table head
 LEGEND_GAP = 4           # pixels between the legend strip and the plotting area
 
 
@@ -248,7 +250,15 @@ class DataPreview(QStackedWidget):
     def _scatter(self, ds, train):
         n = min(PREVIEW_POINTS, len(train))
         X = train.X[:n]
-        if train.labels is not None:
+        if train.labels is not None and len(ds.class_names or []) > MAX_LEGEND_CLASSES:
+            # One item, one legend entry: thousands of classes must not become thousands of plots.
+            labels = train.labels[:n]
+            palette = [pg.mkBrush(c) for c in CLASS_COLOURS]
+            self._add_legend(1)
+            self.plot.addItem(pg.ScatterPlotItem(X[:, 0], X[:, 1], pen=None, size=5,
+                                                 brush=[palette[k % len(palette)] for k in labels.tolist()],
+                                                 name=f"{len(ds.class_names):,} classes (colours repeat)"))
+        elif train.labels is not None:
             names = list(ds.class_names or [])
             self._add_legend(len(names))
             for k, name in enumerate(names):
@@ -274,11 +284,12 @@ class DataPreview(QStackedWidget):
     def _table(self, ds, train):
         n = min(PREVIEW_ROWS, len(train))
         features = list(ds.feature_names)
-        shown = features[:20]
+        shown = features[:TABLE_COLUMNS]
         if train.labels is not None:
             targets = ["class"]
         else:
             targets = list(ds.target_names) if ds.target_names else [f"y{k + 1}" for k in range(ds.n_outputs)]
+            targets = targets[:TABLE_COLUMNS]
         headers = shown + (["…"] if len(features) > len(shown) else []) + targets
         self.table.clear()
         self.table.setColumnCount(len(headers))
