@@ -6,15 +6,22 @@
     python -m workbench gradcheck --layers 4,5,3 --activations tanh --output-activation softmax --cost log-likelihood
     python -m workbench data teacher:items=2000 --export teacher.csv
 
-Bad arguments print one line and exit with status 2; a diverged run exits with 1.
+Bad arguments print one line and exit with status 2, before any data is loaded or any file
+written where they can be known then (every output is checked first: its folder exists and takes
+files, it is not a folder, a device or a pipe). A diverged run exits with 1 and still saves its last
+finite weights; an output that could not be written in the end (a disk that filled up) is said on
+stderr, the others are still written, and the run exits with 3.
 """
 
 from __future__ import annotations
 
 import argparse
+import errno
 import json
 import math
 import os
+import shutil
+import stat
 import sys
 import threading
 from pathlib import Path
@@ -24,13 +31,26 @@ import numpy as np
 from .core import (ACTIVATIONS, BIAS_INITIALIZERS, COSTS, DTYPES, HIDDEN_ACTIVATIONS, INITIALIZERS,
                    OPTIMIZERS, BatchChunk, ConfigError, Diverged, EpochRecord, Hyperparameters, Network,
                    WeightFileError, gradient_check, has_weight, load_weights, save_weights, train)
-from .core.history import RunHistory
+from .core.history import MAX_FOLLOWED, RunHistory
+from .core.hyperparameters import LARGEST_WHOLE, PANEL_RANGES, hyperparameter_problem
+from .core.network import check_architecture, parameter_count
 from .core.runsetup import create_network, training_arguments
 from .core.sessionfile import Session, SessionError, load_session, save_session
 from .core.names import layer_names
 from .progress import ProgressBar
 
+EXIT_DIVERGED = 1
 EXIT_USAGE = 2
+EXIT_UNWRITTEN = 3
+#: The largest seed (as the window's control and the data sources' seeds).
+MAX_SEED = PANEL_RANGES["seed"][1]
+#: gradcheck's --samples at most, and its work at most: 4 cost evaluations per weight or bias,
+#: each samples × parameters multiply-adds (10^12 take a minute or two; they bound the memory of
+#: its random samples too, to well under 1 GiB).
+MAX_CHECK_SAMPLES = 10_000
+MAX_CHECK_WORK = 10**12
+#: evaluate prints the confusion matrix of at most this many classes.
+MAX_MATRIX_CLASSES = 50
 
 #: Values of options not given on the command line (nor, for train, in the --session file).
 DEFAULTS = {"activations": "sigmoid", "output_activation": "sigmoid", "cost": "cross-entropy",
@@ -52,11 +72,67 @@ class _Parser(argparse.ArgumentParser):
 
 
 # -- argument parsing ---------------------------------------------------------------------------------
-def _int_list(text: str, what: str) -> list[int]:
+def _shown(value) -> str:
+    """A value for a message: short text as given (repr), a long one cut, a huge number by its size."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return f"{value:,}" if abs(value) < 10**15 else f"a number of {len(str(abs(value))):,} digits"
+    text = str(value)
+    return repr(text) if len(text) <= 40 else repr(text[:37]) + "…"
+
+
+def _whole_number(text: str, what: str) -> int:
     try:
-        values = [int(part) for part in text.split(",") if part.strip()]
+        return int(text)
+    except ValueError:               # also a number of over 4,300 digits, which int() refuses
+        raise UsageError(f"{what} must be a whole number, not {_shown(text)}") from None
+
+
+def _whole(option: str, least: int, most: int = LARGEST_WHOLE, hint: str = ""):
+    """An argparse type: a whole number from ``least`` to ``most``, else a UsageError naming ``option``."""
+    def parse(text: str) -> int:
+        value = _whole_number(text, option)
+        if value < least:
+            raise UsageError(f"{option} must be at least {least:,}{hint}, not {_shown(value)}")
+        if value > most:
+            raise UsageError(f"{option} must be at most {most:,}, not {_shown(value)}")
+        return value
+    return parse
+
+
+def _finite(option: str):
+    """An argparse type: a finite number (its range is checked with the other options)."""
+    def parse(text: str) -> float:
+        try:
+            value = float(text)
+        except ValueError:
+            raise UsageError(f"{option} must be a number, not {_shown(text)}") from None
+        if not math.isfinite(value):
+            raise UsageError(f"{option} must be a finite number, not {_shown(text)}")
+        return value
+    return parse
+
+
+def _path(option: str, what: str = "a file name"):
+    """An argparse type: a file name (or ``what``) that is not empty."""
+    def parse(text: str) -> str:
+        if not text.strip():
+            raise UsageError(f"{option} needs {what}, not an empty one")
+        return text
+    return parse
+
+
+def _spec(text: str) -> str:
+    if not text.strip():
+        raise UsageError("the data source is empty; name one, e.g. mnist, xor, teacher:items=2000 or csv:PATH")
+    return text
+
+
+def _int_list(text: str, what: str) -> list[int]:
+    parts = [part for part in text.split(",") if part.strip()]
+    try:
+        values = [int(part) for part in parts]
     except ValueError:
-        raise UsageError(f"{what} must be comma-separated whole numbers, e.g. 784,30,10; got {text!r}") from None
+        raise UsageError(f"{what} must be comma-separated whole numbers, e.g. 784,30,10; got {_shown(text)}") from None
     if not values:
         raise UsageError(f"{what} is empty")
     return values
@@ -66,32 +142,29 @@ def _float_list(text: str, what: str) -> list[float]:
     try:
         values = [float(part) for part in text.split(",") if part.strip()]
     except ValueError:
-        raise UsageError(f"{what} must be comma-separated numbers, e.g. 4,2,1; got {text!r}") from None
+        raise UsageError(f"{what} must be comma-separated numbers, e.g. 4,2,1; got {_shown(text)}") from None
+    for value in values:
+        if not math.isfinite(value) or value < 0:
+            raise UsageError(f"{what} must be finite numbers ≥ 0, not {_shown(value)}")
     return values
 
 
 def _batch_size(text: str):
     if text.lower() in ("full", "all"):
         return "full"
-    try:
-        value = int(text)
-    except ValueError:
-        raise UsageError(f"--batch-size must be a whole number ≥ 1 or 'full', not {text!r}") from None
+    value = _whole_number(text, "--batch-size")
     if value < 1:
-        raise UsageError(f"--batch-size must be at least 1 (1 = online training), not {value}")
-    return value
+        raise UsageError(f"--batch-size must be at least 1 (1 = online training), not {_shown(value)}")
+    return min(value, LARGEST_WHOLE)       # any size beyond the training set is the whole of it
 
 
 def _log_every(text: str):
     if text.lower() == "auto":
         return "auto"
-    try:
-        value = int(text)
-    except ValueError:
-        raise UsageError(f"--log-every must be a whole number of epochs ≥ 1 or 'auto', not {text!r}") from None
+    value = _whole_number(text, "--log-every")
     if value < 1:
-        raise UsageError(f"--log-every must be at least 1 epoch (or 'auto'), not {value}")
-    return value
+        raise UsageError(f"--log-every must be at least 1 epoch (or 'auto'), not {_shown(value)}")
+    return min(value, LARGEST_WHOLE)       # beyond the run's epochs: a summary after the last only
 
 
 LOG_EVERY_HELP = (
@@ -110,11 +183,11 @@ def _build_parser() -> argparse.ArgumentParser:
     sub.required = True
 
     def add_architecture(p):
-        p.add_argument("--data", metavar="SPEC",
+        p.add_argument("--data", metavar="SPEC", type=_spec,
                        help="data source, e.g. mnist, xor, teacher:items=2000, csv:PATH (see README)")
-        p.add_argument("--target", metavar="COLS", help="CSV target column(s) by name or index, comma-separated")
-        p.add_argument("--layers", metavar="SIZES", help="layer sizes including input and output, e.g. 784,30,10")
-        p.add_argument("--activations", metavar="NAMES",
+        p.add_argument("--target", metavar="COLS", type=_path("--target", "column names"), help="CSV target column(s) by name or index, comma-separated")
+        p.add_argument("--layers", metavar="SIZES", type=_path("--layers", "layer sizes"), help="layer sizes including input and output, e.g. 784,30,10")
+        p.add_argument("--activations", metavar="NAMES", type=_path("--activations", "names"),
                        help=f"hidden activation, one name or one per hidden layer ({', '.join(HIDDEN_ACTIVATIONS)})")
         p.add_argument("--output-activation", choices=list(ACTIVATIONS), metavar="NAME",
                        help="output layer activation (default sigmoid)")
@@ -123,50 +196,58 @@ def _build_parser() -> argparse.ArgumentParser:
         p.add_argument("--init", choices=list(INITIALIZERS), metavar="NAME",
                        help="weight initialisation: normal, scaled-normal (default), xavier, he")
         p.add_argument("--bias-init", choices=list(BIAS_INITIALIZERS), metavar="NAME")
-        p.add_argument("--seed", type=int, help="random seed for initialisation and shuffling (default 0)")
+        p.add_argument("--seed", type=_whole("--seed", 0, MAX_SEED), metavar="N",
+                       help=f"random seed for initialisation and shuffling, 0 to {MAX_SEED:,} (default 0)")
         p.add_argument("--dtype", choices=list(DTYPES), help="float32 (default) or float64")
 
     # Defaults are None here and resolved by _resolve: for train, a --session file comes first.
     train = sub.add_parser("train", help="train a network")
     add_architecture(train)
-    train.add_argument("--session", metavar="FILE", help="run this session file (.wbsession) headless")
-    train.add_argument("--save-session", metavar="FILE", help="save a session (with weights) for the window")
+    train.add_argument("--session", metavar="FILE", type=_path("--session"),
+                       help="run this session file (.wbsession) headless")
+    train.add_argument("--save-session", metavar="FILE", type=_path("--save-session"),
+                       help="save a session (with weights) for the window")
     train.add_argument("--optimizer", choices=list(OPTIMIZERS), metavar="NAME",
                        help="sgd (default), momentum or nesterov")
-    train.add_argument("--lr", type=float, help="learning rate η (default 0.5)")
-    train.add_argument("--momentum", type=float, help="momentum α (default 0.9)")
+    train.add_argument("--lr", type=_finite("--lr"), metavar="η", help="learning rate η (default 0.5)")
+    train.add_argument("--momentum", type=_finite("--momentum"), metavar="α", help="momentum α (default 0.9)")
     train.add_argument("--batch-size", type=_batch_size, metavar="N",
                        help="mini-batch size; 1 = online, 'full' = whole training set (default 10)")
-    train.add_argument("--epochs", type=int, help="epochs to run (default 30)")
-    train.add_argument("--l2", type=float, help="L2 regularisation λ (default 0)")
-    train.add_argument("--layer-lr", metavar="MULTS", help="per-layer learning-rate multipliers, e.g. 4,2,1")
-    train.add_argument("--validation-split", type=float, metavar="F",
+    train.add_argument("--epochs", type=_whole("--epochs", 1), metavar="N", help="epochs to run (default 30)")
+    train.add_argument("--l2", type=_finite("--l2"), metavar="λ", help="L2 regularisation λ (default 0)")
+    train.add_argument("--layer-lr", metavar="MULTS", type=_path("--layer-lr", "multipliers"), help="per-layer learning-rate multipliers, e.g. 4,2,1")
+    train.add_argument("--validation-split", type=_finite("--validation-split"), metavar="F",
                        help="move this fraction of the training set into a validation split")
     train.add_argument("--watch", action="append", metavar="L,I,J",
                        help="follow the gradient of weight W[L][I,J] (repeatable; its mean over the batches of "
                             "each summarised epoch is logged)")
-    train.add_argument("--init-weights", metavar="FILE.npz", help="start from these weights")
-    train.add_argument("--save", metavar="FILE.npz", help="save the trained weights")
-    train.add_argument("--log", metavar="FILE.jsonl", help="write one JSON record per epoch summary")
+    train.add_argument("--init-weights", metavar="FILE.npz", type=_path("--init-weights"),
+                       help="start from these weights")
+    train.add_argument("--save", metavar="FILE.npz", type=_path("--save"), help="save the trained weights")
+    train.add_argument("--log", metavar="FILE.jsonl", type=_path("--log"),
+                       help="write one JSON record per epoch summary (a file, or a pipe that a program reads)")
     train.add_argument("--log-every", type=_log_every, default="auto", metavar="N", help=LOG_EVERY_HELP)
 
     evaluate = sub.add_parser("evaluate", help="cost, accuracy and confusion matrix of saved weights")
-    evaluate.add_argument("--weights", required=True, metavar="FILE.npz")
-    evaluate.add_argument("--data", required=True, metavar="SPEC")
-    evaluate.add_argument("--target", metavar="COLS")
+    evaluate.add_argument("--weights", required=True, metavar="FILE.npz", type=_path("--weights"))
+    evaluate.add_argument("--data", required=True, metavar="SPEC", type=_spec)
+    evaluate.add_argument("--target", metavar="COLS", type=_path("--target", "column names"))
     evaluate.add_argument("--split", choices=["train", "validation", "test"],
                           help="which split (default: test, else validation, else train)")
 
     check = sub.add_parser("gradcheck", help="compare back-propagation with finite differences")
     add_architecture(check)
-    check.add_argument("--weights", metavar="FILE.npz", help="check these weights instead of a new network")
-    check.add_argument("--samples", type=int, default=10, help="number of samples to check on (default 10)")
-    check.add_argument("--tolerance", type=float, default=1e-6, help="largest relative error allowed")
+    check.add_argument("--weights", metavar="FILE.npz", type=_path("--weights"),
+                       help="check these weights instead of a new network")
+    check.add_argument("--samples", type=_whole("--samples", 1, MAX_CHECK_SAMPLES), default=10, metavar="N",
+                       help=f"number of samples to check on, at most {MAX_CHECK_SAMPLES:,} (default 10)")
+    check.add_argument("--tolerance", type=_finite("--tolerance"), default=1e-6, metavar="E",
+                       help="largest relative error allowed, a number ≥ 0 (default 1e-6)")
 
     data = sub.add_parser("data", help="summarise a data source, optionally export it to CSV")
-    data.add_argument("spec", metavar="SPEC")
-    data.add_argument("--target", metavar="COLS")
-    data.add_argument("--export", metavar="FILE.csv", help="write the data set to CSV")
+    data.add_argument("spec", metavar="SPEC", type=_spec)
+    data.add_argument("--target", metavar="COLS", type=_path("--target", "column names"))
+    data.add_argument("--export", metavar="FILE.csv", type=_path("--export"), help="write the data set to CSV")
     data.add_argument("--split", choices=["train", "validation", "test"], help="export only this split")
     return parser
 
@@ -191,23 +272,36 @@ def _load_data(spec: str, target: str | None, out):
         bar.clear()
 
 
-def _architecture(args, n_in: int, n_out: int) -> tuple[list[int], list[str]]:
+def _architecture(args, n_in: int, n_out: int, where: str | None = None) -> tuple[list[int], list[str]]:
     """Layer sizes and activations from --layers/--activations/--output-activation, checked against the data."""
     sizes = _int_list(args.layers, "--layers") if args.layers else [n_in, 30, n_out]
     if sizes[0] != n_in or sizes[-1] != n_out:
         raise UsageError(
-            f"--layers {','.join(map(str, sizes))} does not fit the data: it has {n_in} inputs and "
+            f"--layers {_shown(args.layers) if len(args.layers or '') > 40 else ','.join(map(str, sizes))} "
+            f"does not fit the data: it has {n_in} inputs and "
             f"{n_out} outputs, so the layers must start with {n_in} and end with {n_out}")
+    return _recipe(args, sizes, where)
+
+
+def _recipe(args, sizes: list[int], where: str | None = None) -> tuple[list[int], list[str]]:
+    """(sizes, activations) of the network that --layers/--activations/--output-activation/--cost
+    describe, within the limits of ``check_architecture`` (refused before anything is allocated);
+    ``where`` names the session file that gave the layers, if one did."""
     hidden = [name.strip() for name in args.activations.split(",") if name.strip()]
     n_hidden = len(sizes) - 2
     if len(hidden) == 1:
         hidden = hidden * n_hidden
     elif len(hidden) != n_hidden:
-        raise UsageError(f"--activations names {len(hidden)} activations but there are {n_hidden} hidden layers")
+        raise UsageError(f"--activations names {len(hidden):,} activations but there are {n_hidden:,} hidden layers")
     for name in hidden:
         if name not in HIDDEN_ACTIVATIONS:
-            raise UsageError(f"unknown hidden activation {name!r}; choose from {', '.join(HIDDEN_ACTIVATIONS)}")
-    return sizes, hidden[:n_hidden] + [args.output_activation]
+            raise UsageError(f"unknown hidden activation {_shown(name)}; choose from {', '.join(HIDDEN_ACTIVATIONS)}")
+    activations = hidden[:n_hidden] + [args.output_activation]
+    problem = check_architecture(sizes, activations, args.cost)
+    if problem:
+        raise UsageError(f"{where}: {problem}" if where else
+                         f"--layers {_shown(args.layers) if args.layers else ','.join(map(str, sizes))}: {problem}")
+    return sizes, activations
 
 
 def _format_percent(value):
@@ -219,11 +313,13 @@ def _format_cost(value):
 
 
 def _parse_watch(items) -> list[tuple[int, int, int]]:
+    if len(items) > MAX_FOLLOWED:
+        raise UsageError(f"--watch is given {len(items):,} times; at most {MAX_FOLLOWED} weights can be followed")
     watched = []
     for item in items:
         values = _int_list(item, "--watch")
         if len(values) != 3:
-            raise UsageError(f"--watch takes layer,row,column (e.g. 0,5,2), not {item!r}")
+            raise UsageError(f"--watch takes layer,row,column (e.g. 0,5,2), not {_shown(item)}")
         watched.append(tuple(values))
     return watched
 
@@ -267,18 +363,25 @@ def _check_options(args, taken: set[str], where: str | None) -> None:
         return f"'{key}' in {where}" if key in taken else _option(key)
 
     def number(v):
-        return isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v)
+        if isinstance(v, bool) or not isinstance(v, (int, float)):
+            return False
+        try:
+            return math.isfinite(v)
+        except OverflowError:          # an int beyond a float's range
+            return False
 
     for key in ("lr", "momentum", "l2"):
         value = getattr(args, key)
         if not number(value) or value < 0 or (key == "lr" and value == 0):
             raise UsageError(f"{name(key)} must be a {'positive' if key == 'lr' else 'non-negative'} number, "
-                             f"not {value!r}")
-    for key, least in (("epochs", 1), ("seed", 0)):
+                             f"not {_shown(value) if isinstance(value, int) else repr(value)}")
+    for key, least, most in (("epochs", 1, LARGEST_WHOLE), ("seed", 0, MAX_SEED)):
         value = getattr(args, key)
-        if not isinstance(value, int) or isinstance(value, bool) or value < least:
-            raise UsageError(f"{name(key)} must be at least {least}, not {value!r}" if isinstance(value, int)
-                             else f"{name(key)} must be a whole number, not {value!r}")
+        if not isinstance(value, int) or isinstance(value, bool):
+            raise UsageError(f"{name(key)} must be a whole number, not {_shown(value)}")
+        if not least <= value <= most:
+            raise UsageError(f"{name(key)} must be at {'least' if value < least else 'most'} "
+                             f"{least if value < least else most:,}, not {_shown(value)}")
     for key, choices in (("optimizer", OPTIMIZERS), ("init", INITIALIZERS), ("bias_init", BIAS_INITIALIZERS),
                          ("dtype", DTYPES)):
         if getattr(args, key) not in list(choices):
@@ -292,8 +395,171 @@ def _read_session(path: str) -> Session:
         raise UsageError(str(exc)) from None
 
 
+# -- output files: checked before anything is loaded, written with one sentence on failure ------------
+def _reason(exc: BaseException) -> str:
+    """Why an OSError happened, without the file name it carries (a temporary file's, maybe)."""
+    return (exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)) or type(exc).__name__
+
+
+def _check_output(option: str, path: str, streamed: bool = False) -> None:
+    """UsageError unless ``path`` can take what ``option`` writes: not a folder, its folder exists
+    and takes new files (an atomic save writes a temporary file there first), an existing file is
+    writable. Only a streamed output (--log) may be a pipe or a device such as /dev/stdout; a
+    save would replace the device with a file."""
+    where = f"{option} {path}"
+    target = Path(path)
+    try:
+        info = os.stat(target)
+    except FileNotFoundError:
+        info = None
+    except NotADirectoryError:
+        raise UsageError(f"{where}: a part of the path before the file name is a file, not a folder") from None
+    except OSError as exc:                         # a symbolic link loop, a name too long, …
+        raise UsageError(f"{where}: {_reason(exc)}") from None
+    if info is not None:
+        if stat.S_ISDIR(info.st_mode):
+            raise UsageError(f"{where} is a folder; name a file (in it, for instance)")
+        if not stat.S_ISREG(info.st_mode) and not streamed:
+            raise UsageError(f"{where} is a device, a pipe or a socket, not a file; name a file")
+        if not os.access(target, os.W_OK):
+            raise UsageError(f"{where}: the file is read-only")
+        if streamed:
+            return                                 # written in place: its folder takes no new file
+    folder = target.parent
+    if not folder.is_dir():
+        raise UsageError(f"{where}: the folder {folder} does not exist" if not folder.exists()
+                         else f"{where}: {folder} is not a folder")
+    if not os.access(folder, os.W_OK | os.X_OK):
+        raise UsageError(f"{where}: files cannot be created in {folder} (no permission, or a read-only disk)")
+
+
+def _same_file(a: str, b: str) -> bool:
+    try:
+        return os.path.samefile(a, b)
+    except OSError:
+        return os.path.realpath(a) == os.path.realpath(b)
+
+
+def _check_outputs(outputs: dict[str, str | None], inputs: dict[str, str | None]) -> None:
+    """Check each output (option → path) and that no two name the same file, nor --log an input."""
+    named = [(option, path) for option, path in outputs.items() if path]
+    for option, path in named:
+        _check_output(option, path, streamed=option == "--log")
+    for i, (option, path) in enumerate(named):
+        for other, other_path in named[i + 1:]:
+            if _same_file(path, other_path):
+                raise UsageError(f"{option} and {other} name the same file, {path}")
+    log = outputs.get("--log")
+    for option, path in inputs.items():
+        if log and path and _same_file(log, path):
+            raise UsageError(f"--log {log} would overwrite {option} {path} as the run starts")
+
+
+def _check_room(option: str, path: str, needed: int, what: str) -> None:
+    """UsageError if the disk that will hold ``path`` has less than ``needed`` bytes free."""
+    from .core.safefiles import format_bytes
+
+    try:
+        free = shutil.disk_usage(Path(path).parent).free
+    except OSError:
+        return
+    if free < needed:
+        raise UsageError(f"{option} {path}: the disk holding it has {format_bytes(free)} free and "
+                         f"{what} need about {format_bytes(needed)}")
+
+
+def _weight_file_bytes(net) -> int:
+    """About the size of net's .npz: its arrays and, per array, a header and a zip entry."""
+    return sum(a.nbytes + 512 for a in net.weights + net.biases) + 2048
+
+
+def _open_log(path: str) -> int:
+    """A descriptor of the --log file opened for writing; a pipe only once a program reads it
+    (opening one that nobody reads would wait for ever)."""
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_NONBLOCK", 0), 0o666)
+    except OSError as exc:
+        if exc.errno == errno.ENXIO:
+            raise UsageError(f"--log {path} is a pipe that no program is reading") from None
+        raise UsageError(f"--log {path}: {_reason(exc)}") from None
+    if hasattr(os, "set_blocking"):
+        os.set_blocking(fd, True)
+    return fd
+
+
+class _Log:
+    """The --log records, one JSON line each, written straight to the file (no buffer). A write
+    that fails (a full disk) stops the log: the file is cut back to its last whole record, stderr
+    says so once, and training goes on; ``stopped`` then holds the reason."""
+
+    def __init__(self, path: str | None, err):
+        self.path, self.err, self.stopped = path, err, None
+        self.fd = _open_log(path) if path else None
+        self.whole = 0                                 # bytes of whole records written
+        self.regular = self.fd is not None and stat.S_ISREG(os.fstat(self.fd).st_mode)
+
+    @property
+    def open(self) -> bool:
+        return self.fd is not None
+
+    def write(self, entry: dict) -> None:
+        if self.fd is None:
+            return
+        record = (json.dumps(entry) + "\n").encode("utf-8")
+        rest = memoryview(record)
+        try:
+            while rest:
+                rest = rest[os.write(self.fd, rest):]
+        except OSError as exc:
+            self._stop(entry["epoch"], exc)
+            return
+        self.whole += len(record)
+
+    def close(self) -> None:
+        if self.fd is not None:
+            os.close(self.fd)
+            self.fd = None
+
+    def _stop(self, epoch: int, exc: OSError) -> None:
+        self.stopped = _reason(exc)
+        if self.regular:
+            try:
+                os.ftruncate(self.fd, self.whole)      # no half record at its end
+            except OSError:
+                pass
+        self.close()
+        print(f"workbench: error: the log {self.path} stopped at the summary of epoch {epoch}: "
+              f"{self.stopped}; training goes on without it", file=self.err, flush=True)
+
+
+def _written(what: str, path: str, save, out, err) -> bool:
+    """Call ``save()``; say on stdout that ``what`` went to ``path``, or on stderr why not."""
+    try:
+        save()
+    except (OSError, WeightFileError, SessionError) as exc:
+        message = str(exc) if not isinstance(exc, OSError) else ""
+        if path not in message:
+            message = f"{what} could not be written to {path}: {_reason(exc)}"
+        print(f"workbench: error: {message}", file=err, flush=True)
+        return False
+    print(f"Saved {what} to {path}", file=out)
+    return True
+
+
+def _check_engine() -> None:
+    """$WORKBENCH_ENGINE, refused before anything is loaded if it names no engine."""
+    from .core.engines import ENGINES, ENV_VAR, configured_engine
+
+    if configured_engine() not in ENGINES:
+        raise UsageError(f"${ENV_VAR} is {_shown(configured_engine())}; set it to one of {', '.join(ENGINES)} "
+                         f"or leave it unset")
+
+
 # -- commands -------------------------------------------------------------------------------------------
 def _cmd_train(args, out, err) -> int:
+    _check_outputs({"--save": args.save, "--save-session": args.save_session, "--log": args.log},
+                   {"--session": args.session, "--init-weights": args.init_weights})
+    _check_engine()
     session = _read_session(args.session) if args.session else None
     if args.layer_lr is not None:
         args.layer_lr = _float_list(args.layer_lr, "--layer-lr")
@@ -302,14 +568,23 @@ def _cmd_train(args, out, err) -> int:
     given = {key for key in [*DEFAULTS, "layers"] if getattr(args, key, None) is not None}
     taken = _resolve(args, session)
     _check_options(args, taken, args.session)
-    preparing = _prepare_kernel(args.dtype)
+    if args.layers and not args.init_weights:          # the layers' limits, before the data loads
+        _recipe(args, _int_list(args.layers, "--layers"), args.session if "layers" in taken else None)
+    if args.save_session:
+        problem = hyperparameter_problem({key: getattr(args, key) for key in PANEL_KEYS}, panel=True)
+        if problem:
+            raise UsageError(f"--save-session {args.save_session} would hold settings the window cannot "
+                             f"open: {problem}")
     spec = args.data or (session.data if session is not None else None)
     if spec is None:
         raise UsageError("train needs --data SPEC" + (f" ({args.session} names no data)" if session else ""))
     if args.validation_split is not None and not 0 < args.validation_split < 1:
         raise UsageError(f"--validation-split must be between 0 and 1, not {args.validation_split}")
+    preparing = _prepare_kernel(args.dtype)
     dataset = _load_data(spec, args.target, err)
     net, fresh, epoch_off, step_off, history = _starting_point(args, session, given, dataset)
+    if args.save:
+        _check_room("--save", args.save, _weight_file_bytes(net), "the weights")
     hp = Hyperparameters(optimizer=args.optimizer, lr=args.lr, momentum=args.momentum,
                          batch_size=args.batch_size, epochs=args.epochs, l2=args.l2, layer_lr=args.layer_lr)
     try:
@@ -338,20 +613,24 @@ def _cmd_train(args, out, err) -> int:
     except ConfigError as exc:
         raise UsageError(str(exc)) from None
 
+    log = _Log(args.log, err)                           # opened last: nothing is refused after it
     after = f", continuing after {epoch_off} epochs ({step_off} batches)" if step_off or epoch_off else ""
     summaries = f", a summary every {every} epochs" if every > 1 else ""
     print(f"Training {net.sizes} ({', '.join(net.activations)}; {net.cost}) on {dataset.name}: "
           f"{len(X)} training items, batch size {hp.effective_batch_size(len(X))}, {hp.optimizer}, "
           f"η={hp.lr:g}{after}{summaries}", file=out, flush=True)
-    status, epochs_done, steps_done = _run(generator, hp, watch, history, epoch_off, step_off, args.log, out, err)
+    try:
+        status, epochs_done, steps_done = _run(generator, hp, watch, history, epoch_off, step_off, log, out, err)
+    finally:
+        log.close()
+    written = log.stopped is None
     if args.save:
-        save_weights(net, args.save)
-        print(f"Saved weights to {args.save}", file=out)
+        written &= _written("weights", args.save, lambda: save_weights(net, args.save), out, err)
     if args.save_session:
-        _save_session(args, session, net, dataset.spec, history, max(epoch_off, epochs_done),
-                      steps_done or step_off)
-        print(f"Saved session to {args.save_session}", file=out)
-    return status
+        written &= _written("session", args.save_session,
+                            lambda: _save_session(args, session, net, dataset.spec, history,
+                                                  max(epoch_off, epochs_done), steps_done or step_off), out, err)
+    return status if written or status == 130 else EXIT_UNWRITTEN
 
 
 def _save_session(args, session, net, spec, history, epochs_trained, steps_trained) -> None:
@@ -368,10 +647,7 @@ def _save_session(args, session, net, spec, history, epochs_trained, steps_train
     saved = Session(name=name, architecture=net.architecture(), hyperparameters=hyperparameters, data=spec,
                     history=history.to_json(resolution), epochs_trained=epochs_trained,
                     steps_trained=steps_trained, network=net, watch=list(args.watch))
-    try:
-        save_session(args.save_session, saved, include_weights=True)
-    except SessionError as exc:
-        raise UsageError(str(exc)) from None
+    save_session(args.save_session, saved, include_weights=True)
 
 
 def _starting_point(args, session, given, dataset):
@@ -430,7 +706,7 @@ def _prepare_kernel(dtype: str) -> threading.Thread | None:
     from .core import kernel
     from .core.engines import configured_engine
 
-    if configured_engine() != "auto":
+    if configured_engine() not in ("auto", "compiled"):
         return None
 
     thread = threading.Thread(target=kernel.prepare, args=(dtype,), name="compile training kernel", daemon=True)
@@ -495,13 +771,12 @@ class _WatchedMean:
         return {f"W{l}[{i},{j}]": float(v / self.count) for (l, i, j), v in zip(watch, self.sum)}
 
 
-def _run(generator, hp, watch, history, epoch_off, step_off, log_path, out, err):
+def _run(generator, hp, watch, history, epoch_off, step_off, log: _Log, out, err):
     """Drive the chunked training generator: progress bar, epoch lines, --log records, the run's history.
 
     Epochs and steps are counted after the ``epoch_off``/``step_off`` already trained. Returns
     (exit status, last epoch completed, last step done), the last two 0 where there were none.
     """
-    log = open(log_path, "w", encoding="utf-8") if log_path else None
     bar = ProgressBar(err)
     status, epochs_done, steps_done = 0, 0, 0
     watched = _WatchedMean()
@@ -524,13 +799,12 @@ def _run(generator, hp, watch, history, epoch_off, step_off, log_path, out, err)
             elif isinstance(record, EpochRecord):
                 bar.clear()
                 history.add_epochs([record], epoch_off)
-                if log:
+                if log.open:
                     entry = record.as_dict()
                     entry["epoch"] = epoch_off + record.epoch
                     if watch:
                         entry["watched"] = watched.labelled(watch)
-                    log.write(json.dumps(entry) + "\n")
-                    log.flush()
+                    log.write(entry)
                 span = record.epoch - previous if previous is not None else 1
                 print(_epoch_line(record, total, epoch_off, span), file=out, flush=True)
                 previous = record.epoch
@@ -538,14 +812,11 @@ def _run(generator, hp, watch, history, epoch_off, step_off, log_path, out, err)
                 bar.clear()
                 history.add_marker("diverged")
                 print(record.message, file=err, flush=True)
-                status = 1
+                status = EXIT_DIVERGED
     except KeyboardInterrupt:
         bar.clear()
         print("Interrupted; keeping the weights reached so far.", file=err)
         status = 130
-    finally:
-        if log:
-            log.close()
     return status, epochs_done, steps_done
 
 
@@ -600,7 +871,10 @@ def _cmd_evaluate(args, out, err) -> int:
     cost, accuracy = net.evaluate(split.X, split.Y, classification)
     print(f"{dataset.name}, {name} split ({len(split.X)} items): cost {_format_cost(cost)}"
           + (f", accuracy {_format_percent(accuracy)}" if accuracy is not None else ""), file=out)
-    if classification:
+    if classification and net.sizes[-1] > MAX_MATRIX_CLASSES:
+        print(f"(The confusion matrix is printed for at most {MAX_MATRIX_CLASSES} classes; "
+              f"{dataset.name} has {net.sizes[-1]:,}.)", file=out)
+    elif classification:
         matrix = net.confusion_matrix(split.X, split.Y)
         names = list(dataset.class_names or range(len(matrix)))
         if len(names) != len(matrix):
@@ -615,21 +889,25 @@ def _cmd_evaluate(args, out, err) -> int:
 
 def _cmd_gradcheck(args, out, err) -> int:
     _resolve(args)
-    if args.seed < 0:
-        raise UsageError(f"--seed must be at least 0, not {args.seed}")
-    if args.samples < 1:
-        raise UsageError(f"--samples must be at least 1, not {args.samples}")
+    if not args.tolerance >= 0:
+        raise UsageError(f"--tolerance must be a number ≥ 0, not {args.tolerance:g}")
+    if args.target and not args.data:
+        raise UsageError("--target names columns of the --data, which is not given")
+    if args.layers and not args.weights:           # the layers' limits, before anything is loaded
+        _check_work(_recipe(args, _int_list(args.layers, "--layers"))[0], args.samples)
     rng = np.random.default_rng(args.seed)
     if args.weights:
         try:
             net = load_weights(args.weights)
         except WeightFileError as exc:
             raise UsageError(str(exc)) from None
+        _check_work(net.sizes, args.samples)
     if args.data:
         dataset = _load_data(args.data, args.target, err)
         X, Y = dataset.train.X[:args.samples], dataset.train.Y[:args.samples]
         if not args.weights:
             sizes, activations = _architecture(args, dataset.n_inputs, dataset.n_outputs)
+            _check_work(sizes, len(X))
     else:
         if not args.weights:
             if not args.layers:
@@ -637,8 +915,12 @@ def _cmd_gradcheck(args, out, err) -> int:
             sizes = _int_list(args.layers, "--layers")
             sizes, activations = _architecture(args, sizes[0], sizes[-1])
         n_in, n_out = (net.sizes[0], net.sizes[-1]) if args.weights else (sizes[0], sizes[-1])
-        X = rng.standard_normal((args.samples, n_in))
-        Y = np.eye(n_out)[rng.integers(0, n_out, args.samples)] if n_out > 1 else rng.integers(0, 2, (args.samples, 1))
+        X = rng.standard_normal((args.samples, n_in))       # _check_work bounds this too
+        if n_out > 1:
+            Y = np.zeros((args.samples, n_out))
+            Y[np.arange(args.samples), rng.integers(0, n_out, args.samples)] = 1.0
+        else:
+            Y = rng.integers(0, 2, (args.samples, 1))
     if not args.weights:
         try:
             net = Network.create(sizes, activations, args.cost, init=args.init, bias_init=args.bias_init,
@@ -661,7 +943,22 @@ def _cmd_gradcheck(args, out, err) -> int:
     return 0 if ok else 1
 
 
+def _check_work(sizes, samples: int) -> None:
+    """UsageError if checking ``sizes`` on ``samples`` samples would take more than MAX_CHECK_WORK."""
+    parameters = parameter_count(sizes)
+    work = 4 * parameters * parameters * samples
+    if work > MAX_CHECK_WORK:
+        raise UsageError(f"a gradient check of the {parameters:,} weights and biases of a "
+                         f"{_shown('-'.join(map(str, sizes)))} network on {samples:,} samples is about {work:.0e} "
+                         f"multiply-adds; gradcheck does at most {MAX_CHECK_WORK:.0e} (a minute or two): check "
+                         f"a smaller network or fewer samples")
+
+
 def _cmd_data(args, out, err) -> int:
+    if args.split and not args.export:
+        raise UsageError("--split chooses the split that --export writes, and --export is not given")
+    if args.export:
+        _check_output("--export", str(Path(args.export).expanduser()))
     dataset = _load_data(args.spec, args.target, err)
     print(dataset.summary(), file=out)
     if args.export:
@@ -672,7 +969,11 @@ def _cmd_data(args, out, err) -> int:
         try:
             export_csv(dataset, args.export, split=args.split)
         except (DataError, OSError) as exc:
-            raise UsageError(f"cannot export to {args.export}: {exc}") from None
+            message = str(exc) if isinstance(exc, DataError) else ""
+            if args.export not in message:
+                message = f"the data set could not be exported to {args.export}: {_reason(exc)}"
+            print(f"workbench: error: {message}", file=err)
+            return EXIT_UNWRITTEN
         print(f"Exported to {args.export}", file=out)
     return 0
 
@@ -692,6 +993,9 @@ def main(argv=None, out=None, err=None) -> int:
         return EXIT_USAGE
     except OSError as exc:
         print(f"workbench: error: {exc.strerror or exc}: {exc.filename or ''}".rstrip(": "), file=err)
+        return EXIT_USAGE
+    except MemoryError as exc:         # a backstop: sizes are checked against their limits first
+        print(f"workbench: error: there is not enough memory: {exc or 'an allocation failed'}", file=err)
         return EXIT_USAGE
     except KeyboardInterrupt:
         return 130

@@ -22,6 +22,9 @@ try:                                                    # numba is a dependency 
 except ImportError as error:                            # pragma: no cover - depends on the platform
     numba = None
     _IMPORT_ERROR = str(error)
+except Exception as error:  # noqa: BLE001 - e.g. NUMBA_NUM_THREADS=0 raises ValueError on import
+    numba = None
+    _IMPORT_ERROR = f"importing numba failed: {type(error).__name__}: {error}"
 
 ACTIVATION_CODES = {"sigmoid": 0, "tanh": 1, "relu": 2, "leaky-relu": 3, "linear": 4, "softmax": 5}
 COST_CODES = {"quadratic": 0, "cross-entropy": 1, "log-likelihood": 2}
@@ -317,6 +320,23 @@ def _momentum(optimizer, S, V, start, stop, alpha, one_plus_alpha, alpha_squared
             V[t] = V[t] * alpha - s
 
 
+@_inlined
+def _all_finite(x, start, stop):
+    for t in range(start, stop):
+        if not math.isfinite(x[t]):
+            return False
+    return True
+
+
+@_inlined
+def _apply(theta, steps, t):
+    """theta[t] += steps[t], leaving the previous theta[t] in steps[t]: a failed batch is undone
+    exactly from there (subtracting the step back is not exact, nor finite where the step was not)."""
+    before = theta[t]
+    theta[t] = before + steps[t]
+    steps[t] = before
+
+
 @_compiled
 def run_batches(X, Y, order, start, n, size, limit, theta, velocity, steps, offsets, sizes, acts, cost,
                 optimizer, etas, momentum, decay, watch, values, zs, deltas, back, grads, nonzero, nonzero_counts,
@@ -326,7 +346,7 @@ def run_batches(X, Y, order, start, n, size, limit, theta, velocity, steps, offs
     not finite in the next batch, which is then left unapplied).
 
     X: (n, n_in), Y: (n, n_out); theta, velocity, steps: the flat parameters, momentum state and
-    latest steps, with layer l's W (sizes[l], sizes[l+1]) at offsets[l, 0] and its b at
+    scratch (a batch's steps, then the parameters before them), with layer l's W (sizes[l], sizes[l+1]) at offsets[l, 0] and its b at
     offsets[l, 1]. acts: (L,) activation codes; etas: (L,) η times each layer's multiplier; decay:
     λ/n; watch: (W, 3) followed weights. values (a⁰ … aᴸ), zs and deltas: (m·Σsizes,) scratch laid
     out by layer, back: (m·max size,) scratch, grads: (Σ b,); nonzero (int64, as values) and
@@ -444,7 +464,7 @@ def run_batches(X, Y, order, start, n, size, limit, theta, velocity, steps, offs
                 for q in range(n_touched[l]):
                     s_row = wa + touched[touched_at[l] + q] * cols
                     for j in range(cols):
-                        theta[s_row + j] += steps[s_row + j]
+                        _apply(theta, steps, s_row + j)
             else:
                 for t in range(wa, ba):
                     steps[t] = 0
@@ -454,17 +474,17 @@ def run_batches(X, Y, order, start, n, size, limit, theta, velocity, steps, offs
                         steps[t] -= eta_decay * theta[t]
                 _momentum(optimizer, steps, velocity, wa, ba, alpha, one_plus_alpha, alpha_squared)
                 for t in range(wa, ba):
-                    theta[t] += steps[t]
+                    _apply(theta, steps, t)
             for j in range(cols):
                 steps[ba + j] = grads[bias_at[l] + j] * minus_eta
             _momentum(optimizer, steps, velocity, ba, ba + cols, alpha, one_plus_alpha, alpha_squared)
             for j in range(cols):
-                theta[ba + j] += steps[ba + j]
+                _apply(theta, steps, ba + j)
             squares = _sum_of_squares(theta, wa, ba)
             out_weight_norms[k, l] = math.sqrt(squares)
-            if not math.isfinite(squares):
+            if not math.isfinite(squares) or not _all_finite(theta, ba, ba + cols):
                 finite = False
-        if not finite:                               # |w| > ~1e19: take every step back
+        if not finite:           # a step overflowed, or |w| > ~1e154: put back the saved parameters
             for l in range(L):
                 rows, cols = sizes[l], sizes[l + 1]
                 wa, ba = offsets[l, 0], offsets[l, 1]
@@ -472,12 +492,12 @@ def run_batches(X, Y, order, start, n, size, limit, theta, velocity, steps, offs
                     for q in range(n_touched[l]):
                         s_row = wa + touched[touched_at[l] + q] * cols
                         for j in range(cols):
-                            theta[s_row + j] -= steps[s_row + j]
+                            theta[s_row + j] = steps[s_row + j]
                 else:
                     for t in range(wa, ba):
-                        theta[t] -= steps[t]
+                        theta[t] = steps[t]
                 for j in range(cols):
-                    theta[ba + j] -= steps[ba + j]
+                    theta[ba + j] = steps[ba + j]
             status = 3
             break
         if local == 0:

@@ -414,11 +414,14 @@ def _settings(hp: Hyperparameters) -> tuple:
 
 
 class _Workspace:
-    """Per-run scratch: the optimizer state and one step buffer per weight matrix (reused every batch)."""
+    """Per-run scratch: the optimizer state, one step buffer per weight matrix and a copy of each
+    layer's parameters as they were before the batch (all reused every batch)."""
 
     def __init__(self, net):
         self.optimizer = Optimizer()
         self.buffers = [np.empty_like(w) for w in net.weights]
+        self.saved_weights = [np.empty_like(w) for w in net.weights]
+        self.saved_biases = [np.empty_like(b) for b in net.biases]
         self.mean_weights = {}
 
     def batch_mean(self, m: int, dtype) -> np.ndarray:
@@ -436,7 +439,8 @@ def _step(net, xb, yb, hp, work, n, watch):
     −η/m before the weight-gradient product, so the product yields the SGD step directly into a
     reused buffer (no gradient matrix is allocated, scaled or copied). Returns (cost, grad_b,
     delta_norms, watched, weight_norms), or a phrase saying what stopped being finite; in that case
-    the parameters are as they were before the batch.
+    the parameters are exactly as they were before the batch (restored from copies: taking a
+    step back is not exact, and not finite where the step was not).
     """
     m = len(xb)
     zs, acts = net.forward_cache(xb)
@@ -464,7 +468,7 @@ def _step(net, xb, yb, hp, work, n, watch):
         grad_b[l] = mean @ delta
         delta_norms[l] = _norm(grad_b[l])
         if not math.isfinite(delta_norms[l]):  # NaN or inf in δ: apply nothing more, undo what was
-            _undo(net, applied)
+            _restore(net, work, applied)
             return FAILURES[2]
         back = delta @ weights.T if l > 0 else None  # with the weights before this update
         eta = hp.lr * multipliers[l]
@@ -475,25 +479,27 @@ def _step(net, xb, yb, hp, work, n, watch):
             step_w -= dtype(eta * decay) * weights
         step_w = optimizer.step(kind, (l, "W"), step_w, hp.momentum)
         step_b = optimizer.step(kind, (l, "b"), grad_b[l] * dtype(-eta), hp.momentum)
+        np.copyto(work.saved_weights[l], weights)
+        np.copyto(work.saved_biases[l], net.biases[l])
         weights += step_w
         net.biases[l] += step_b
-        applied.append((l, step_w, step_b))
+        applied.append(l)
         if back is not None:
             delta = net._acts[l - 1].backward(zs[l - 1], acts[l], back)
-    # δ was finite, and a finite step cannot overflow a weight before the cost overflows, so a
-    # non-finite norm here means |w| > ~1e19 (its square overflows): subtracting the steps restores
-    # the previous, finite weights.
+    # A step may overflow (η·δ beyond the dtype's range) or make a weight so large that its square
+    # does: the weights' norms and the biases are checked, and the batch is undone from the copies.
     weight_norms = [_norm(w) for w in net.weights]
-    if not all(map(math.isfinite, weight_norms)):
-        _undo(net, applied)
+    if not all(map(math.isfinite, weight_norms)) or not all(np.isfinite(b).all() for b in net.biases):
+        _restore(net, work, applied)
         return FAILURES[3]
     return cost, grad_b, delta_norms, watched, weight_norms
 
 
-def _undo(net, applied):
-    for l, step_w, step_b in applied:
-        net.weights[l] -= step_w
-        net.biases[l] -= step_b
+def _restore(net, work, layers):
+    """Put back the parameters of ``layers`` as they were before the batch."""
+    for l in layers:
+        np.copyto(net.weights[l], work.saved_weights[l])
+        np.copyto(net.biases[l], work.saved_biases[l])
 
 
 def _diverged(epoch, batch, hp, what):
