@@ -53,7 +53,7 @@ def test_session_round_trip(qtbot, window, tmp_path, monkeypatch):
 
     other = open_window(qtbot)
     assert other.files.open_session(str(path))
-    qtbot.waitUntil(lambda: other.experiment.dataset is not None and other.data_panel.spec() == window.data_panel.spec(),
+    qtbot.waitUntil(lambda: not other.data_panel.is_busy() and other.data_panel.spec() == window.data_panel.spec(),
                     timeout=10_000)
     assert other.designer.architecture() == window.designer.architecture()
     assert other.training_panel.values() == window.training_panel.values()

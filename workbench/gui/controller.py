@@ -51,6 +51,9 @@ class TrainingController(QObject):
         self._next_progress = 0.0
         self._message = ""
         self._warned = False
+        #: Why the window cannot let a run start now beyond what the experiment knows (a data set
+        #: still loading would replace the data under the run), or None: set by the window.
+        self.refusal = lambda: None
 
     # ------------------------------------------------------------------ state
     def is_training(self) -> bool:
@@ -66,7 +69,7 @@ class TrainingController(QObject):
         if self.thread is not None:
             return "A run is already going."
         exp = self.experiment
-        reason = exp.blocking_reason()
+        reason = self.refusal() or exp.blocking_reason()
         if reason:
             return reason
         from workbench.core import ConfigError, Hyperparameters, train

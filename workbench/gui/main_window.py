@@ -58,6 +58,7 @@ class MainWindow(RunControl, WindowLayout, QMainWindow):
         self._quiet = 0               # > 0 while the program (not the user) sets the panels
         self._quiet_spec: str | None = None   # the data load the program (not the user) asked for
         self._pending_points = None   # (spec, drawn points) of a session whose data is loading
+        self._deferred_load = None    # (spec, dataset) of a load that finished during a run
         self.confirm_long_runs = True
         self._run_warning: str | None = None     # said about the latest run (a swinging cost)
         self.setObjectName("MainWindow")
@@ -107,6 +108,8 @@ class MainWindow(RunControl, WindowLayout, QMainWindow):
         self.data_panel.load_finished.connect(self._on_data_loaded)
         self.data_panel.load_error.connect(self._forget_quiet_load)
         self.data_panel.load_cancelled.connect(self._forget_quiet_load)
+        self.data_panel.busy_changed.connect(self._update_actions)
+        ctl.refusal = self._loading_reason
         self.designer.changed.connect(self._on_designer_changed)
         self.designer.preset_chosen.connect(self.files.apply_preset)
         self.training_panel.changed.connect(self._on_panel_changed)
@@ -183,10 +186,25 @@ class MainWindow(RunControl, WindowLayout, QMainWindow):
             self._quiet_spec = None
         if self._pending_points is not None and self._pending_points[0] == spec:
             self._pending_points = None         # a later load of the same spec is not that session's
+        self._update_actions()
+
+    def _loading_reason(self) -> str | None:
+        """Why a run cannot start while the data panel loads: the loaded set would replace the
+        data (and, with other sizes, the network) under the run."""
+        if self.data_panel.loading_spec() is None:
+            return None
+        return "The data set is still loading: wait for it, or cancel it, before training."
 
     def _on_data_loaded(self, spec: str, dataset):
         """Every load request ends in one of the panel's signals naming its spec: a load the user
-        asked for marks the session modified, one the program asked for does not."""
+        asked for marks the session modified, one the program asked for does not.  A load that
+        ends during a run waits until the run has ended (the run keeps its data and network)."""
+        if self.is_training():
+            self._deferred_load = (spec, dataset)
+            self.statusBar().showMessage("The data set has loaded; it replaces the current one once "
+                                         "the run has ended.", 15000)
+            return
+        self._deferred_load = None
         quiet = spec == self._quiet_spec or self._quiet > 0
         dataset = self._with_drawn_points(spec, dataset)
         self._forget_quiet_load(spec)
@@ -239,13 +257,13 @@ class MainWindow(RunControl, WindowLayout, QMainWindow):
         self.experiment.set_modified(modified)
 
     def blocking_reason(self) -> str | None:
-        return self.experiment.blocking_reason()
+        return self._loading_reason() or self.experiment.blocking_reason()
 
     def _update_title(self):
         self.setWindowTitle(f"{self.experiment.name}[*] — Workbench")
         self.setWindowModified(self.experiment.is_modified())
 
-    def _update_actions(self):
+    def _update_actions(self, *_args):
         acts = self.actions
         state = self.experiment.run_state
         training, paused = state != "idle", state == "paused"

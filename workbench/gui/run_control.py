@@ -53,7 +53,7 @@ class RunControl:
         """Ask before a run estimated to take longer than ``LONG_RUN_S`` (offering the settings of
         the preset for this data set, if there is one)."""
         exp = self.experiment
-        if not self.confirm_long_runs or exp.blocking_reason():
+        if not self.confirm_long_runs or self.blocking_reason():
             return True
         from workbench.core import Hyperparameters
         from workbench.core.diagnostics import estimate_run_seconds
@@ -137,4 +137,6 @@ class RunControl:
             QMessageBox.warning(self, "Training diverged", message)
         elif outcome == "failed":
             QMessageBox.critical(self, "Training failed", message)
+        if self._deferred_load is not None and not self.is_training():
+            self._on_data_loaded(*self._deferred_load)
         self.training_finished.emit(outcome)

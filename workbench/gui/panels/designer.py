@@ -8,12 +8,14 @@ from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QHBoxLayout, QHeade
                                QPushButton, QSizePolicy, QStyle, QToolButton, QVBoxLayout, QWidget)
 
 from workbench.core import ACTIVATIONS, COSTS
+from workbench.core.network import MAX_WEIGHT_LAYERS
 from workbench.gui import presets as _presets
 from workbench.gui.palette import is_dark
 from workbench.gui.panels.layer_editors import LayerDelegate, LayerView
 from workbench.gui.panels.layer_stack import (ACTIVATION, COST_NAMES, DEFAULT_HIDDEN, LAYER, NEURONS,
                                               InsertLayer, LayerStackModel, MoveLayer, RemoveLayer,
-                                              SetArchitecture, SetCost, parameter_count, validate)
+                                              SetArchitecture, SetCost, parameter_count, stack_problem,
+                                              validate)
 
 __all__ = ["NetworkDesigner", "preset_names", "preset"]
 
@@ -101,6 +103,7 @@ class NetworkDesigner(QWidget):
             button.setDefaultAction(action)
             button.setAccessibleName(text)
             buttons.addWidget(button)
+        self._layer_tips = {key: action.toolTip() for key, action in self.layer_actions.items()}
         buttons.addStretch(1)
 
         self._cost_combo = QComboBox()
@@ -278,7 +281,7 @@ class NetworkDesigner(QWidget):
 
     # ---- internals ------------------------------------------------------------------------------
     def _insert(self, row: int) -> None:
-        if not self._editable:
+        if not self._editable or len(self.model.hidden) + 1 >= MAX_WEIGHT_LAYERS:
             return
         hidden, selected = self.model.hidden, self.selected_row()
         if self.model.is_hidden(selected):
@@ -305,6 +308,9 @@ class NetworkDesigner(QWidget):
         unknown = [a for a in activations if a not in ACTIVATIONS]
         if unknown or cost not in COSTS:
             raise ValueError(f"Unknown activation or cost: {', '.join(unknown) or cost}.")
+        problem = stack_problem(sizes, activations)
+        if problem:
+            raise ValueError(problem)
         return {"sizes": sizes, "activations": activations, "cost": cost}
 
     def _open_editors(self, first: int, last: int) -> None:
@@ -391,8 +397,11 @@ class NetworkDesigner(QWidget):
         hidden = self.model.is_hidden(row)
         n = len(self.model.hidden)
         ok = self._editable
-        self.layer_actions["add"].setEnabled(ok)
-        self.layer_actions["insert"].setEnabled(ok)
+        room = n + 1 < MAX_WEIGHT_LAYERS          # the output layer is a weight layer too
+        for key in ("add", "insert"):
+            self.layer_actions[key].setEnabled(ok and room)
+            self.layer_actions[key].setToolTip(self._layer_tips[key] if room else
+                                               f"A network can have at most {MAX_WEIGHT_LAYERS} layers after the input.")
         self.layer_actions["remove"].setEnabled(ok and hidden)
         self.layer_actions["up"].setEnabled(ok and hidden and row > 1)
         self.layer_actions["down"].setEnabled(ok and hidden and row < n)

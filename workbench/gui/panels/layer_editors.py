@@ -7,7 +7,8 @@ from PySide6.QtGui import QKeySequence, QPainter, QPalette, QValidator
 from PySide6.QtWidgets import QComboBox, QSpinBox, QStyledItemDelegate, QTreeView
 
 from workbench.core import HIDDEN_ACTIVATIONS
-from workbench.gui.panels.layer_stack import ACTIVATION, MAX_NEURONS, NEURONS, OUTPUT_ACTIVATIONS, LayerStackModel
+from workbench.gui.panels.layer_stack import (ACTIVATION, MAX_NEURONS, NEURONS, OUTPUT_ACTIVATIONS, LayerStackModel,
+                                              qt_int)
 
 
 def _passes_undo_shortcuts(widget, event) -> bool:
@@ -72,6 +73,7 @@ class SpinBox(QSpinBox):
         """Show ``value`` without emitting valueChanged (no undo command) and without a selection."""
         self._problem = ""       # a size set from the model ends any earlier complaint
         self.blockSignals(True)
+        value = qt_int(value)
         self.setRange(min(1, value), max(MAX_NEURONS, value))   # a loaded 0 shows as 0 (and red)
         self.setValue(value)
         self.lineEdit().deselect()

@@ -16,7 +16,7 @@ from PySide6.QtGui import QColor, QFont, QIcon, QPainter, QPixmap, QUndoCommand,
 from PySide6.QtWidgets import QApplication, QStyle
 
 from workbench.core import ACTIVATIONS, COSTS, HIDDEN_ACTIVATIONS, check_architecture
-from workbench.core.network import MAX_NEURONS
+from workbench.core.network import MAX_NEURONS, MAX_UNITS, MAX_WEIGHT_LAYERS
 
 LAYER, NEURONS, ACTIVATION = range(3)
 HEADERS = ("Layer", "Neurons", "Activation")
@@ -27,6 +27,31 @@ DEFAULT_HIDDEN = (30, "sigmoid")
 MIME_TYPE = "application/x-workbench-layer-row"
 ERROR_BACKGROUND = QColor(214, 39, 40, 56)   # translucent red: readable on light and dark palettes
 _MERGE_ID = 0x57B1
+#: The range of a C int: Qt's spin boxes and item data take nothing wider (a larger Python int
+#: overflowed inside shiboken and crashed the window).
+QT_INT_MIN, QT_INT_MAX = -(2**31), 2**31 - 1
+
+
+def qt_int(value: int) -> int:
+    """``value`` clamped to what Qt can hold in an int (sizes are checked before they get here;
+    this keeps a missed one from crashing the window)."""
+    return min(max(int(value), QT_INT_MIN), QT_INT_MAX)
+
+
+def stack_problem(sizes, activations) -> str | None:
+    """Why the designer cannot show a stack at all (one sentence), or None.  ``sizes`` include
+    the input and output (None: unknown).  Sizes it can show but not train (0, a hidden layer over
+    ``MAX_NEURONS``) are left to ``validate``, which marks their rows."""
+    if len(sizes) - 1 > MAX_WEIGHT_LAYERS:
+        return (f"The network has {len(sizes) - 1:,} layers after the input; the designer takes at "
+                f"most {MAX_WEIGHT_LAYERS}.")
+    for row, size in enumerate(sizes):
+        if size is not None and not 0 <= size <= MAX_UNITS:
+            where = "The input layer" if row == 0 else (
+                "The output layer" if row == len(sizes) - 1 else f"Hidden layer {row}")
+            count = f"{size:,}" if abs(size) <= 10**12 else ("over" if size > 0 else "minus over") + " 10¹²"
+            return f"{where} has {count} neurons; a layer can have 0 to {MAX_UNITS:,}."
+    return None
 
 
 @dataclass
@@ -187,7 +212,8 @@ class LayerStackModel(QAbstractTableModel):
         row, col = index.row(), index.column()
         R = Qt.ItemDataRole
         if role in (R.DisplayRole, R.EditRole):
-            return self._text(row, col, edit=role == R.EditRole)
+            value = self._text(row, col, edit=role == R.EditRole)
+            return qt_int(value) if isinstance(value, int) else value
         if role == R.ToolTipRole:
             if self.problem and row in self.problem.rows:
                 return self.problem.text
@@ -347,6 +373,9 @@ class LayerStackModel(QAbstractTableModel):
 
     def _apply_architecture(self, arch: dict) -> None:
         sizes, acts = list(arch["sizes"]), list(arch["activations"])
+        problem = stack_problem(sizes, acts)
+        if problem:                     # the designer checks first; never show what Qt cannot hold
+            raise ValueError(problem)
         self.beginResetModel()
         self.n_in, self.n_out = sizes[0], sizes[-1]
         self.hidden = [[size, act] for size, act in zip(sizes[1:-1], acts[:-1])]

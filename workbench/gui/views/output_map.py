@@ -22,11 +22,12 @@ from workbench.data.drawn import with_point, without_nearest
 from workbench.data.errors import DataError
 from workbench.gui.palette import WATCH_COLOURS, class_colours, is_dark
 from workbench.gui.views.base import EmptyNote
+from workbench.gui.views.bounds import MAX_MAP_CURVES, short_list
 from workbench.gui.views.flow import FlowLayout
 from workbench.gui.views.output_map_parts import (NAN_TEXT, NO_NETWORK_TEXT, DataPoints, ThumbnailPanel,  # noqa: F401
                                                   cannot_draw, curve_pool, drawing_hint,
                                                   faint_pens, fit_to_canvas, legend_entry, map_parameters,
-                                                  neuron_name, option_boxes, refill, rgb)
+                                                  map_resolution, neuron_name, option_boxes, refill, rgb)
 from workbench.gui.views.plotkit import PlotCanvas, PlotView, add_plot, grid_axes, style_plot, theme_plot
 from workbench.gui.worker import gui_priority
 
@@ -227,8 +228,10 @@ class OutputMapView(PlotView):
         (x0, x1), (y0, y1) = self.plot.vb.viewRange()
         bounds = (x0, x1, y0, y1)
         tol = 1e-6 * max(abs(b) for b in bounds + self._bounds) + 1e-12
-        if self._grid is None or max(abs(a - b) for a, b in zip(bounds, self._grid.bounds)) > tol:
-            self._grid = maps.grid_points(bounds)
+        resolution = map_resolution(self.experiment.sizes())
+        if (self._grid is None or self._grid.resolution != resolution
+                or max(abs(a - b) for a, b in zip(bounds, self._grid.bounds)) > tol):
+            self._grid = maps.grid_points(bounds, resolution)
             self._evaluator = maps.MapEvaluator(self._grid.points)
             self.image.setRect(QRectF(*self._grid.pixel_rect()))
 
@@ -406,7 +409,7 @@ class OutputMapView(PlotView):
         thumbnails = self.thumbs_box.isChecked() and n_hidden > 0
         self.thumbs.setVisible(thumbnails)
         if thumbnails:
-            self.thumbs.show_maps(hidden, self._names, self.neuron_lut)
+            self.thumbs.show_maps(hidden, self._names, self.neuron_lut, r)
             sel = self.experiment.selected_neuron
             self.thumbs.mark(self.enlarged or (sel if sel is not None and sel[0] >= 1 else None))
 
@@ -417,23 +420,28 @@ class OutputMapView(PlotView):
         self.image.hide()
         self.thumbs.hide()
         k = out.shape[1]
+        drawn = min(k, MAX_MAP_CURVES)      # the first outputs
         pens = ([pg.mkPen(self._fg, width=2.5)] if k == 1 else
-                [pg.mkPen(c, width=2.5) for c in class_colours(self._dark, k)])
-        for curve, j in zip(curve_pool(self.plot, self.net_curves, k, pens), range(k)):
+                [pg.mkPen(c, width=2.5) for c in class_colours(self._dark, drawn)])
+        for curve, j in zip(curve_pool(self.plot, self.net_curves, drawn, pens), range(drawn)):
             curve.setZValue(15)              # above the points
             curve.setData(x, out[:, j])
         shown = self.contrib_box.isChecked() and len(acts) > 1 and k == 1
         self.contrib_box.setEnabled(len(acts) > 1 and k == 1)
-        contrib = maps.contributions(acts[-2], np.asarray(weights[-1])[:, 0]) if shown else np.empty((len(x), 0))
+        neurons = min(acts[-2].shape[1], MAX_MAP_CURVES) if len(acts) > 1 else 0
+        contrib = (maps.contributions(acts[-2][:, :neurons], np.asarray(weights[-1])[:neurons, 0]) if shown
+                   else np.empty((len(x), 0)))
         curve_pool(self.plot, self.contrib_curves, contrib.shape[1], faint_pens(contrib.shape[1]))
         for j, curve in enumerate(self.contrib_curves):
             curve.setData(x, contrib[:, j])
         self._contrib = contrib
         if legend_entry(self.legend, self.contrib_sample, CONTRIB_ENTRY, shown):
             self._arrange(force=True)
-        what = ", ".join(self.output_names(ds, k))
-        self._set_title(f"Network output {what} over {ds.feature_names[0]}" +
-                        (" with each neuron's contribution wⱼ·aⱼ (faint)" if shown else ""), f"Output {what}")
+        what = short_list(self.output_names(ds, k))
+        first = f" (the first {drawn} drawn)" if drawn < k else ""
+        each = ("each neuron's" if neurons == acts[-2].shape[1] else f"the first {neurons} neurons'") if shown else ""
+        self._set_title(f"Network output {what}{first} over {ds.feature_names[0]}" +
+                        (f" with {each} contribution wⱼ·aⱼ (faint)" if shown else ""), f"Output {what}")
 
     # ------------------------------------------------------------------ numbers and settings
     def output_names(self, ds, k: int) -> list[str]:

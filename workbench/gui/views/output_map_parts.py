@@ -12,12 +12,36 @@ from PySide6.QtWidgets import QCheckBox, QGraphicsItem, QGraphicsRectItem, QGrap
 
 from workbench.core import maps
 from workbench.core.names import layer_name
+from workbench.data.dataset import Split
 from workbench.data.drawn import MAX_POINTS
 from workbench.gui.palette import WATCH_COLOURS
 from workbench.gui.views.base import NO_NETWORK_YET
+from workbench.gui.views.bounds import MAX_CLASS_CHOICES, MAX_LEGEND_CLASSES, MAX_MAP_POINTS, even_sample, more_text
 from workbench.gui.views.plotkit import PlotCanvas
 
 MAX_THUMBNAILS = 64       # per hidden layer
+MAX_THUMBNAILS_TOTAL = 256   # in all: the first layers that fit (a 63-layer network has 4,032)
+#: Multiply-adds one frame of the map may cost (grid points × weights): a wide or deep network
+#: gets a coarser grid (10,000 points through 4096 × 4096 weights took 3 s a frame).
+MAP_WORK = 2e8
+MIN_RESOLUTION = 16
+
+
+def map_resolution(sizes) -> int:
+    """Grid points per side for a network of these layer sizes: ``maps.RESOLUTION`` unless that
+    would cost more than ``MAP_WORK`` multiply-adds, never under ``MIN_RESOLUTION``."""
+    work = max(1, sum(int(a) * int(b) for a, b in zip(sizes[:-1], sizes[1:])))
+    return int(min(maps.RESOLUTION, max(MIN_RESOLUTION, (MAP_WORK / work) ** 0.5)))
+
+
+def thumbnail_layers(widths: list[int]) -> int:
+    """How many of the hidden layers (``widths``: their sizes) get thumbnails: at least one."""
+    total = 0
+    for k, width in enumerate(widths):
+        total += min(width, MAX_THUMBNAILS)
+        if total > MAX_THUMBNAILS_TOTAL:
+            return max(1, k)
+    return len(widths)
 THUMBS_TIP = "Each hidden neuron's activation over the input plane; click one to see it large."
 NO_NETWORK_TEXT = f"{NO_NETWORK_YET} and see its map of the input plane."
 NAN_TEXT = ("The network's weights are not finite (the run diverged), so it has no map. "
@@ -46,6 +70,7 @@ def refill(combo, names: list[str], pending: int | None) -> int | None:
     """Fill the class chooser ``combo`` with ``names`` unless it holds them already (the choice
     stays where it can; a stored choice ``pending`` is taken once the names have it).  Returns
     the choice still pending."""
+    names = list(names[:MAX_CLASS_CHOICES])         # the first classes: a chooser, not a list of all
     if [combo.itemText(i) for i in range(combo.count())] != names:
         chosen = combo.currentIndex()
         combo.blockSignals(True)
@@ -211,29 +236,57 @@ class DataPoints:
         return [QColor(*c) for c in rgba[:, :3].tolist()]
 
     def show(self, ds, line: bool, classes: list[QColor], lut: np.ndarray, fg: QColor, held_out: bool) -> None:
+        """Draw ``ds``: at most ``MAX_MAP_POINTS`` training points and as many held-out ones (an
+        even sample of each), and a legend of at most ``MAX_LEGEND_CLASSES`` classes."""
         outline = QColor(fg)
         outline.setAlpha(200)
         size = 5 if line else 7
-        brushes = [pg.mkBrush(c) for c in self.colours(ds, ds.train, line, classes, lut, fg)]
-        self.train.setData(pos=self.positions(ds.train, line), brush=brushes, pen=pg.mkPen(outline, width=1),
+        train = _sampled(ds.train)
+        brushes = self.brushes(ds, train, line, classes, lut, fg)
+        self.train.setData(pos=self.positions(train, line), brush=brushes, pen=pg.mkPen(outline, width=1),
                            size=size)
-        held = [s for name, s in ds.splits.items() if name != "train"] if held_out else []
+        held = [_sampled(s) for name, s in ds.splits.items() if name != "train"] if held_out else []
         if held:
-            pens = [pg.mkPen(c, width=1.6) for s in held for c in self.colours(ds, s, line, classes, lut, fg)]
+            pens = [pen for s in held for pen in self.brushes(ds, s, line, classes, lut, fg, pens=True)]
             self.held.setData(pos=np.concatenate([self.positions(s, line) for s in held]), pen=pens, brush=None,
                               size=size)
         else:
             self.held.setData([])
         self.legend.clear()
         if ds.is_classification:
-            for k, name in enumerate(ds.class_names or []):
+            names = ds.class_names or []
+            for k, name in enumerate(names[:MAX_LEGEND_CLASSES]):
                 self.legend.addItem(pg.ScatterPlotItem(symbol="o", size=8, brush=classes[k], pen=outline), name)
+            if len(names) > MAX_LEGEND_CLASSES:
+                self.legend.addItem(pg.PlotDataItem(pen=None), more_text(len(names) - MAX_LEGEND_CLASSES, "classes"))
         else:
             self.legend.addItem(pg.ScatterPlotItem(symbol="o", size=8, brush=brushes[0] if brushes else None,
                                                    pen=outline), "training" if line else "training (colour = target)")
         if held:
             self.legend.addItem(pg.ScatterPlotItem(symbol="o", size=8, brush=None, pen=pg.mkPen(fg)),
                                 "validation/test (hollow)")
+        drawn = len(train) + sum(len(s) for s in held)
+        total = len(ds.train) + (sum(len(s) for name, s in ds.splits.items() if name != "train") if held else 0)
+        if drawn < total:
+            self.legend.addItem(pg.PlotDataItem(pen=None), f"{drawn:,} of {total:,} points drawn")
+
+    def brushes(self, ds, split, line, classes, lut, fg, pens: bool = False) -> list:
+        """A brush (or a pen, for hollow points) per point of ``split``: one object per class,
+        shared by its points."""
+        if split.labels is not None:
+            made = {k: pg.mkPen(classes[k], width=1.6) if pens else pg.mkBrush(classes[k])
+                    for k in np.unique(split.labels).tolist()}
+            return [made[k] for k in split.labels.tolist()]
+        colours = self.colours(ds, split, line, classes, lut, fg)
+        return [pg.mkPen(c, width=1.6) if pens else pg.mkBrush(c) for c in colours]
+
+
+def _sampled(split):
+    """``split`` itself, or an even sample of ``MAX_MAP_POINTS`` of its points."""
+    if len(split) <= MAX_MAP_POINTS:
+        return split
+    rows = even_sample(len(split), MAX_MAP_POINTS)
+    return Split(split.X[rows], split.Y[rows], None if split.labels is None else split.labels[rows])
 
 
 class ThumbnailPanel(PlotCanvas):
@@ -275,8 +328,8 @@ class ThumbnailPanel(PlotCanvas):
         for label in self.labels:
             label.setBrush(fg)
 
-    def _layout(self, widths: list[int]) -> None:
-        key = (tuple(widths), tuple(self._activations))
+    def _layout(self, widths: list[int], resolution: int) -> None:
+        key = (tuple(widths), tuple(self._activations), resolution)
         if key == self._key:
             return
         self._key = key
@@ -287,7 +340,7 @@ class ThumbnailPanel(PlotCanvas):
         total = sum(shown)
         stride = 2 if total <= 24 else 3 if total <= 48 else 4
         columns = 4 if max(shown) <= 16 else 6 if max(shown) <= 36 else 8
-        self.mosaic = maps.Mosaic(shown, maps.RESOLUTION, stride, columns, label=13, gap=4, header=16)
+        self.mosaic = maps.Mosaic(shown, resolution, stride, columns, label=13, gap=4, header=16)
         n_layers = len(widths) + 2                    # input, hidden layers, output
         font = QFont()
         font.setPointSizeF(7.5)
@@ -307,11 +360,15 @@ class ThumbnailPanel(PlotCanvas):
         h, w = self.mosaic.shape
         self.box.setRange(QRectF(0, 0, w, h), padding=0.02)
 
-    def show_maps(self, hidden: list[np.ndarray], activations: list[str], lut: np.ndarray) -> np.ndarray:
-        """Draw the maps of the hidden layers' activations ``hidden[l]`` (r², n_l) over the grid,
-        with the layers' ``activations`` (names, output last) and the table ``lut``; returns the picture."""
+    def show_maps(self, hidden: list[np.ndarray], activations: list[str], lut: np.ndarray,
+                  resolution: int = maps.RESOLUTION) -> np.ndarray:
+        """Draw the maps of the hidden layers' activations ``hidden[l]`` (r², n_l) over the
+        ``resolution`` × ``resolution`` grid, with the layers' ``activations`` (names, output last)
+        and the table ``lut``; returns the picture.  The first ``MAX_THUMBNAILS`` neurons of a layer
+        are drawn, and the layers up to ``MAX_THUMBNAILS_TOTAL`` neurons in all."""
         self._activations = list(activations)
-        self._layout([h.shape[1] for h in hidden])
+        hidden = hidden[:thumbnail_layers([h.shape[1] for h in hidden])]
+        self._layout([h.shape[1] for h in hidden], resolution)
         parts = [h[:, :n] for h, n in zip(hidden, self.mosaic.widths)]
         scales = [maps.activation_scale(name, p) for name, p in zip(activations, parts)]
         picture = self.mosaic.picture(parts, lut, scales)

@@ -24,13 +24,14 @@ from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QLabel, QPushButton
 
 from workbench.core import ConfigError, Network
 from workbench.core.digits import mnist_centre
-from workbench.core.evaluation import (SCORE_LABELS, cell_sentence, class_names, class_scores, classify,
+from workbench.core.evaluation import (SCORE_LABELS, cell_sentence, class_names, class_scores,
                                        confusion_table, data_identity, evaluation_message, format_percent, forward,
                                        parameters_finite, raw_inputs, regression_errors, regression_table,
                                        shading, standardised, target_names, top_k,
                                        valid_settings)
 from workbench.gui.palette import TRAIN_COLOUR, is_dark
 from workbench.gui.views.base import NO_NETWORK_YET, EmptyNote, View
+from workbench.gui.views.bounds import bounded_classes, predicted_classes
 from workbench.gui.views.flow import FlowLayout
 from workbench.gui.views.plotkit import PlotCanvas, fmt, grid_axes, style_plot, theme_plot
 from workbench.gui.views.predictions_parts import ItemGrid, MatrixWidget, PadPanel, fill_table
@@ -334,26 +335,25 @@ class PredictionsView(View):
     def _draw_classes(self, source, split: str, outputs: np.ndarray) -> None:
         ds, output_activation = source[0], source[1][-1]
         data = ds.splits[split]
-        results = classify(outputs, data.labels, output_activation, ds.n_classes or 2)
-        self.results = results
-        k = len(results.matrix)
-        names = class_names(ds, k)
+        names = class_names(ds, max(ds.n_classes or 2, outputs.shape[1]))     # of every class; the matrix's:
+        results, self._matrix_names, recall, accuracy, bound_note = bounded_classes(outputs, data.labels, output_activation, ds.n_classes or 2, names)
+        self.results, k, full = results, len(results.matrix), (data.labels, predicted_classes(outputs))
         if self._cell is not None and not all(0 <= v < k for v in self._cell):
             self._cell = None
         self._show("classes")
         if self._sized_for != data_identity(ds):
             QTimer.singleShot(0, self._size_splitter)
         kind_note = KIND_NOTES[results.kind]
-        self.summary.setText(f"{SPLIT_TITLES[split]} split, {len(data):,} items: accuracy "
-                             f"{format_percent(results.accuracy)}" + (f" · scores are {kind_note}" if kind_note else ""))
-        self.matrix_widget.set_data(results.matrix, names, shading(results.matrix, self._by_row), results.recall,
+        self.summary.setText(f"{SPLIT_TITLES[split]} split, {len(data):,} items: accuracy {format_percent(accuracy)}"
+                             + (f" · scores are {kind_note}" if kind_note else "") + (f" · {bound_note}" if bound_note else ""))
+        self.matrix_widget.set_data(results.matrix, self._matrix_names, shading(results.matrix, self._by_row), recall,
                                     self._cell)
         image = ds.input_shape == (28, 28)
         self.side_tabs.setTabVisible(self.pad_tab, image)
         key = (id(outputs), self._cell)      # the cached outputs: same object, same items
         if key != self._shown_key:
             self._shown_key = key
-            self._draw_cell_items(ds, data, results, names, image)
+            self._draw_cell_items(ds, data, results, names, image, full)
         if image and self.side_tabs.currentIndex() == self.pad_tab:
             self._draw_pad(source, output_activation, names)
 
@@ -367,7 +367,7 @@ class PredictionsView(View):
             first = max(min(want, total - ITEMS_MIN), min(want, total // 2))
             self.class_page.setSizes([first, total - first])
 
-    def _draw_cell_items(self, ds, data, results, names, image: bool) -> None:
+    def _draw_cell_items(self, ds, data, results, names, image: bool, full) -> None:   # full: (true, predicted)
         self.item_scroll.setVisible(image and self._cell is not None)
         self.item_table.setVisible(not image and self._cell is not None)
         if self._cell is None:
@@ -376,18 +376,18 @@ class PredictionsView(View):
         index = results.cell(*self._cell)
         shown = self._shown_index = index[:MAX_ITEMS]
         more = f"; the {MAX_ITEMS} most confident are shown" if len(index) > MAX_ITEMS else ", most confident first"
-        self.cell_label.setText(cell_sentence(names, results.matrix, *self._cell) + (more if len(index) else "."))
+        self.cell_label.setText(cell_sentence(self._matrix_names, results.matrix, *self._cell) + (more if len(index) else "."))
         if image:
             X = raw_inputs(data.X[shown], ds.standardization)
             classes, scores = top_k(results.scores[shown], 3)
-            self.item_grid.set_items(X.reshape(-1, 28, 28), classes, scores, [names[t] for t in results.true[shown]],
+            self.item_grid.set_items(X.reshape(-1, 28, 28), classes, scores, [names[t] for t in full[0][shown]],
                                      names, results.kind)
             if self._pad_item is not None and self._pad_item[1] in shown:
                 self.item_grid.chosen = int(np.flatnonzero(shown == self._pad_item[1])[0])
             return
         header = list(ds.feature_names) + ["true class", "predicted class", SCORE_LABELS[results.kind]]
         fill_table(self.item_table, header, [
-            [f"{v:.4g}" for v in data.X[i]] + [names[results.true[i]], names[results.predicted[i]],
+            [f"{v:.4g}" for v in data.X[i]] + [names[full[0][i]], names[full[1][i]],
                                                 f"{results.confidence[i]:.4g}"] for i in shown])
 
     def _draw_pad(self, source, output_activation: str, names: list[str]) -> None:
@@ -482,7 +482,7 @@ class PredictionsView(View):
         if isinstance(self.results, tuple):
             outputs, targets = self.results
             return regression_table(targets, outputs, target_names(ds, outputs.shape[1]))
-        return confusion_table(self.results.matrix, class_names(ds, len(self.results.matrix)))
+        return confusion_table(self.results.matrix, self._matrix_names)
 
     def settings(self) -> dict:
         return {"split": self._split, "cell": list(self._cell) if self._cell is not None else None,
