@@ -89,6 +89,13 @@ def main(argv: list[str] | None = None) -> int:
         print(f"workbench: ${ENV_VAR} is {configured_engine()!r}; set it to one of {', '.join(ENGINES)} "
               "or leave it unset.", file=sys.stderr)
         return EXIT_USAGE
+    if configured_engine() == "compiled":
+        from workbench.core import kernel
+
+        if not kernel.available():              # numba is missing or broken: no run could start
+            print(f"workbench: ${ENV_VAR} is 'compiled' but the compiled engine cannot be used here "
+                  f"({kernel.why_unavailable()}); set it to numpy or auto.", file=sys.stderr)
+            return EXIT_USAGE
 
     from PySide6.QtCore import QCoreApplication, QTimer
     from PySide6.QtWidgets import QApplication

@@ -62,6 +62,17 @@ def test_an_unknown_engine_is_refused_before_any_window(tmp_path):
     assert not (tmp_path / "x.png").exists()
 
 
+def test_a_compiled_engine_that_cannot_import_numba_is_refused_before_any_window(tmp_path):
+    result = _run(tmp_path, "--session", str(REPO / "resources" / "sessions" / "xor.wbsession"),
+                  "--train-epochs", "2", "--screenshot", str(tmp_path / "x.png"), timeout=60,
+                  WORKBENCH_ENGINE="compiled", NUMBA_NUM_THREADS="0")
+    assert result.returncode == 2
+    [line] = result.stderr.strip().splitlines()
+    assert line.startswith("workbench: $WORKBENCH_ENGINE is 'compiled' but the compiled engine cannot be "
+                           "used here (importing numba failed") and line.endswith("set it to numpy or auto.")
+    assert not (tmp_path / "x.png").exists()
+
+
 def test_scripted_run_says_why_the_data_did_not_load(tmp_path):
     """MNIST neither cached nor downloadable (the mirrors point at a closed local port)."""
     result = _run(tmp_path, "--session", str(REPO / "resources" / "sessions" / "vanishing-gradient.wbsession"),
