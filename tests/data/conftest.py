@@ -165,3 +165,19 @@ def patched_md5(monkeypatch, gz_files):
     monkeypatch.setattr(mnist, "MNIST_MD5", dict(sums))
     monkeypatch.setattr(mnist, "FASHION_MNIST_MD5", dict(sums))
     return sums
+
+
+def finishes(call, seconds=10.0):
+    """Run ``call`` on a daemon thread; (finished in time, its result or exception)."""
+    box = {}
+
+    def run():
+        try:
+            box["result"] = call()
+        except BaseException as exc:   # noqa: BLE001 - handed back to the test
+            box["result"] = exc
+
+    thread = threading.Thread(target=run, daemon=True)
+    thread.start()
+    thread.join(seconds)
+    return not thread.is_alive(), box.get("result")

@@ -5,7 +5,6 @@ file (and the row and column where there is one), within a bounded time and memo
 from __future__ import annotations
 
 import os
-import threading
 import time
 import tracemalloc
 
@@ -16,27 +15,13 @@ from workbench.data import DataError, dataset, load_dataset
 from workbench.data import csvfile
 from workbench.data.csvfile import HeadTooLong, sniff_table
 
+from .conftest import finishes
+
 
 def write(tmp_path, text, name="data.csv"):
     path = tmp_path / name
     path.write_text(text, newline="")
     return path
-
-
-def finishes(call, seconds=10.0):
-    """Run ``call`` on a daemon thread; (finished in time, its result or exception)."""
-    box = {}
-
-    def run():
-        try:
-            box["result"] = call()
-        except BaseException as exc:   # noqa: BLE001 - handed back to the test
-            box["result"] = exc
-
-    thread = threading.Thread(target=run, daemon=True)
-    thread.start()
-    thread.join(seconds)
-    return not thread.is_alive(), box.get("result")
 
 
 # ---- item 1: fields and lines over csv's 128 KiB default ---------------------------------------------

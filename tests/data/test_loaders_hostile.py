@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import gzip
 import os
-import threading
 import time
 import tracemalloc
 
@@ -17,22 +16,7 @@ from workbench.data import DataError, load_dataset
 from workbench.data.idx import IdxReader, write_idx
 from workbench.data.params import Param
 
-from .conftest import NAMES
-
-
-def finishes(call, seconds=10.0):
-    box = {}
-
-    def run():
-        try:
-            box["result"] = call()
-        except BaseException as exc:   # noqa: BLE001 - handed back to the test
-            box["result"] = exc
-
-    thread = threading.Thread(target=run, daemon=True)
-    thread.start()
-    thread.join(seconds)
-    return not thread.is_alive(), box.get("result")
+from .conftest import NAMES, finishes
 
 
 # ---- item 3: a generated set's memory is estimated first ------------------------------------------

@@ -19,6 +19,8 @@ import threading
 import time
 from pathlib import Path
 
+from .safefiles import file_kind
+
 __all__ = ["atomic_write", "remove_stale_temporaries", "SaveError", "STALE_SECONDS"]
 
 _UMASK_LOCK = threading.Lock()
@@ -83,16 +85,6 @@ def _current_umask() -> int:
     return mask
 
 
-def _kind(mode: int) -> str:
-    if stat.S_ISFIFO(mode):
-        return "a named pipe (FIFO)"
-    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
-        return "a device"
-    if stat.S_ISSOCK(mode):
-        return "a socket"
-    return "not a regular file"
-
-
 def _target(path: Path) -> tuple[Path, os.stat_result | None]:
     """The file a save to ``path`` replaces, symbolic links followed, and its status (None when
     there is none yet). A folder, a device, a FIFO or a socket is refused: it is not replaced."""
@@ -107,7 +99,7 @@ def _target(path: Path) -> tuple[Path, os.stat_result | None]:
     if info is not None and stat.S_ISDIR(info.st_mode):
         raise _save_error(IsADirectoryError, errno.EISDIR, "it is a folder", path)
     if info is not None and not stat.S_ISREG(info.st_mode):
-        raise _save_error(OSError, errno.EINVAL, f"it is {_kind(info.st_mode)}; only regular files are "
+        raise _save_error(OSError, errno.EINVAL, f"it is {file_kind(info.st_mode)}; only regular files are "
                           "replaced", path)
     # a link (or a dangling one: the save creates the file it names, as open() would) is written
     # through, so the link stays a link

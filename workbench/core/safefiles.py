@@ -16,7 +16,7 @@ import os
 import re
 import stat
 
-__all__ = ["UnreadableFile", "open_regular", "read_bounded", "too_large", "format_bytes", "spreadsheet_text",
+__all__ = ["UnreadableFile", "file_kind", "open_regular", "read_bounded", "too_large", "format_bytes", "spreadsheet_text",
            "spreadsheet_row"]
 
 
@@ -40,7 +40,8 @@ def too_large(path, size: int, limit: int, what: str) -> str:
             f"at most {format_bytes(limit)} are read).")
 
 
-def _kind(mode: int) -> str:
+def file_kind(mode: int) -> str:
+    """What a non-regular file is, for a message: "a folder", "a named pipe (FIFO)", "a device"…"""
     if stat.S_ISDIR(mode):
         return "a folder"
     if stat.S_ISFIFO(mode):
@@ -82,7 +83,7 @@ def open_regular(path, what: str = "file", limit: int | None = None):
     try:
         info = os.fstat(fd)
         if not stat.S_ISREG(info.st_mode):
-            raise UnreadableFile(f"{path} is {_kind(info.st_mode)}, not a {what}; only regular "
+            raise UnreadableFile(f"{path} is {file_kind(info.st_mode)}, not a {what}; only regular "
                                  f"files are read.")
         if limit is not None and info.st_size > limit:
             raise UnreadableFile(too_large(path, info.st_size, limit, what))
