@@ -32,7 +32,7 @@ from .core import (ACTIVATIONS, BIAS_INITIALIZERS, COSTS, DTYPES, HIDDEN_ACTIVAT
                    OPTIMIZERS, BatchChunk, ConfigError, Diverged, EpochRecord, Hyperparameters, Network,
                    WeightFileError, gradient_check, has_weight, load_weights, save_weights, train)
 from .core.history import MAX_FOLLOWED, RunHistory
-from .core.hyperparameters import LARGEST_WHOLE, PANEL_RANGES, hyperparameter_problem
+from .core.hyperparameters import LARGEST_WHOLE, PANEL_RANGES, hyperparameter_problem, is_finite_number
 from .core.network import check_architecture, parameter_count
 from .core.runsetup import create_network, training_arguments
 from .core.sessionfile import Session, SessionError, load_session, save_session
@@ -362,13 +362,7 @@ def _check_options(args, taken: set[str], where: str | None) -> None:
     def name(key):
         return f"'{key}' in {where}" if key in taken else _option(key)
 
-    def number(v):
-        if isinstance(v, bool) or not isinstance(v, (int, float)):
-            return False
-        try:
-            return math.isfinite(v)
-        except OverflowError:          # an int beyond a float's range
-            return False
+    number = is_finite_number
 
     for key in ("lr", "momentum", "l2"):
         value = getattr(args, key)

@@ -24,6 +24,7 @@ import numpy as np
 
 from .atomic import atomic_write
 from .names import layer_names, weight_name
+from .hyperparameters import is_finite_number
 from .network import MAX_UNITS, MAX_WEIGHT_LAYERS
 
 __all__ = ["MAX_POINTS", "MAX_FOLLOWED", "MAX_MARKERS", "HISTORY_FORMAT", "HISTORY_VERSION", "HistoryError",
@@ -643,16 +644,6 @@ def _field(d: dict, key: str, kind, where: str, default=...):
     return value
 
 
-def _finite(x) -> bool:
-    """Whether ``x`` is an int or float (not a bool) that a float64 holds as a finite number."""
-    if isinstance(x, bool) or not isinstance(x, (int, float)):
-        return False
-    try:
-        return math.isfinite(x)
-    except OverflowError:          # an int beyond a float's range
-        return False
-
-
 def _column(v, where: str, whole: bool = False) -> list:
     """A checked list of numbers (None allowed unless ``whole``: then integers of at most 2**53)."""
     if not isinstance(v, list):
@@ -662,9 +653,9 @@ def _column(v, where: str, whole: bool = False) -> list:
                            f"{MAX_POINTS:,} per curve.")
     for x in v:
         if whole:
-            ok = _finite(x) and float(x).is_integer() and abs(x) <= 2**53
+            ok = is_finite_number(x) and float(x).is_integer() and abs(x) <= 2**53
         else:
-            ok = x is None or isinstance(x, float) or _finite(x)     # NaN and inf floats are gaps
+            ok = x is None or isinstance(x, float) or is_finite_number(x)     # NaN and inf floats are gaps
         if not ok:
             raise _damaged(f"{where} holds {_short(x)}, not {'a whole number' if whole else 'a number'}")
     return v
@@ -737,12 +728,12 @@ def _parse(d) -> RunHistory:
                        f"are kept.")
     markers = markers[first:]
     for k, m in enumerate(markers, start=first + 1):
-        if not (isinstance(m, dict) and _finite(m.get("x")) and isinstance(m.get("text"), str)):
+        if not (isinstance(m, dict) and is_finite_number(m.get("x")) and isinstance(m.get("text"), str)):
             raise _damaged(f"marker {k} is not {{'x': a finite number, 'text': a text}}")
         if len(m["text"]) > MAX_LABEL:
             raise _damaged(f"marker {k} has a text of {len(m['text']):,} characters (at most {MAX_LABEL:,})")
     last_x = d.get("last_x")
-    if last_x is not None and not (isinstance(last_x, float) or _finite(last_x)):
+    if last_x is not None and not (isinstance(last_x, float) or is_finite_number(last_x)):
         raise _damaged(f"last_x is {_short(last_x)}, not a number")
 
     h._batches.load(b_cols)

@@ -18,7 +18,7 @@ import math
 from .network import BIAS_INITIALIZERS, DTYPES, INITIALIZERS
 from .optimizers import OPTIMIZERS
 
-__all__ = ["PANEL_RANGES", "RESOLUTIONS", "LARGEST_WHOLE", "hyperparameter_problem", "shown"]
+__all__ = ["PANEL_RANGES", "is_finite_number", "RESOLUTIONS", "LARGEST_WHOLE", "hyperparameter_problem", "shown"]
 
 RESOLUTIONS = ("batch", "epoch")
 #: Whole numbers above this are refused everywhere (float64 counts them exactly up to here).
@@ -67,7 +67,7 @@ def shown(value) -> str:
     return type(value).__name__
 
 
-def _is_number(value) -> bool:
+def is_finite_number(value) -> bool:
     """A finite int or float, not a bool (ints beyond a float's range are not finite numbers)."""
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         return False
@@ -109,7 +109,7 @@ def hyperparameter_problem(values, n_layers: int | None = None, *, panel: bool =
         if key not in values:
             continue
         value = values[key]
-        if not _is_number(value):
+        if not is_finite_number(value):
             return f"{name(key)} must be a finite number, not {shown(value)}."
         low, high = PANEL_RANGES[key] if panel else (0.0, math.inf)
         if not low <= value <= high:
@@ -141,7 +141,7 @@ def hyperparameter_problem(values, n_layers: int | None = None, *, panel: bool =
                     f"for a network of {n_layers} weight layer{'s' * (n_layers != 1)}.")
         low, high = PANEL_RANGES["layer_lr"] if panel else (0.0, math.inf)
         for index, m in enumerate(multipliers):
-            if not _is_number(m) or not low <= m <= high:
+            if not is_finite_number(m) or not low <= m <= high:
                 text = f"{name('layer_lr')} holds {shown(m)} at position {index + 1}"
                 return text + (f"; each must be a number from {_range_text(low, high)}." if panel
                                 else "; each must be a finite number ≥ 0.")
