@@ -8,24 +8,13 @@ import numpy as np
 import pytest
 from PySide6.QtWidgets import QFileDialog, QMessageBox
 
-from tests.gui.wb_fixtures import isolated_settings, no_leaked_threads, open_window, window  # noqa: F401
+from tests.gui.wb_fixtures import (isolated_settings, messages, no_leaked_threads, open_window,  # noqa: F401
+                                     window)
 from workbench.core import Network, load_weights, save_weights
 from workbench.gui import settings
 from workbench.gui.session import load_session
 
 SESSIONS = os.path.join(os.path.dirname(__file__), "..", "..", "resources", "sessions")
-
-
-
-
-@pytest.fixture
-def messages(monkeypatch):
-    shown = []
-    for kind in ("warning", "critical", "information"):
-        monkeypatch.setattr(QMessageBox, kind, staticmethod(
-            lambda parent, title, text, *a, _k=kind, **kw: shown.append((_k, title, text))
-            or QMessageBox.StandardButton.Ok))
-    return shown
 
 
 def _save_dialog(monkeypatch, path):

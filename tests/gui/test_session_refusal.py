@@ -7,19 +7,9 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from PySide6.QtWidgets import QMessageBox
 
-from tests.gui.wb_fixtures import isolated_settings, no_leaked_threads, open_window, window  # noqa: F401
-
-
-@pytest.fixture
-def messages(monkeypatch):
-    shown = []
-    for kind in ("warning", "critical", "information"):
-        monkeypatch.setattr(QMessageBox, kind, staticmethod(
-            lambda parent, title, text, *a, _k=kind, **kw: shown.append((_k, title, text))
-            or QMessageBox.StandardButton.Ok))
-    return shown
+from tests.gui.wb_fixtures import (isolated_settings, messages, no_leaked_threads, open_window,  # noqa: F401
+                                     window)
 
 
 def _good_session(qtbot, window, tmp_path) -> str:

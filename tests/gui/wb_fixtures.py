@@ -1,7 +1,7 @@
 """Fixtures shared by the main-window (part A) GUI tests: thread-leak guard, settings redirect."""
 
 import pytest
-
+from PySide6.QtWidgets import QMessageBox
 
 
 @pytest.fixture(autouse=True)
@@ -39,3 +39,14 @@ def open_window(qtbot, **kw):
 @pytest.fixture
 def window(qtbot):
     return open_window(qtbot)
+
+
+@pytest.fixture
+def messages(monkeypatch):
+    """Record the warning, critical and information boxes (kind, title, text) instead of showing them."""
+    shown = []
+    for kind in ("warning", "critical", "information"):
+        monkeypatch.setattr(QMessageBox, kind, staticmethod(
+            lambda parent, title, text, *a, _k=kind, **kw: shown.append((_k, title, text))
+            or QMessageBox.StandardButton.Ok))
+    return shown
