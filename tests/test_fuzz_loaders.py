@@ -37,7 +37,7 @@ HOSTILE_VALUES = [
 ]
 HOSTILE_TEXT = [
     "1e999", "-1e999", "nan", "NaN", "inf", "-0", "2\0", "\0", "\"", "\"\"\"", ",,,,", ";", "\t",
-    "9" * 400, "\ufeff", "\r", "\n" * 3, "=SUM(A1)", "é", "\ud7ff", "x" * 200_000, "1" + ",1" * 20_000,
+    "9" * 400, "x" * 100_000, "\ufeff", "\r", "\n" * 3, "=SUM(A1)", "é", "\ud7ff", "x" * 200_000, "1" + ",1" * 20_000,
 ]
 
 
@@ -202,6 +202,7 @@ def _check(load, error, path: str) -> str:
     except error as exc:
         text = str(exc)
         assert text and "\n" not in text.strip() and "Traceback" not in text, (path, text)
+        assert len(text) < 600, (path, text[:600])
         assert ".tmp" not in text, (path, text)
         outcome = "refused"
     finally:

@@ -120,6 +120,21 @@ def test_json_nested_100000_deep_is_refused(tmp_path):
     assert "nested too deeply" in _refusal(tmp_path, text)
 
 
+def test_json_of_millions_of_values_is_refused_before_it_is_parsed(tmp_path):
+    """Parsing grows a file of "{}," up to 75 times: 256 MiB of it would need 6 GiB."""
+    import tracemalloc
+
+    text = '{"format": "workbench-session", "version": 1, "x": [' + ",".join(["{}"] * 9_000_000) + "]}"
+    tracemalloc.start()
+    try:
+        message = _refusal(tmp_path, text)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert "more JSON values than the 8,000,000 Workbench reads" in message
+    assert peak < 3 * len(text)          # the text itself, decoded; nothing parsed
+
+
 def test_an_integer_of_5000_digits_is_refused(tmp_path):
     text = '{"format": "workbench-session", "version": 1, "epochs_trained": ' + "9" * 5000 + "}"
     assert "thousands of digits" in _refusal(tmp_path, text)

@@ -246,7 +246,7 @@ def test_a_boolean_version_is_not_version_1(net):
     members["architecture.npy"] = npy(np.array(json.dumps(
         {"format": "workbench-weights", "version": True, "sizes": [4, 5, 3],
          "activations": ["tanh", "softmax"], "cost": "log-likelihood"})))
-    refused_within(lambda: load_weights(zip_of(members)), match="version True")
+    refused_within(lambda: load_weights(zip_of(members)), match="version true")
 
 
 # ----------------------------------------------------------------------------- valid variants

@@ -86,7 +86,7 @@ def test_a_huge_number_is_refused_in_one_short_sentence():
 
 
 def test_too_many_layer_sizes_are_refused():
-    with pytest.raises(DataError, match=r"hidden lists 100 layer sizes; at most 64"):
+    with pytest.raises(DataError, match=r"hidden lists 100 layer sizes; at most 63"):
         load_dataset("teacher:hidden=" + "-".join(["3"] * 100))
 
 

@@ -154,6 +154,6 @@ def test_closing_does_not_wait_for_a_stalled_download(panel, qtbot, stalled_mirr
     qtbot.wait(300)                              # the first bytes came; now nothing comes
     start = time.perf_counter()
     panel.close()
-    assert time.perf_counter() - start < 2
+    assert time.perf_counter() - start < 5       # it used to wait 27 s on the stalled mirror
     assert not panel.is_busy()
     assert list((tmp_path.parent).rglob("*.part")) == []

@@ -109,6 +109,24 @@ def test_a_refused_session_leaves_the_window_as_it_was(qtbot, window, tmp_path, 
         np.testing.assert_array_equal(a, b)
 
 
+def test_a_session_that_fails_while_applied_is_no_longer_the_old_file(qtbot, window, tmp_path, messages,
+                                                                      monkeypatch):
+    """The backstop for a case the check misses: the window, part old and part new, is not saved
+    over either file without asking where."""
+    good = _good_session(qtbot, window, tmp_path)
+    other = tmp_path / "other.wbsession"
+    other.write_text(Path(good).read_text(encoding="utf-8"))
+
+    def fail(*args):
+        raise ValueError("the panel refused it.")
+
+    monkeypatch.setattr(window, "show_session_values", fail)
+    assert not window.files.open_session(str(other))
+    assert messages[-1][1:] == ("Cannot open the session", f"{other} could only be opened in part: "
+                                                            "the panel refused it.")
+    assert window.experiment.path is None and window.is_modified()
+
+
 def test_a_session_with_surplus_markers_opens_with_a_note(qtbot, window, tmp_path, messages):
     good = _good_session(qtbot, window, tmp_path)
     doc = json.loads(Path(good).read_text(encoding="utf-8"))

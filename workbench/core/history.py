@@ -10,7 +10,7 @@ is measured on the weights before its update) and the summary of epoch ``e`` at 
 the initial weights).  ``to_json``/``from_json`` read and write the "workbench-plots" version 1 dict
 stored in session files (NaN as null).  A loaded history is bounded like a recorded one: at most
 ``MAX_POINTS`` rows a table, ``MAX_WEIGHT_LAYERS`` layers, ``MAX_FOLLOWED`` followed weights, texts
-of ``MAX_LABEL`` characters, and the latest ``MAX_MARKERS`` markers (``load_note`` says when more were
+of ``MAX_LABEL_CHARS`` characters, and the latest ``MAX_MARKERS`` markers (``load_note`` says when more were
 left out).  Column accessors return read-only views that stay valid until the next change.
 """
 
@@ -24,7 +24,8 @@ import numpy as np
 
 from .atomic import atomic_write
 from .names import layer_names, weight_name
-from .hyperparameters import is_finite_number
+from .hyperparameters import is_finite_number, shown
+from .limits import MAX_LABEL_CHARS
 from .network import MAX_UNITS, MAX_WEIGHT_LAYERS
 
 __all__ = ["MAX_POINTS", "MAX_FOLLOWED", "MAX_MARKERS", "HISTORY_FORMAT", "HISTORY_VERSION", "HistoryError",
@@ -34,9 +35,9 @@ __all__ = ["MAX_POINTS", "MAX_FOLLOWED", "MAX_MARKERS", "HISTORY_FORMAT", "HISTO
 MAX_POINTS = 20_000
 #: Weights whose gradients can be followed at once (the window gives each a colour).
 MAX_FOLLOWED = 8
-#: Markers a loaded history keeps (the latest ones), and the longest marker text or curve label.
+#: Markers a loaded history keeps (the latest ones); a marker text or curve label has at most
+#: ``MAX_LABEL_CHARS`` characters.
 MAX_MARKERS = 1000
-MAX_LABEL = 1000
 HISTORY_FORMAT = "workbench-plots"
 HISTORY_VERSION = 1
 
@@ -626,10 +627,9 @@ def _damaged(what: str) -> HistoryError:
     return HistoryError(f"The plot history is incomplete or damaged: {what}.")
 
 
-def _short(value) -> str:
-    from .hyperparameters import shown
-
-    return shown(value)
+def _weight_shown(w) -> str:
+    """A followed weight as a message repeats it: [0, 5, 2] when it has three entries, or what it is."""
+    return "[" + ", ".join(map(shown, w)) + "]" if isinstance(w, list) and len(w) == 3 else shown(w)
 
 
 def _field(d: dict, key: str, kind, where: str, default=...):
@@ -640,7 +640,7 @@ def _field(d: dict, key: str, kind, where: str, default=...):
     value = d[key]
     if not isinstance(value, kind) or (isinstance(value, bool) and kind is not bool):
         wanted = {int: "a whole number", list: "a list", dict: "an object", bool: "true or false"}.get(kind, "a number")
-        raise _damaged(f"'{key}' in {where} is {_short(value)}, not {wanted}")
+        raise _damaged(f"'{key}' in {where} is {shown(value)}, not {wanted}")
     return value
 
 
@@ -657,7 +657,7 @@ def _column(v, where: str, whole: bool = False) -> list:
         else:
             ok = x is None or isinstance(x, float) or is_finite_number(x)     # NaN and inf floats are gaps
         if not ok:
-            raise _damaged(f"{where} holds {_short(x)}, not {'a whole number' if whole else 'a number'}")
+            raise _damaged(f"{where} holds {shown(x)}, not {'a whole number' if whole else 'a number'}")
     return v
 
 
@@ -686,11 +686,11 @@ def _parse(d) -> RunHistory:
                            f"version {HISTORY_VERSION} or older.")
     L = _field(d, "n_layers", int, "the history")
     if not 1 <= L <= MAX_WEIGHT_LAYERS:
-        raise HistoryError(f"The plot history's n_layers is {_short(L)}; Workbench builds networks of 1 to "
+        raise HistoryError(f"The plot history's n_layers is {shown(L)}; Workbench builds networks of 1 to "
                            f"{MAX_WEIGHT_LAYERS} weight layers.")
     h = RunHistory(L, _field(d, "classification", bool, "the history"))
     labels = _field(d, "watch_labels", list, "the history", [])
-    if not all(isinstance(s, str) and len(s) <= MAX_LABEL for s in labels):
+    if not all(isinstance(s, str) and len(s) <= MAX_LABEL_CHARS for s in labels):
         raise _damaged("watch_labels holds something other than short texts")
     watch = _field(d, "watch", list, "the history", [])
     if max(len(labels), len(watch)) > MAX_FOLLOWED:
@@ -699,7 +699,7 @@ def _parse(d) -> RunHistory:
     for w in watch:
         if not (isinstance(w, list) and len(w) == 3 and all(type(v) is int and 0 <= v <= MAX_UNITS for v in w)
                 and w[0] < L):
-            raise _damaged(f"the followed weight {_short(w) if not isinstance(w, list) else repr(w)[:40]} is "
+            raise _damaged(f"the followed weight {_weight_shown(w)} is "
                            f"not [layer, i, j] of this network")
     bd, ed = _field(d, "batches", dict, "the history"), _field(d, "epochs", dict, "the history")
     b_cols = [_column(_field(bd, key, list, "batches"), f"batches.{key}", whole=key in ("step", "epoch", "batch"))
@@ -710,7 +710,7 @@ def _parse(d) -> RunHistory:
     for key in ("train_accuracy", "val_accuracy"):
         for x in e_cols[1 + _EPOCH_KEYS.index(key)]:
             if x is not None and not (isinstance(x, float) and math.isnan(x)) and not 0 <= x <= 1:
-                raise _damaged(f"epochs.{key} holds {_short(x)}, not a fraction from 0 to 1")
+                raise _damaged(f"epochs.{key} holds {shown(x)}, not a fraction from 0 to 1")
     e_cols += _columns(_field(ed, "delta_norms", list, "epochs"), L, "epochs.delta_norms")
     e_cols += _columns(_field(ed, "weight_norms", list, "epochs"), L, "epochs.weight_norms")
     n = _same_length(b_cols, "batches")
@@ -730,11 +730,11 @@ def _parse(d) -> RunHistory:
     for k, m in enumerate(markers, start=first + 1):
         if not (isinstance(m, dict) and is_finite_number(m.get("x")) and isinstance(m.get("text"), str)):
             raise _damaged(f"marker {k} is not {{'x': a finite number, 'text': a text}}")
-        if len(m["text"]) > MAX_LABEL:
-            raise _damaged(f"marker {k} has a text of {len(m['text']):,} characters (at most {MAX_LABEL:,})")
+        if len(m["text"]) > MAX_LABEL_CHARS:
+            raise _damaged(f"marker {k} has a text of {len(m['text']):,} characters (at most {MAX_LABEL_CHARS:,})")
     last_x = d.get("last_x")
     if last_x is not None and not (isinstance(last_x, float) or is_finite_number(last_x)):
-        raise _damaged(f"last_x is {_short(last_x)}, not a number")
+        raise _damaged(f"last_x is {shown(last_x)}, not a number")
 
     h._batches.load(b_cols)
     h._epochs.load(e_cols)

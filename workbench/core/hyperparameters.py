@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import math
 
+from .limits import INT32_MAX, SHOWN_CHARS
 from .network import BIAS_INITIALIZERS, DTYPES, INITIALIZERS
 from .optimizers import OPTIMIZERS
 
@@ -32,7 +33,7 @@ PANEL_RANGES = {
     "layer_lr": (0.0, 1000.0),
     "batch_size": (2, 1_000_000),
     "epochs": (1, 1_000_000),
-    "seed": (0, 2**31 - 1),
+    "seed": (0, INT32_MAX),
 }
 _LABELS = {
     "optimizer": "the optimiser", "lr": "the learning rate η", "momentum": "momentum α",
@@ -59,7 +60,7 @@ def shown(value) -> str:
     if isinstance(value, float):
         return repr(value)
     if isinstance(value, str):
-        return repr(value) if len(value) <= 40 else repr(value[:37]) + "…"
+        return repr(value) if len(value) <= SHOWN_CHARS else repr(value[:SHOWN_CHARS - 3]) + "…"
     if isinstance(value, list):
         return f"a list of {len(value):,} item{'s' * (len(value) != 1)}"
     if isinstance(value, dict):

@@ -11,6 +11,8 @@ import numpy as np
 from .activations import ACTIVATIONS
 from .costs import COSTS, pairing_error
 from .errors import ConfigError
+from .limits import clipped
+from .safefiles import format_bytes
 
 DTYPES = ("float32", "float64")
 
@@ -95,40 +97,47 @@ def check_architecture(sizes, activations, cost) -> str | None:
         return (f"The network has {len(sizes) - 1:,} layers after the input; Workbench builds at most "
                 f"{MAX_WEIGHT_LAYERS}.")
     for index, size in enumerate(sizes):
-        if not isinstance(size, (int, np.integer)) or isinstance(size, bool) or size < 1:
-            shown = size if isinstance(size, (int, float, np.integer, bool, type(None))) else type(size).__name__
-            return f"{_layer_name(index, len(sizes))} has {shown!r} neurons; every layer needs at least 1."
+        if not isinstance(size, (int, np.integer)) or isinstance(size, bool):
+            shown = ("null" if size is None else str(size).lower() if isinstance(size, bool)
+                     else _quoted_name(size) if isinstance(size, str) else repr(size) if isinstance(size, float)
+                     else f"of type {type(size).__name__}")
+            return (f"The size of {_layer_name(index, len(sizes)).lower()} is "
+                    f"{shown}; it must be a whole number of neurons.")
+        if size < 1:
+            return f"{_layer_name(index, len(sizes))} has {_count(size)} neurons; every layer needs at least 1."
         limit = MAX_UNITS if index in (0, len(sizes) - 1) else MAX_NEURONS
         if size > limit:
             return (f"{_layer_name(index, len(sizes))} has {_count(size)} neurons; at most {limit:,} are "
                     f"allowed there.")
     n_parameters = parameter_count(sizes)
     if n_parameters > MAX_PARAMETERS:
-        return (f"A {'-'.join(map(str, sizes))} network has {n_parameters:,} weights and biases and would "
-                f"need about {_gib(training_bytes(sizes))} to train; Workbench trains networks of up to "
+        shape = ("-".join(map(str, sizes)) if len(sizes) <= 8
+                 else f"{sizes[0]}-…-{sizes[-1]} ({len(sizes) - 1}-layer)")
+        return (f"A {shape} network has {n_parameters:,} weights and biases and would "
+                f"need about {format_bytes(training_bytes(sizes))} to train; Workbench trains networks of up to "
                 f"{MAX_PARAMETERS:,}.")
     if len(activations) != len(sizes) - 1:
         return f"Expected {len(sizes) - 1} activations (one per layer after the input), got {len(activations)}."
     for index, name in enumerate(activations):
         if not isinstance(name, str) or name not in ACTIVATIONS:
-            name = name if isinstance(name, str) else type(name).__name__
-            return f"Unknown activation {name!r}; choose one of {', '.join(ACTIVATIONS)}."
+            name = _quoted_name(name) if isinstance(name, str) else f"of type {type(name).__name__}"
+            return f"Unknown activation {name}; choose one of {', '.join(ACTIVATIONS)}."
         if ACTIVATIONS[name].output_only and index < len(activations) - 1:
             return f"Hidden layer {index + 1} uses {name}, which is only allowed on the output layer."
     if not isinstance(cost, str) or cost not in COSTS:
-        cost = cost if isinstance(cost, str) else type(cost).__name__
-        return f"Unknown cost {cost!r}; choose one of {', '.join(COSTS)}."
+        cost = _quoted_name(cost) if isinstance(cost, str) else f"of type {type(cost).__name__}"
+        return f"Unknown cost {cost}; choose one of {', '.join(COSTS)}."
     if activations[-1] == "softmax" and sizes[-1] < 2:
         return "A softmax output layer needs at least 2 neurons: with one, its output is always 1."
     return pairing_error(activations[-1], cost)
 
 
+def _quoted_name(text: str) -> str:
+    return repr(clipped(text))
+
+
 def _count(n: int) -> str:
     return f"{n:,}" if n < 10**15 else f"about 10^{len(str(n)) - 1}"
-
-
-def _gib(n_bytes: int) -> str:
-    return f"{n_bytes / 2**30:,.0f} GiB" if n_bytes >= 2**30 else f"{n_bytes / 2**20:,.0f} MiB"
 
 
 class Network:

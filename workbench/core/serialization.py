@@ -26,6 +26,7 @@ import numpy as np
 
 from .atomic import atomic_write
 from .errors import ConfigError, WeightFileError
+from .hyperparameters import shown
 from .network import MAX_PARAMETERS, MAX_WEIGHT_LAYERS, Network, check_architecture
 from .safefiles import UnreadableFile, format_bytes, open_regular, too_large
 
@@ -203,11 +204,11 @@ def _architecture(archive, members, name) -> dict:
         reason = exc if isinstance(exc, json.JSONDecodeError) else "nested too deeply or a number too long"
         raise WeightFileError(f"{name}: 'architecture' is not valid JSON ({reason}).") from None
     if not isinstance(header, dict) or header.get("format") != FORMAT:
-        shown = header.get("format") if isinstance(header, dict) else type(header).__name__
-        raise WeightFileError(f"{name} is not a Workbench weight file (format is {shown!r}).")
+        found = shown(header.get("format")) if isinstance(header, dict) else shown(header)
+        raise WeightFileError(f"{name} is not a Workbench weight file (format is {found}).")
     version = header.get("version")
     if type(version) is not int or version != VERSION:
-        raise WeightFileError(f"{name} has format version {version!r}; this Workbench reads version {VERSION}.")
+        raise WeightFileError(f"{name} has format version {shown(version)}; this Workbench reads version {VERSION}.")
     for key, kind in (("sizes", list), ("activations", list), ("cost", str)):
         if not isinstance(header.get(key), kind):
             raise WeightFileError(f"{name}: the architecture has no valid '{key}'.")

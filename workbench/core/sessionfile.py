@@ -50,6 +50,7 @@ from .atomic import atomic_write
 from .errors import WeightFileError
 from .history import MAX_FOLLOWED
 from .hyperparameters import LARGEST_WHOLE, hyperparameter_problem, shown
+from .limits import INT32_MAX
 from .network import MAX_UNITS, check_architecture, has_weight
 from .safefiles import UnreadableFile, format_bytes, read_bounded
 from .serialization import load_weights, weights_to_bytes
@@ -58,6 +59,10 @@ FORMAT = "workbench-session"
 VERSION = 1
 SUFFIX = ".wbsession"
 MAX_BYTES = 256 * 2**20      # larger files are refused unread (and never written)
+#: JSON values (numbers, strings, lists, objects) a session may hold: parsing costs up to about
+#: 75 bytes each, and the largest sessions the window writes (a full plot history of a 64-layer
+#: network, 100,000 drawn points) hold about 5 million.
+MAX_JSON_VALUES = 8_000_000
 MAX_NAME = 1000              # characters of a session's name (the title bar shows it)
 MAX_DATA_SPEC = 8192         # characters of its data spec (a path and options)
 
@@ -149,6 +154,10 @@ def load_session(path: str) -> Session:
     except UnicodeDecodeError:
         raise SessionError(f"{path} is not a Workbench session (it is not UTF-8 text).") from None
     del raw
+    values = text.count(",") + text.count("[") + text.count("{")    # an upper bound of the JSON values
+    if values > MAX_JSON_VALUES:
+        raise SessionError(f"{path} is too large to be a Workbench session: it holds more JSON values "
+                           f"than the {MAX_JSON_VALUES:,} Workbench reads.")
     try:
         doc = json.loads(text)
     except json.JSONDecodeError as exc:
@@ -159,6 +168,8 @@ def load_session(path: str) -> Session:
     except ValueError:        # an integer of more digits than Python converts (4,300)
         raise SessionError(f"{path} is not a Workbench session: it holds a number of thousands of "
                            f"digits.") from None
+    except MemoryError:
+        raise SessionError(f"Cannot open {path}: there is not enough memory to read it.") from None
     return session_from_json(doc, path)
 
 
@@ -284,7 +295,6 @@ def _checked_architecture(arch: dict, where: str, what: str) -> dict:
 MAX_VIEW_SETTINGS = 64        # views named in a session, and options of each; each view checks its values
 MAX_SETTING_TEXT = 256        # characters of a text option
 MAX_SETTING_LIST = 64         # items of a list option (numbers, texts)
-INT32 = 2**31 - 1             # a whole-number option beyond this fits no Qt control
 
 
 def _setting_problem(value) -> str | None:
@@ -293,7 +303,7 @@ def _setting_problem(value) -> str | None:
     if value is None or isinstance(value, bool):
         return None
     if isinstance(value, int):
-        return None if -INT32 <= value <= INT32 else f"is {shown(value)}, beyond ±{INT32:,}"
+        return None if -INT32_MAX <= value <= INT32_MAX else f"is {shown(value)}, beyond ±{INT32_MAX:,}"
     if isinstance(value, float):
         return None if math.isfinite(value) else f"is {value!r}"
     if isinstance(value, str):

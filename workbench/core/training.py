@@ -16,6 +16,7 @@ import numpy as np
 
 from .costs import target_error
 from .errors import ConfigError
+from .hyperparameters import is_finite_number, shown
 from .network import Network, has_weight
 from .optimizers import OPTIMIZERS, Optimizer
 
@@ -42,18 +43,18 @@ class Hyperparameters:
         if self.optimizer not in OPTIMIZERS:
             raise ConfigError(f"Unknown optimizer {self.optimizer!r}; choose one of {', '.join(OPTIMIZERS)}.")
         if not _finite_number(self.lr) or self.lr <= 0:
-            raise ConfigError(f"The learning rate must be a positive number, not {self.lr!r}.")
+            raise ConfigError(f"The learning rate must be a positive number, not {_shown(self.lr)}.")
         if not _finite_number(self.momentum) or not 0 <= self.momentum < 1:
-            raise ConfigError(f"Momentum must be at least 0 and below 1, not {self.momentum!r}.")
+            raise ConfigError(f"Momentum must be at least 0 and below 1, not {_shown(self.momentum)}.")
         if not _finite_number(self.l2) or self.l2 < 0:
-            raise ConfigError(f"The L2 strength λ must be 0 or more, not {self.l2!r}.")
+            raise ConfigError(f"The L2 strength λ must be 0 or more, not {_shown(self.l2)}.")
         if self.batch_size != "full" and (
             not isinstance(self.batch_size, (int, np.integer)) or isinstance(self.batch_size, bool)
             or self.batch_size < 0
         ):
-            raise ConfigError(f"The batch size must be a whole number ≥ 1 or 'full', not {self.batch_size!r}.")
+            raise ConfigError(f"The batch size must be a whole number ≥ 1 or 'full', not {_shown(self.batch_size)}.")
         if self.epochs is not None and (not isinstance(self.epochs, (int, np.integer)) or self.epochs < 0):
-            raise ConfigError(f"Epochs must be a whole number ≥ 0, not {self.epochs!r}.")
+            raise ConfigError(f"Epochs must be a whole number ≥ 0, not {_shown(self.epochs)}.")
         if self.layer_lr is not None:
             if n_layers is not None and len(self.layer_lr) != n_layers:
                 raise ConfigError(
@@ -61,7 +62,7 @@ class Hyperparameters:
                 )
             for m in self.layer_lr:
                 if not _finite_number(m) or m < 0:
-                    raise ConfigError(f"Layer learning-rate multipliers must be 0 or more, not {m!r}.")
+                    raise ConfigError(f"Layer learning-rate multipliers must be 0 or more, not {_shown(m)}.")
 
     def effective_batch_size(self, n: int) -> int:
         if self.batch_size in ("full", 0):
@@ -72,8 +73,13 @@ class Hyperparameters:
         return asdict(self)
 
 
+def _shown(value) -> str:
+    return shown(value.item() if isinstance(value, np.generic) else value)
+
+
 def _finite_number(x) -> bool:
-    return isinstance(x, (int, float, np.integer, np.floating)) and not isinstance(x, bool) and math.isfinite(x)
+    """A finite int or float, numpy scalars too (not a bool; an int beyond a float's range is not)."""
+    return is_finite_number(x.item() if isinstance(x, (np.integer, np.floating)) else x)
 
 
 @dataclass(slots=True)

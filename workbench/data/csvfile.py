@@ -24,6 +24,7 @@ from typing import Callable, NamedTuple
 
 import numpy as np
 
+from ..core.limits import INT32_MAX, MAX_LABEL_CHARS, clipped
 from ..core.network import MAX_UNITS
 from ..core.safefiles import format_bytes
 
@@ -38,8 +39,6 @@ MAX_HEAD_CHARS = 16 * 2**20    # blank and comment lines read before the first d
 MAX_COLUMNS = MAX_UNITS        # the widest table: a network has at most this many inputs
 MAX_AUTO_CLASSES = 100         # an integer target with more distinct values is treated as regression
 MAX_CLASSES = 10_000           # distinct labels of a class column (one output unit each)
-MAX_LABEL_CHARS = 1000         # the longest class label
-SHOWN_CHARS = 40               # characters of a cell or a name a message quotes
 DELIMITERS = {"comma": ",", "tab": "\t", "semicolon": ";", "whitespace": None}
 _DECIMAL_COMMA = re.compile(r"^[-+]?\d*,\d+$")
 MISSING = {"", "na", "n/a", "nan", "null", "none", "?", "-", "missing"}
@@ -56,7 +55,7 @@ PARAMS = [
     Param("validation", 0.2, "float", "fraction of the rows held out for validation", 0.0, 0.9),
     Param("test", 0.0, "float", "fraction of the rows held out for testing", 0.0, 0.9),
     Param("shuffle", True, "bool", "shuffle the rows before splitting (false: splits in file order)"),
-    Param("seed", 0, "int", "random seed of the shuffle (an integer, or 'random')", 0, 2**31 - 1),
+    Param("seed", 0, "int", "random seed of the shuffle (an integer, or 'random')", 0, INT32_MAX),
     Param("header", "auto", "choice", "whether the first row names the columns",
           choices=("auto", "yes", "no")),
     Param("delimiter", "auto", "choice", "field separator", choices=("auto", *DELIMITERS)),
@@ -86,10 +85,7 @@ _VISIBLE.update({ord("\n"): "\\n", ord("\r"): "\\r", ord("\t"): "\\t", ord("\0")
 
 def _shown(text) -> str:
     """Text from the file as a message quotes it: on one line, at most ``SHOWN_CHARS`` characters."""
-    text = str(text)
-    if len(text) > SHOWN_CHARS:
-        text = text[:SHOWN_CHARS - 1] + "…"
-    return text.translate(_VISIBLE)
+    return clipped(str(text)).translate(_VISIBLE)
 
 
 def _is_number(text: str) -> bool:

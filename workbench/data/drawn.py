@@ -17,6 +17,7 @@ from numbers import Integral, Real
 
 import numpy as np
 
+from ..core.hyperparameters import shown
 from ..core.network import MAX_UNITS
 from .dataset import SPLIT_NAMES, Dataset, Split, check_memory, class_targets, dataset_bytes
 from .errors import DataError
@@ -148,13 +149,8 @@ def _fail(field: str, problem: str):
 
 def _count(value, field: str) -> int:
     if not isinstance(value, Integral) or isinstance(value, bool) or value < 0:
-        _fail(field, f"must be a whole number ≥ 0, not {_short(value)}")
+        _fail(field, f"must be a whole number ≥ 0, not {shown(value)}")
     return int(value)
-
-
-def _short(value) -> str:
-    text = repr(value)
-    return text if len(text) <= 40 else text[:37] + "…"
 
 
 def _rows(rows, width: int, field: str) -> np.ndarray:
@@ -164,10 +160,10 @@ def _rows(rows, width: int, field: str) -> np.ndarray:
     out = np.empty((len(rows), width), dtype=np.float64)
     for i, row in enumerate(rows):
         if not isinstance(row, list) or len(row) != width:
-            _fail(f"{field}[{i}]", f"must be a list of {width} numbers, not {_short(row)}")
+            _fail(f"{field}[{i}]", f"must be a list of {width} numbers, not {shown(row)}")
         for j, v in enumerate(row):
             if not isinstance(v, Real) or isinstance(v, bool) or abs(v) > 3e38 or not math.isfinite(v):
-                _fail(f"{field}[{i}][{j}]", f"must be a finite number, not {_short(v)}")
+                _fail(f"{field}[{i}][{j}]", f"must be a finite number, not {shown(v)}")
             out[i, j] = v
     return out.astype(np.float32)
 
@@ -177,7 +173,7 @@ def _labels(values, n: int, n_classes: int, field: str) -> np.ndarray:
         _fail(field, f"must be a list of {n} class indices")
     for i, v in enumerate(values):
         if not isinstance(v, Integral) or isinstance(v, bool) or not 0 <= v < n_classes:
-            _fail(f"{field}[{i}]", f"must be a class index from 0 to {n_classes - 1}, not {_short(v)}")
+            _fail(f"{field}[{i}]", f"must be a class index from 0 to {n_classes - 1}, not {shown(v)}")
     return np.array(values, dtype=np.int64).reshape(n)
 
 
@@ -189,12 +185,12 @@ def parse_points(doc, base: Dataset | None = None) -> dict:
     if not isinstance(doc, dict):
         _fail("the document", f"must be a JSON object, not {type(doc).__name__}")
     if doc.get("format") != FORMAT:
-        _fail("format", f"must be {FORMAT!r}, not {_short(doc.get('format'))}")
+        _fail("format", f"must be {FORMAT!r}, not {shown(doc.get('format'))}")
     if doc.get("version") != VERSION or isinstance(doc.get("version"), bool):
-        _fail("version", f"must be {VERSION}, not {_short(doc.get('version'))}")
+        _fail("version", f"must be {VERSION}, not {shown(doc.get('version'))}")
     task = doc.get("task")
     if task not in ("classification", "regression"):
-        _fail("task", f"must be 'classification' or 'regression', not {_short(task)}")
+        _fail("task", f"must be 'classification' or 'regression', not {shown(task)}")
     if base is not None and task != base.task:
         _fail("task", f"must be {base.task!r} like the data set, not {task!r}")
     d, k = _count(doc.get("inputs"), "inputs"), _count(doc.get("outputs"), "outputs")
@@ -222,7 +218,7 @@ def parse_points(doc, base: Dataset | None = None) -> dict:
         _fail("splits", "must be an object of train/validation/test")
     unknown = sorted(set(raw) - set(SPLIT_NAMES), key=str)
     if unknown:
-        _fail("splits", f"has an unknown split {_short(unknown[0])}")
+        _fail("splits", f"has an unknown split {shown(unknown[0])}")
     if "train" not in raw:
         _fail("splits", "needs a train split")
     total = 0

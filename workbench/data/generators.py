@@ -12,6 +12,7 @@ from typing import Callable
 
 import numpy as np
 
+from ..core.limits import INT32_MAX
 from .dataset import Dataset, Split, check_memory, class_targets, make_splits
 from .params import Param, format_spec, resolve_params
 
@@ -58,7 +59,7 @@ class GeneratorInfo:
 
 def seed_param() -> Param:
     return Param("seed", 0, "int", "random seed (an integer, or 'random' to draw one; the spec "
-                 "records the drawn value)", 0, 2**31 - 1)
+                 "records the drawn value)", 0, INT32_MAX)
 
 
 def split_params(validation: float, test: float) -> list[Param]:

@@ -23,6 +23,8 @@ from typing import Any
 
 import numpy as np
 
+from ..core.limits import clipped
+from ..core.network import MAX_WEIGHT_LAYERS
 from .errors import DataError
 
 _SOURCE_RE = re.compile(r"^[A-Za-z][A-Za-z0-9_-]*$")
@@ -30,17 +32,12 @@ _KEY_RE = re.compile(r"^\s*([A-Za-z_][A-Za-z0-9_-]*)\s*=(.*)$", re.S)
 
 PARAM_KINDS = ("int", "float", "bool", "choice", "str", "sizes")
 
-MAX_SIZES = 64                      # entries of a "sizes" value (the layers of a network, at most)
-_SHOWN_CHARS = 40                   # characters of a bad value repeated in a message
+#: Entries of a "sizes" value: the hidden layers of a network (its weight layers less the output
+#: layer), at most as many as the deepest network Workbench builds.
+MAX_SIZES = MAX_WEIGHT_LAYERS - 1
 
 _TRUE = {"true", "yes", "on", "1"}
 _FALSE = {"false", "no", "off", "0"}
-
-
-def _shown(text: Any) -> str:
-    """A bad value as a message repeats it: at most ``_SHOWN_CHARS`` characters."""
-    shown = str(text)
-    return shown if len(shown) <= _SHOWN_CHARS else shown[:_SHOWN_CHARS - 1] + "…"
 
 
 def parse_spec(spec: str) -> tuple[str, str | None, dict[str, str]]:
@@ -125,7 +122,7 @@ class Param:
         try:
             value = self._convert(raw)
         except (TypeError, ValueError, OverflowError):
-            raise DataError(f"{prefix}{self.name} must be {self.describe()} (got '{_shown(text)}').") from None
+            raise DataError(f"{prefix}{self.name} must be {self.describe()} (got '{clipped(str(text))}').") from None
         self._check(value, prefix, text)
         return value
 
@@ -203,7 +200,7 @@ class Param:
             for v in values:
                 low = 1 if self.kind == "sizes" and self.min is None else self.min
                 if (low is not None and v < low) or (self.max is not None and v > self.max):
-                    raise DataError(f"{prefix}{self.name} must be {self.describe()} (got '{_shown(text)}').")
+                    raise DataError(f"{prefix}{self.name} must be {self.describe()} (got '{clipped(str(text))}').")
 
 
 def resolve_params(params: list[Param], raw: dict[str, Any], where: str) -> dict[str, Any]:

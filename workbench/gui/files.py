@@ -193,7 +193,13 @@ class FileActions(QObject):
         if problem:
             self.warn("Cannot open the session", f"{path}: {problem}")
             return False
-        self.apply_session(session)
+        try:
+            self.apply_session(session)
+        except (ValueError, KeyError, TypeError) as exc:    # a case the check above missed: the
+            exp.set_document(session.name, None)            # window is part old, part new, so it is
+            exp.set_modified(True)                           # no longer the file at the old path
+            self.warn("Cannot open the session", f"{path} could only be opened in part: {exc}")
+            return False
         exp.set_document(session.name, os.path.abspath(path))
         exp.set_modified(False)
         self._remember(path, recent=True)

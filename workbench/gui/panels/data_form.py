@@ -15,6 +15,7 @@ from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import (QCheckBox, QComboBox, QDoubleSpinBox, QFileDialog, QFormLayout, QHBoxLayout,
                                QLineEdit, QSpinBox, QToolButton, QWidget)
 
+from workbench.core.limits import INT32_MAX
 from workbench.data import DataError, Param, format_spec
 from workbench.data.csvfile import HeadTooLong, sniff_table
 from workbench.data.params import format_value
@@ -111,8 +112,8 @@ class SourceForm(QWidget):
             return combo
         if p.kind == "int":
             spin = QSpinBox()
-            spin.setRange(int(p.min) if p.min is not None else -2**31 + 1,
-                          int(p.max) if p.max is not None else 2**31 - 1)
+            spin.setRange(int(p.min) if p.min is not None else -INT32_MAX,
+                          int(p.max) if p.max is not None else INT32_MAX)
             spin.setValue(int(p.default))
             spin.setGroupSeparatorShown(True)
             spin.setAccelerated(True)

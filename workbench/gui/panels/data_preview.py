@@ -17,6 +17,7 @@ import numpy as np
 import pyqtgraph as pg
 
 from workbench.gui.palette import CLASS_COLOURS
+from workbench.gui.views.bounds import MAX_LEGEND_CLASSES
 
 __all__ = ["CLASS_COLOURS", "DataPreview", "ImageGrid"]
 
@@ -24,7 +25,6 @@ PREVIEW_IMAGES = 32      # 8 columns × 4 rows
 PREVIEW_POINTS = 2000    # scatter / curve preview
 PREVIEW_ROWS = 12        # table head
 LEGEND_COLUMNS = 5       # legend entries per line above the plot
-MAX_LEGEND_CLASSES = 20  # more classes share one scatter item and one legend entry
 TABLE_COLUMNS = 20       # feature (and target) columns shown in the table head
 LEGEND_GAP = 4           # pixels between the legend strip and the plotting area
 
@@ -251,7 +251,8 @@ class DataPreview(QStackedWidget):
         n = min(PREVIEW_POINTS, len(train))
         X = train.X[:n]
         if train.labels is not None and len(ds.class_names or []) > MAX_LEGEND_CLASSES:
-            # One item, one legend entry: thousands of classes must not become thousands of plots.
+            # Past MAX_LEGEND_CLASSES, one item and one legend entry: thousands of classes must not
+            # become thousands of plots.
             labels = train.labels[:n]
             palette = [pg.mkBrush(c) for c in CLASS_COLOURS]
             self._add_legend(1)

@@ -16,6 +16,7 @@ from PySide6.QtGui import QColor, QFont, QIcon, QPainter, QPixmap, QUndoCommand,
 from PySide6.QtWidgets import QApplication, QStyle
 
 from workbench.core import ACTIVATIONS, COSTS, HIDDEN_ACTIVATIONS, check_architecture
+from workbench.core.limits import INT32_MAX
 from workbench.core.network import MAX_NEURONS, MAX_UNITS, MAX_WEIGHT_LAYERS
 
 LAYER, NEURONS, ACTIVATION = range(3)
@@ -29,7 +30,7 @@ ERROR_BACKGROUND = QColor(214, 39, 40, 56)   # translucent red: readable on ligh
 _MERGE_ID = 0x57B1
 #: The range of a C int: Qt's spin boxes and item data take nothing wider (a larger Python int
 #: overflowed inside shiboken and crashed the window).
-QT_INT_MIN, QT_INT_MAX = -(2**31), 2**31 - 1
+QT_INT_MIN, QT_INT_MAX = -INT32_MAX - 1, INT32_MAX
 
 
 def qt_int(value: int) -> int:

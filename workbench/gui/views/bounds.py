@@ -10,7 +10,8 @@ import numpy as np
 
 from workbench.core.evaluation import predicted_classes  # noqa: F401 - for the views that bound classes
 
-#: Classes named in a legend; the rest are summed up in one "… and N more classes" entry.
+#: Classes a legend names one by one.  Past it the output map names the first ones and sums up the
+#: rest in one "… and N more classes" entry; the Data panel's preview draws all classes as one item.
 MAX_LEGEND_CLASSES = 12
 #: Classes offered by a class chooser (the first ones).
 MAX_CLASS_CHOICES = 100
