@@ -300,6 +300,32 @@ def test_bad_values_in_a_session_are_named(tmp_path):
         assert status == 2 and phrase in err and str(path) in err and err.count("\n") == 1, err
 
 
+@pytest.mark.parametrize("argv,line", [
+    (["--lr", "0"], "--lr must be a positive number, not 0.0"),
+    (["--lr", "-1"], "--lr must be a positive number, not -1.0"),
+    (["--momentum", "-1"], "--momentum is -1.0; it must be 0 or more"),
+    (["--l2", "-0.5"], "--l2 is -0.5; it must be 0 or more"),
+])
+def test_bad_training_values_name_their_option(argv, line):
+    status, _, err = run("train", "--data", "xor", *argv)
+    assert status == 2 and err == f"workbench: error: {line}\n"
+
+
+def test_the_clis_own_rules_name_the_session_entry(tmp_path):
+    path = tmp_path / "s.wbsession"
+    assert run("train", "--data", "xor", "--epochs", "1", "--save-session", str(path))[0] == 0
+    doc = json.loads(path.read_text())
+    for key, value, phrase in (("lr", 0, f"'lr' in {path} must be a positive number"),
+                               ("lr", -1, f"'lr' in {path} (the learning rate η) is -1"),
+                               ("seed", 2**40, f"'seed' in {path} must be at most 2,147,483,647"),
+                               ("epochs", 0, f"'epochs' in {path} must be at least 1")):
+        bad = json.loads(json.dumps(doc))
+        bad["hyperparameters"][key] = value
+        path.write_text(json.dumps(bad))
+        status, _, err = run("train", "--session", str(path))
+        assert status == 2 and phrase in err and err.count("\n") == 1, err
+
+
 def test_session_option_conflicts_exit_2(tmp_path):
     path = tmp_path / "s.wbsession"
     assert run("train", "--data", "xor", "--layers", "2,3,1", "--epochs", "1", "--save-session", str(path))[0] == 0

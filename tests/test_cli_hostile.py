@@ -18,6 +18,8 @@ import numpy as np
 import pytest
 
 from workbench.cli import main
+from workbench.cli_args import UsageError
+from workbench.cli_outputs import _Log, _open_log
 from workbench.core import Network, kernel, load_weights, save_weights
 from workbench.core.sessionfile import load_session
 
@@ -216,6 +218,51 @@ def test_a_log_may_be_a_pipe_that_a_program_reads_but_never_waits_for_one(tmp_pa
     reader.join(10)
     assert status == 0, err
     assert [json.loads(line)["epoch"] for line in lines] == [0, 1]
+
+
+def test_a_log_named_dash_goes_to_standard_output_alone(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    status, out, err = run(*TRAIN, "--log", "-", "--save", tmp_path / "w.npz")
+    assert status == 0, err
+    assert [json.loads(line)["epoch"] for line in out.splitlines()] == [0, 1]    # only the records
+    assert "Training" in err and "Epoch 1/1" in err and "Saved weights" in err
+    assert not (tmp_path / "-").exists()
+
+
+def test_a_log_named_dash_in_a_subprocess_writes_its_records_to_the_pipe(tmp_path):
+    result = subprocess.run([sys.executable, "-m", "workbench", *TRAIN, "--log", "-"], capture_output=True,
+                            text=True, timeout=60, cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert [json.loads(line)["epoch"] for line in result.stdout.splitlines()] == [0, 1]
+    assert not (tmp_path / "-").exists() and "Traceback" not in result.stderr
+
+
+def test_a_log_onto_a_socket_says_it_is_a_socket(tmp_path):
+    import socket
+
+    path = tmp_path / "log.sock"
+    listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    try:
+        listener.bind(str(path))
+        err = refused(*TRAIN, "--log", path, phrase="is a socket")
+        assert "no program is reading" not in err
+        with pytest.raises(UsageError, match="is a socket"):     # the opener's own sentence, too
+            _open_log(str(path))
+    finally:
+        listener.close()
+
+
+def test_a_log_on_standard_output_that_breaks_stops_only_the_log():
+    class Broken(io.StringIO):
+        def write(self, text):
+            raise BrokenPipeError(32, "Broken pipe")
+
+    err = io.StringIO()
+    log = _Log("-", Broken(), err)
+    log.write({"epoch": 3})
+    assert not log.open and log.stopped == "Broken pipe"
+    assert err.getvalue() == ("workbench: error: the log on standard output stopped at the summary of epoch 3: "
+                              "Broken pipe; training goes on without it\n")
 
 
 @pytest.fixture

@@ -11,28 +11,29 @@ written where they can be known then (every output is checked first: its folder 
 files, it is not a folder, a device or a pipe). A diverged run exits with 1 and still saves its last
 finite weights; an output that could not be written in the end (a disk that filled up) is said on
 stderr, the others are still written, and the run exits with 3.
+
+This module resolves the options (command line, then --session, then DEFAULTS), checks them, runs
+the commands and holds ``main``; ``cli_args`` holds the argument types and the parser,
+``cli_outputs`` the checks and writers of the output files.
 """
 
 from __future__ import annotations
 
-import argparse
-import errno
-import json
 import math
 import os
-import shutil
-import stat
 import sys
 import threading
 from pathlib import Path
 
 import numpy as np
 
-from .core import (ACTIVATIONS, BIAS_INITIALIZERS, COSTS, DTYPES, HIDDEN_ACTIVATIONS, INITIALIZERS,
-                   OPTIMIZERS, BatchChunk, ConfigError, Diverged, EpochRecord, Hyperparameters, Network,
+from .cli_args import MAX_SEED, UsageError, _build_parser, _float_list, _int_list, _shown
+from .cli_outputs import (STDOUT, _check_output, _check_outputs, _check_room, _Log, _reason, _weight_file_bytes,
+                          _written)
+from .core import (HIDDEN_ACTIVATIONS, BatchChunk, ConfigError, Diverged, EpochRecord, Hyperparameters, Network,
                    WeightFileError, gradient_check, has_weight, load_weights, save_weights, train)
 from .core.history import MAX_FOLLOWED, RunHistory
-from .core.hyperparameters import LARGEST_WHOLE, PANEL_RANGES, hyperparameter_problem, is_finite_number
+from .core.hyperparameters import hyperparameter_problem, is_finite_number, shown
 from .core.network import check_architecture, parameter_count
 from .core.runsetup import create_network, training_arguments
 from .core.sessionfile import Session, SessionError, load_session, save_session
@@ -42,12 +43,9 @@ from .progress import ProgressBar
 EXIT_DIVERGED = 1
 EXIT_USAGE = 2
 EXIT_UNWRITTEN = 3
-#: The largest seed (as the window's control and the data sources' seeds).
-MAX_SEED = PANEL_RANGES["seed"][1]
-#: gradcheck's --samples at most, and its work at most: 4 cost evaluations per weight or bias,
-#: each samples × parameters multiply-adds (10^12 take a minute or two; they bound the memory of
-#: its random samples too, to well under 1 GiB).
-MAX_CHECK_SAMPLES = 10_000
+#: gradcheck's work at most: 4 cost evaluations per weight or bias, each samples × parameters
+#: multiply-adds (10^12 take a minute or two; with MAX_CHECK_SAMPLES they bound the memory of its
+#: random samples too, to well under 1 GiB).
 MAX_CHECK_WORK = 10**12
 #: evaluate prints the confusion matrix of at most this many classes.
 MAX_MATRIX_CLASSES = 50
@@ -60,196 +58,6 @@ DEFAULTS = {"activations": "sigmoid", "output_activation": "sigmoid", "cost": "c
 #: The window's training-panel values (a session's "hyperparameters") that train reads.
 PANEL_KEYS = ("optimizer", "lr", "momentum", "batch_size", "epochs", "l2", "layer_lr",
               "init", "bias_init", "seed", "dtype")
-
-
-class UsageError(Exception):
-    """A bad argument: reported as one line, exit status 2."""
-
-
-class _Parser(argparse.ArgumentParser):
-    def error(self, message):
-        raise UsageError(message)
-
-
-# -- argument parsing ---------------------------------------------------------------------------------
-def _shown(value) -> str:
-    """A value for a message: short text as given (repr), a long one cut, a huge number by its size."""
-    if isinstance(value, int) and not isinstance(value, bool):
-        return f"{value:,}" if abs(value) < 10**15 else f"a number of {len(str(abs(value))):,} digits"
-    text = str(value)
-    return repr(text) if len(text) <= 40 else repr(text[:37]) + "…"
-
-
-def _whole_number(text: str, what: str) -> int:
-    try:
-        return int(text)
-    except ValueError:               # also a number of over 4,300 digits, which int() refuses
-        raise UsageError(f"{what} must be a whole number, not {_shown(text)}") from None
-
-
-def _whole(option: str, least: int, most: int = LARGEST_WHOLE, hint: str = ""):
-    """An argparse type: a whole number from ``least`` to ``most``, else a UsageError naming ``option``."""
-    def parse(text: str) -> int:
-        value = _whole_number(text, option)
-        if value < least:
-            raise UsageError(f"{option} must be at least {least:,}{hint}, not {_shown(value)}")
-        if value > most:
-            raise UsageError(f"{option} must be at most {most:,}, not {_shown(value)}")
-        return value
-    return parse
-
-
-def _finite(option: str):
-    """An argparse type: a finite number (its range is checked with the other options)."""
-    def parse(text: str) -> float:
-        try:
-            value = float(text)
-        except ValueError:
-            raise UsageError(f"{option} must be a number, not {_shown(text)}") from None
-        if not math.isfinite(value):
-            raise UsageError(f"{option} must be a finite number, not {_shown(text)}")
-        return value
-    return parse
-
-
-def _path(option: str, what: str = "a file name"):
-    """An argparse type: a file name (or ``what``) that is not empty."""
-    def parse(text: str) -> str:
-        if not text.strip():
-            raise UsageError(f"{option} needs {what}, not an empty one")
-        return text
-    return parse
-
-
-def _spec(text: str) -> str:
-    if not text.strip():
-        raise UsageError("the data source is empty; name one, e.g. mnist, xor, teacher:items=2000 or csv:PATH")
-    return text
-
-
-def _int_list(text: str, what: str) -> list[int]:
-    parts = [part for part in text.split(",") if part.strip()]
-    try:
-        values = [int(part) for part in parts]
-    except ValueError:
-        raise UsageError(f"{what} must be comma-separated whole numbers, e.g. 784,30,10; got {_shown(text)}") from None
-    if not values:
-        raise UsageError(f"{what} is empty")
-    return values
-
-
-def _float_list(text: str, what: str) -> list[float]:
-    try:
-        values = [float(part) for part in text.split(",") if part.strip()]
-    except ValueError:
-        raise UsageError(f"{what} must be comma-separated numbers, e.g. 4,2,1; got {_shown(text)}") from None
-    for value in values:
-        if not math.isfinite(value) or value < 0:
-            raise UsageError(f"{what} must be finite numbers ≥ 0, not {_shown(value)}")
-    return values
-
-
-def _batch_size(text: str):
-    if text.lower() in ("full", "all"):
-        return "full"
-    value = _whole_number(text, "--batch-size")
-    if value < 1:
-        raise UsageError(f"--batch-size must be at least 1 (1 = online training), not {_shown(value)}")
-    return min(value, LARGEST_WHOLE)       # any size beyond the training set is the whole of it
-
-
-def _log_every(text: str):
-    if text.lower() == "auto":
-        return "auto"
-    value = _whole_number(text, "--log-every")
-    if value < 1:
-        raise UsageError(f"--log-every must be at least 1 epoch (or 'auto'), not {_shown(value)}")
-    return min(value, LARGEST_WHOLE)       # beyond the run's epochs: a summary after the last only
-
-
-LOG_EVERY_HELP = (
-    "summarise (evaluate on the whole training and validation sets, print the epoch line, write the "
-    "--log record) every N epochs of this run and after the last; 'auto' (default): every epoch when "
-    "training one epoch is estimated to take at least 20 times as long as a summary, else every N epochs, "
-    "N the smallest of 1, 2, 5, 10, 20, 50, … for which N epochs do. Estimates: an epoch 0.2 µs per "
-    "batch (20 µs on the numpy engine: WORKBENCH_ENGINE=numpy or no numba) + 4 ns per training sample "
-    "and parameter (weight or bias); a summary 150 µs + 0.1 ns per training and validation sample and "
-    "parameter")
-
-
-def _build_parser() -> argparse.ArgumentParser:
-    parser = _Parser(prog="python -m workbench", description="Train and inspect feed-forward networks.")
-    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
-    sub.required = True
-
-    def add_architecture(p):
-        p.add_argument("--data", metavar="SPEC", type=_spec,
-                       help="data source, e.g. mnist, xor, teacher:items=2000, csv:PATH (see README)")
-        p.add_argument("--target", metavar="COLS", type=_path("--target", "column names"), help="CSV target column(s) by name or index, comma-separated")
-        p.add_argument("--layers", metavar="SIZES", type=_path("--layers", "layer sizes"), help="layer sizes including input and output, e.g. 784,30,10")
-        p.add_argument("--activations", metavar="NAMES", type=_path("--activations", "names"),
-                       help=f"hidden activation, one name or one per hidden layer ({', '.join(HIDDEN_ACTIVATIONS)})")
-        p.add_argument("--output-activation", choices=list(ACTIVATIONS), metavar="NAME",
-                       help="output layer activation (default sigmoid)")
-        p.add_argument("--cost", choices=list(COSTS), metavar="NAME",
-                       help="quadratic, cross-entropy (default) or log-likelihood")
-        p.add_argument("--init", choices=list(INITIALIZERS), metavar="NAME",
-                       help="weight initialisation: normal, scaled-normal (default), xavier, he")
-        p.add_argument("--bias-init", choices=list(BIAS_INITIALIZERS), metavar="NAME")
-        p.add_argument("--seed", type=_whole("--seed", 0, MAX_SEED), metavar="N",
-                       help=f"random seed for initialisation and shuffling, 0 to {MAX_SEED:,} (default 0)")
-        p.add_argument("--dtype", choices=list(DTYPES), help="float32 (default) or float64")
-
-    # Defaults are None here and resolved by _resolve: for train, a --session file comes first.
-    train = sub.add_parser("train", help="train a network")
-    add_architecture(train)
-    train.add_argument("--session", metavar="FILE", type=_path("--session"),
-                       help="run this session file (.wbsession) headless")
-    train.add_argument("--save-session", metavar="FILE", type=_path("--save-session"),
-                       help="save a session (with weights) for the window")
-    train.add_argument("--optimizer", choices=list(OPTIMIZERS), metavar="NAME",
-                       help="sgd (default), momentum or nesterov")
-    train.add_argument("--lr", type=_finite("--lr"), metavar="η", help="learning rate η (default 0.5)")
-    train.add_argument("--momentum", type=_finite("--momentum"), metavar="α", help="momentum α (default 0.9)")
-    train.add_argument("--batch-size", type=_batch_size, metavar="N",
-                       help="mini-batch size; 1 = online, 'full' = whole training set (default 10)")
-    train.add_argument("--epochs", type=_whole("--epochs", 1), metavar="N", help="epochs to run (default 30)")
-    train.add_argument("--l2", type=_finite("--l2"), metavar="λ", help="L2 regularisation λ (default 0)")
-    train.add_argument("--layer-lr", metavar="MULTS", type=_path("--layer-lr", "multipliers"), help="per-layer learning-rate multipliers, e.g. 4,2,1")
-    train.add_argument("--validation-split", type=_finite("--validation-split"), metavar="F",
-                       help="move this fraction of the training set into a validation split")
-    train.add_argument("--watch", action="append", metavar="L,I,J",
-                       help="follow the gradient of weight W[L][I,J] (repeatable; its mean over the batches of "
-                            "each summarised epoch is logged)")
-    train.add_argument("--init-weights", metavar="FILE.npz", type=_path("--init-weights"),
-                       help="start from these weights")
-    train.add_argument("--save", metavar="FILE.npz", type=_path("--save"), help="save the trained weights")
-    train.add_argument("--log", metavar="FILE.jsonl", type=_path("--log"),
-                       help="write one JSON record per epoch summary (a file, or a pipe that a program reads)")
-    train.add_argument("--log-every", type=_log_every, default="auto", metavar="N", help=LOG_EVERY_HELP)
-
-    evaluate = sub.add_parser("evaluate", help="cost, accuracy and confusion matrix of saved weights")
-    evaluate.add_argument("--weights", required=True, metavar="FILE.npz", type=_path("--weights"))
-    evaluate.add_argument("--data", required=True, metavar="SPEC", type=_spec)
-    evaluate.add_argument("--target", metavar="COLS", type=_path("--target", "column names"))
-    evaluate.add_argument("--split", choices=["train", "validation", "test"],
-                          help="which split (default: test, else validation, else train)")
-
-    check = sub.add_parser("gradcheck", help="compare back-propagation with finite differences")
-    add_architecture(check)
-    check.add_argument("--weights", metavar="FILE.npz", type=_path("--weights"),
-                       help="check these weights instead of a new network")
-    check.add_argument("--samples", type=_whole("--samples", 1, MAX_CHECK_SAMPLES), default=10, metavar="N",
-                       help=f"number of samples to check on, at most {MAX_CHECK_SAMPLES:,} (default 10)")
-    check.add_argument("--tolerance", type=_finite("--tolerance"), default=1e-6, metavar="E",
-                       help="largest relative error allowed, a number ≥ 0 (default 1e-6)")
-
-    data = sub.add_parser("data", help="summarise a data source, optionally export it to CSV")
-    data.add_argument("spec", metavar="SPEC", type=_spec)
-    data.add_argument("--target", metavar="COLS", type=_path("--target", "column names"))
-    data.add_argument("--export", metavar="FILE.csv", type=_path("--export"), help="write the data set to CSV")
-    data.add_argument("--split", choices=["train", "validation", "test"], help="export only this split")
-    return parser
 
 
 # -- helpers --------------------------------------------------------------------------------------------
@@ -358,28 +166,43 @@ def _resolve(args, session: Session | None = None) -> set[str]:
 
 
 def _check_options(args, taken: set[str], where: str | None) -> None:
-    """UsageError naming the option (or the session entry) whose value cannot be used."""
+    """UsageError naming the option (or the session entry) whose value cannot be used.
+
+    The training-panel values (PANEL_KEYS) are checked as every reader of a session checks them
+    (``hyperparameter_problem``: types, choices, signs), those ``taken`` from the session ``where``
+    named as its entries, the others as options; then by train's own rules: a learning rate above
+    0, at least one epoch, a seed that the data sources take.
+    """
     def name(key):
         return f"'{key}' in {where}" if key in taken else _option(key)
 
-    number = is_finite_number
-
-    for key in ("lr", "momentum", "l2"):
-        value = getattr(args, key)
-        if not number(value) or value < 0 or (key == "lr" and value == 0):
-            raise UsageError(f"{name(key)} must be a {'positive' if key == 'lr' else 'non-negative'} number, "
-                             f"not {_shown(value) if isinstance(value, int) else repr(value)}")
-    for key, least, most in (("epochs", 1, LARGEST_WHOLE), ("seed", 0, MAX_SEED)):
-        value = getattr(args, key)
-        if not isinstance(value, int) or isinstance(value, bool):
-            raise UsageError(f"{name(key)} must be a whole number, not {_shown(value)}")
-        if not least <= value <= most:
+    values = {key: getattr(args, key) for key in PANEL_KEYS}
+    lr = values["lr"]
+    if is_finite_number(lr) and lr <= 0:        # before the shared rule, whose "0 or more" is not enough
+        raise UsageError(f"{name('lr')} must be a positive number, not {shown(lr)}")
+    problem = (hyperparameter_problem({k: v for k, v in values.items() if k in taken}, where=where)
+               or _option_problem({k: v for k, v in values.items() if k not in taken}))
+    if problem:
+        raise UsageError(problem)
+    for key, least, most in (("epochs", 1, None), ("seed", 0, MAX_SEED)):
+        value = values[key]
+        if value < least or (most is not None and value > most):
             raise UsageError(f"{name(key)} must be at {'least' if value < least else 'most'} "
                              f"{least if value < least else most:,}, not {_shown(value)}")
-    for key, choices in (("optimizer", OPTIMIZERS), ("init", INITIALIZERS), ("bias_init", BIAS_INITIALIZERS),
-                         ("dtype", DTYPES)):
-        if getattr(args, key) not in list(choices):
-            raise UsageError(f"{name(key)} must be one of {', '.join(choices)}, not {getattr(args, key)!r}")
+
+
+def _option_problem(values: dict) -> str | None:
+    """``hyperparameter_problem`` of values given as options (or by DEFAULTS), naming the option:
+    "--lr is ..." where it says "'lr' (the learning rate η) is ...", without its full stop."""
+    problem = hyperparameter_problem(values)
+    if problem is None:
+        return None
+    for key in values:
+        prefix = f"'{key}' ("
+        if problem.startswith(prefix) and ") " in problem:
+            problem = _option(key) + problem[problem.index(") ") + 1:]
+            break
+    return problem.removesuffix(".")
 
 
 def _read_session(path: str) -> Session:
@@ -387,157 +210,6 @@ def _read_session(path: str) -> Session:
         return load_session(path)
     except SessionError as exc:
         raise UsageError(str(exc)) from None
-
-
-# -- output files: checked before anything is loaded, written with one sentence on failure ------------
-def _reason(exc: BaseException) -> str:
-    """Why an OSError happened, without the file name it carries (a temporary file's, maybe)."""
-    return (exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)) or type(exc).__name__
-
-
-def _check_output(option: str, path: str, streamed: bool = False) -> None:
-    """UsageError unless ``path`` can take what ``option`` writes: not a folder, its folder exists
-    and takes new files (an atomic save writes a temporary file there first), an existing file is
-    writable. Only a streamed output (--log) may be a pipe or a device such as /dev/stdout; a
-    save would replace the device with a file."""
-    where = f"{option} {path}"
-    target = Path(path)
-    try:
-        info = os.stat(target)
-    except FileNotFoundError:
-        info = None
-    except NotADirectoryError:
-        raise UsageError(f"{where}: a part of the path before the file name is a file, not a folder") from None
-    except OSError as exc:                         # a symbolic link loop, a name too long, …
-        raise UsageError(f"{where}: {_reason(exc)}") from None
-    if info is not None:
-        if stat.S_ISDIR(info.st_mode):
-            raise UsageError(f"{where} is a folder; name a file (in it, for instance)")
-        if not stat.S_ISREG(info.st_mode) and not streamed:
-            raise UsageError(f"{where} is a device, a pipe or a socket, not a file; name a file")
-        if not os.access(target, os.W_OK):
-            raise UsageError(f"{where}: the file is read-only")
-        if streamed:
-            return                                 # written in place: its folder takes no new file
-    folder = target.parent
-    if not folder.is_dir():
-        raise UsageError(f"{where}: the folder {folder} does not exist" if not folder.exists()
-                         else f"{where}: {folder} is not a folder")
-    if not os.access(folder, os.W_OK | os.X_OK):
-        raise UsageError(f"{where}: files cannot be created in {folder} (no permission, or a read-only disk)")
-
-
-def _same_file(a: str, b: str) -> bool:
-    try:
-        return os.path.samefile(a, b)
-    except OSError:
-        return os.path.realpath(a) == os.path.realpath(b)
-
-
-def _check_outputs(outputs: dict[str, str | None], inputs: dict[str, str | None]) -> None:
-    """Check each output (option → path) and that no two name the same file, nor --log an input."""
-    named = [(option, path) for option, path in outputs.items() if path]
-    for option, path in named:
-        _check_output(option, path, streamed=option == "--log")
-    for i, (option, path) in enumerate(named):
-        for other, other_path in named[i + 1:]:
-            if _same_file(path, other_path):
-                raise UsageError(f"{option} and {other} name the same file, {path}")
-    log = outputs.get("--log")
-    for option, path in inputs.items():
-        if log and path and _same_file(log, path):
-            raise UsageError(f"--log {log} would overwrite {option} {path} as the run starts")
-
-
-def _check_room(option: str, path: str, needed: int, what: str) -> None:
-    """UsageError if the disk that will hold ``path`` has less than ``needed`` bytes free."""
-    from .core.safefiles import format_bytes
-
-    try:
-        free = shutil.disk_usage(Path(path).parent).free
-    except OSError:
-        return
-    if free < needed:
-        raise UsageError(f"{option} {path}: the disk holding it has {format_bytes(free)} free and "
-                         f"{what} need about {format_bytes(needed)}")
-
-
-def _weight_file_bytes(net) -> int:
-    """About the size of net's .npz: its arrays and, per array, a header and a zip entry."""
-    return sum(a.nbytes + 512 for a in net.weights + net.biases) + 2048
-
-
-def _open_log(path: str) -> int:
-    """A descriptor of the --log file opened for writing; a pipe only once a program reads it
-    (opening one that nobody reads would wait for ever)."""
-    try:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_NONBLOCK", 0), 0o666)
-    except OSError as exc:
-        if exc.errno == errno.ENXIO:
-            raise UsageError(f"--log {path} is a pipe that no program is reading") from None
-        raise UsageError(f"--log {path}: {_reason(exc)}") from None
-    if hasattr(os, "set_blocking"):
-        os.set_blocking(fd, True)
-    return fd
-
-
-class _Log:
-    """The --log records, one JSON line each, written straight to the file (no buffer). A write
-    that fails (a full disk) stops the log: the file is cut back to its last whole record, stderr
-    says so once, and training goes on; ``stopped`` then holds the reason."""
-
-    def __init__(self, path: str | None, err):
-        self.path, self.err, self.stopped = path, err, None
-        self.fd = _open_log(path) if path else None
-        self.whole = 0                                 # bytes of whole records written
-        self.regular = self.fd is not None and stat.S_ISREG(os.fstat(self.fd).st_mode)
-
-    @property
-    def open(self) -> bool:
-        return self.fd is not None
-
-    def write(self, entry: dict) -> None:
-        if self.fd is None:
-            return
-        record = (json.dumps(entry) + "\n").encode("utf-8")
-        rest = memoryview(record)
-        try:
-            while rest:
-                rest = rest[os.write(self.fd, rest):]
-        except OSError as exc:
-            self._stop(entry["epoch"], exc)
-            return
-        self.whole += len(record)
-
-    def close(self) -> None:
-        if self.fd is not None:
-            os.close(self.fd)
-            self.fd = None
-
-    def _stop(self, epoch: int, exc: OSError) -> None:
-        self.stopped = _reason(exc)
-        if self.regular:
-            try:
-                os.ftruncate(self.fd, self.whole)      # no half record at its end
-            except OSError:
-                pass
-        self.close()
-        print(f"workbench: error: the log {self.path} stopped at the summary of epoch {epoch}: "
-              f"{self.stopped}; training goes on without it", file=self.err, flush=True)
-
-
-def _written(what: str, path: str, save, out, err) -> bool:
-    """Call ``save()``; say on stdout that ``what`` went to ``path``, or on stderr why not."""
-    try:
-        save()
-    except (OSError, WeightFileError, SessionError) as exc:
-        message = str(exc) if not isinstance(exc, OSError) else ""
-        if path not in message:
-            message = f"{what} could not be written to {path}: {_reason(exc)}"
-        print(f"workbench: error: {message}", file=err, flush=True)
-        return False
-    print(f"Saved {what} to {path}", file=out)
-    return True
 
 
 def _check_engine() -> None:
@@ -607,7 +279,9 @@ def _cmd_train(args, out, err) -> int:
     except ConfigError as exc:
         raise UsageError(str(exc)) from None
 
-    log = _Log(args.log, err)                           # opened last: nothing is refused after it
+    log = _Log(args.log, out, err)                      # opened last: nothing is refused after it
+    if args.log == STDOUT:
+        out = err                                       # standard output carries only the records
     after = f", continuing after {epoch_off} epochs ({step_off} batches)" if step_off or epoch_off else ""
     summaries = f", a summary every {every} epochs" if every > 1 else ""
     print(f"Training {net.sizes} ({', '.join(net.activations)}; {net.cost}) on {dataset.name}: "
