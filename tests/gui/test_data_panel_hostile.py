@@ -157,3 +157,21 @@ def test_closing_does_not_wait_for_a_stalled_download(panel, qtbot, stalled_mirr
     assert time.perf_counter() - start < 5       # it used to wait 27 s on the stalled mirror
     assert not panel.is_busy()
     assert list((tmp_path.parent).rglob("*.part")) == []
+
+
+def test_ctrl_enter_does_not_cancel_a_load(panel, qtbot, stalled_mirror, alarm):
+    """Ctrl+Enter is Train: pressed while the progress dialog has the focus, it pressed Cancel and
+    threw the load away (found trying the window).  A click still cancels."""
+    from PySide6.QtCore import Qt
+    from PySide6.QtWidgets import QPushButton
+
+    panel.load_spec("mnist")
+    qtbot.waitUntil(lambda: panel.progress_dialog() is not None, timeout=10000)
+    dialog = panel.progress_dialog()
+    [cancel] = dialog.findChildren(QPushButton)
+    cancel.setFocus()
+    for key in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
+        qtbot.keyClick(cancel, key, Qt.KeyboardModifier.ControlModifier)
+    assert panel.is_busy() and panel.progress_dialog() is dialog
+    cancel.click()
+    qtbot.waitUntil(lambda: not panel.is_busy(), timeout=5000)

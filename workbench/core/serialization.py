@@ -27,6 +27,7 @@ import numpy as np
 from .atomic import atomic_write
 from .errors import ConfigError, WeightFileError
 from .hyperparameters import shown
+from .limits import clipped
 from .network import MAX_PARAMETERS, MAX_WEIGHT_LAYERS, Network, check_architecture
 from .safefiles import UnreadableFile, format_bytes, open_regular, too_large
 
@@ -122,7 +123,7 @@ def _load_archive(handle, name) -> Network:
     try:
         archive = zipfile.ZipFile(handle)
     except (zipfile.BadZipFile, EOFError, ValueError, struct.error, UnicodeError, NotImplementedError) as exc:
-        raise WeightFileError(f"{name} is not a Workbench weight file (.npz): {exc}") from None
+        raise WeightFileError(f"{name} is not a Workbench weight file (.npz): {_said(exc)}") from None
     with archive:
         members = _members(archive, name)
         header = _architecture(archive, members, name)
@@ -144,6 +145,12 @@ def _load_archive(handle, name) -> Network:
         return Network(weights, biases, header["activations"], header["cost"])
     except (ConfigError, IndexError, TypeError) as exc:
         raise WeightFileError(f"{name}: {exc}") from None
+
+
+def _said(exc: BaseException) -> str:
+    """What a zip or numpy error says, on one line and short (some quote the file's raw bytes)."""
+    text = " ".join(str(exc).split())
+    return clipped("".join(c if c.isprintable() else "?" for c in text), 120) or type(exc).__name__
 
 
 def _check_directory_size(handle, name) -> None:
@@ -224,7 +231,7 @@ def _open_member(archive, members, key, name):
     try:
         return archive.open(members[key])
     except (zipfile.BadZipFile, EOFError, ValueError, struct.error, RuntimeError, NotImplementedError) as exc:
-        raise WeightFileError(f"{name} is truncated or corrupt: '{key}' cannot be read ({exc}).") from None
+        raise WeightFileError(f"{name} is truncated or corrupt: '{key}' cannot be read ({_said(exc)}).") from None
 
 
 def _npy_header(stream, key, name):
@@ -250,7 +257,7 @@ def _npy_header(stream, key, name):
     except WeightFileError:
         raise
     except (zipfile.BadZipFile, EOFError, zlib.error) as exc:
-        raise WeightFileError(f"{name} is truncated or corrupt: '{key}' cannot be read ({exc}).") from None
+        raise WeightFileError(f"{name} is truncated or corrupt: '{key}' cannot be read ({_said(exc)}).") from None
     except (ValueError, struct.error, SyntaxError, TypeError, RecursionError, MemoryError, KeyError):
         raise WeightFileError(f"{name}: '{key}' has a damaged .npy header.") from None
     return fortran_order, dtype, tuple(shape), len(prefix) + len(text)
@@ -295,7 +302,7 @@ def _read_data(stream, info, key, name, shape, dtype, fortran_order, header_byte
         if stream.read(1):
             raise WeightFileError(f"{name}: '{key}' holds more data than its shape.")
     except (zipfile.BadZipFile, EOFError, zlib.error) as exc:
-        raise WeightFileError(f"{name} is truncated or corrupt: '{key}' cannot be read ({exc}).") from None
+        raise WeightFileError(f"{name} is truncated or corrupt: '{key}' cannot be read ({_said(exc)}).") from None
     return array.T if fortran_order else array
 
 

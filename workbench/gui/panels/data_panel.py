@@ -367,6 +367,9 @@ class DataPanel(QWidget):
             return
         if self._progress is None:
             dialog = QProgressDialog(message, "Cancel", 0, 1000, self)
+            cancel = QPushButton("Cancel", dialog)
+            cancel.setAutoDefault(False)        # Ctrl+Enter (Train) must not press it: Esc or a click does
+            dialog.setCancelButton(cancel)
             dialog.setWindowTitle("Loading data")
             dialog.setWindowModality(Qt.WindowModality.WindowModal)
             dialog.setMinimumDuration(300)
