@@ -64,13 +64,24 @@ def health_kind(activation: str) -> str | None:
     return "dead" if activation == "relu" else None
 
 
+#: Finite values sorted at most per layer and quantity; a larger layer (100,000 inputs × 30: 3
+#: million weights, 15-25 ms on the GUI thread a sample) is sorted as an evenly strided sample of
+#: about this many, with its exact minimum and maximum (percentiles then within ~0.2 % of rank).
+MAX_SORTED = 1 << 18
+
+
 def sorted_finite(values: np.ndarray) -> tuple[np.ndarray, int]:
-    """(the finite values of ``values`` sorted as a 1-D array, how many were not finite)."""
+    """(the finite values of ``values`` sorted as a 1-D array, how many were not finite); beyond
+    ``MAX_SORTED`` values an evenly strided sample of them, with the exact extremes."""
     flat = np.asarray(values).ravel()
     finite = np.isfinite(flat)
-    if finite.all():
-        return np.sort(flat), 0
-    return np.sort(flat[finite]), int(flat.size - finite.sum())
+    bad = int(flat.size - np.count_nonzero(finite))
+    good = flat if not bad else flat[finite]
+    if good.size <= MAX_SORTED:
+        return np.sort(good), bad
+    s = np.sort(good[::-(-good.size // MAX_SORTED)])
+    s[0], s[-1] = good.min(), good.max()
+    return s, bad
 
 
 def percentiles(values: np.ndarray, *, is_sorted: bool = False) -> np.ndarray:
@@ -265,7 +276,11 @@ class DistributionHistory:
                 s, bad = sorted_finite(arrays[l])
                 self._bands[q][row, l] = percentiles(s, is_sorted=True)
                 self._nonfinite[q][row, l] = bad
-                hists.append(histogram(s) if s.size else None)
+                hist = histogram(s) if s.size else None
+                finite = np.size(arrays[l]) - bad
+                if hist is not None and s.size < finite:       # a sample (MAX_SORTED): counts of all
+                    hist = hist[0], np.round(hist[1] * (finite / s.size)).astype(np.int64)
+                hists.append(hist)
                 sizes.append(int(np.size(arrays[l])))
             self.latest_histograms[q], self.latest_sizes[q] = hists, sizes
         for l in range(L):

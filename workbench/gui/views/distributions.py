@@ -64,6 +64,7 @@ class DistributionsView(View):
         self._build()
         self._apply_theme()
         self._pending = False               # new parameters not yet recorded
+        self._owed = False                  # a pause / run end to record when next drawn
         experiment.parameters_changed.connect(self._on_parameters)
         experiment.history_appended.connect(self._flush)
         experiment.network_changed.connect(self._record_forced)
@@ -280,8 +281,15 @@ class DistributionsView(View):
         self.record(forced=True)
 
     def _on_run_state(self, state: str):
+        """A pause or the end of a run is recorded at once while this view is shown; hidden, when it
+        is next drawn (a sample of a wide network costs tens of milliseconds: paid here, they
+        delayed every Pause and Stop)."""
         if state in ("idle", "paused"):
-            self.record(forced=True)
+            if self.is_shown():
+                self.record(forced=True)
+            else:
+                self._owed = True
+                self.mark_dirty()
 
     def record(self, forced: bool = False) -> bool:
         """Record a sample of the current parameters when they are new (and, unless ``forced``,
@@ -363,6 +371,9 @@ class DistributionsView(View):
 
     # ------------------------------------------------------------------ drawing
     def draw(self) -> None:
+        if self._owed:
+            self._owed = False
+            self.record(forced=True)
         h = self.history
         with gui_priority():
             if h.n == 0:
