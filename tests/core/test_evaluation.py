@@ -160,3 +160,23 @@ def test_valid_settings_keep_only_good_values():
     for bad in ({"split": "nope", "cell": "x", "normalise": 3, "output": -1}, {"cell": [1, True]},
                 {"cell": [1, 2, 3], "output": True}, {"cell": [1, 10_000]}, None, [], "x"):
         assert valid_settings(bad) == {}
+
+
+def test_the_confusion_matrix_of_many_classes_still_counts_every_item():
+    from workbench.core.evaluation import MAX_MATRIX_CLASSES, bounded_classes
+
+    rng = np.random.default_rng(3)
+    k, n = 500, 2000
+    labels = rng.integers(0, k, n)
+    outputs = rng.random((n, k)).astype(np.float32)
+    outputs[np.arange(0, n, 2), labels[::2]] = 2.0          # every other item right
+    names = [f"c{i}" for i in range(k)]
+    results, matrix_names, recall, accuracy, note = bounded_classes(outputs, labels, "softmax", k, names)
+    assert results.matrix.shape == (MAX_MATRIX_CLASSES, MAX_MATRIX_CLASSES) and results.matrix.sum() == n
+    assert accuracy == pytest.approx(np.mean(outputs.argmax(1) == labels))
+    assert len(matrix_names) == MAX_MATRIX_CLASSES and matrix_names[-1].startswith("other classes")
+    shown = [int(name[1:]) for name in matrix_names[:-1]]
+    for row, c in enumerate(shown):                         # a shown class's row is exact
+        assert results.matrix[row].sum() == np.sum(labels == c)
+        assert results.matrix[row, row] == np.sum((labels == c) & (outputs.argmax(1) == c))
+    assert 0 <= recall[-1] <= 1 and note

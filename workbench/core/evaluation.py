@@ -184,6 +184,42 @@ def classify(outputs: np.ndarray, labels: np.ndarray, output_activation: str, n_
                         confusion_matrix(labels, predicted, n_classes))
 
 
+#: Classes a confusion matrix shows one by one; past it, the most common classes of the split and
+#: one "other classes" row and column (a 10,000-class matrix was 10⁸ cells and 800 MB of counts).
+MAX_MATRIX_CLASSES = 30
+
+
+def bounded_classes(outputs, labels, output_activation: str, n_classes: int, names: list[str]):
+    """``(results, matrix_names, recall, accuracy, note)`` for outputs (n, k) against ``labels``
+    (n,).  Up to ``MAX_MATRIX_CLASSES`` classes: ``classify``'s results.  Past it, ``results``
+    counts the ``MAX_MATRIX_CLASSES - 1`` most common true classes and "other classes" (its
+    ``true`` and ``predicted`` are those rows, its ``scores`` every class's); ``recall`` (rows,)
+    and ``accuracy`` are still those of the real classes, and ``note`` says what is shown."""
+    k = max(n_classes, outputs.shape[1] if outputs.ndim == 2 else 0)
+    if k <= MAX_MATRIX_CLASSES:
+        results = classify(outputs, labels, output_activation, n_classes)
+        return results, names, results.recall, results.accuracy, ""
+    true = np.asarray(labels, dtype=np.int64)
+    predicted = predicted_classes(outputs)
+    scores, kind = class_scores(outputs, output_activation)
+    confidence = (scores[np.arange(len(predicted)), np.clip(predicted, 0, scores.shape[1] - 1)]
+                  if len(predicted) else np.zeros(0))
+    counts = np.bincount(np.clip(true, 0, k - 1), minlength=k)
+    shown = np.sort(np.argsort(-counts, kind="stable")[:MAX_MATRIX_CLASSES - 1])
+    other = len(shown)
+    row_of = np.full(k, other, dtype=np.int64)
+    row_of[shown] = np.arange(other)
+    rows, cols = row_of[np.clip(true, 0, k - 1)], row_of[np.clip(predicted, 0, k - 1)]
+    matrix = confusion_matrix(rows, cols, other + 1)
+    right = true == predicted
+    recall = np.array([right[rows == r].mean() if np.any(rows == r) else np.nan for r in range(other + 1)])
+    matrix_names = [names[c] for c in shown] + [f"other classes ({k - other:,})"]
+    note = (f"the {other} most common of {k:,} classes, the others counted together "
+            "(where they meet, a count is of items of one other class predicted as another or as itself)")
+    return (ClassResults(rows, cols, scores, kind, confidence, matrix), matrix_names, recall,
+            float(right.mean()) if len(right) else float("nan"), note)
+
+
 def format_cost(value: float | None) -> str:
     """As the command line prints a cost: 4 decimals, or "—"."""
     return "—" if value is None or not math.isfinite(value) else f"{value:.4f}"

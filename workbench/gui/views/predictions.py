@@ -24,14 +24,13 @@ from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QLabel, QPushButton
 
 from workbench.core import ConfigError, Network
 from workbench.core.digits import mnist_centre
-from workbench.core.evaluation import (SCORE_LABELS, cell_sentence, class_names, class_scores,
+from workbench.core.evaluation import (SCORE_LABELS, bounded_classes, cell_sentence, class_names, class_scores,
                                        confusion_table, data_identity, evaluation_message, format_percent, forward,
                                        parameters_finite, raw_inputs, regression_errors, regression_table,
-                                       shading, standardised, target_names, top_k,
+                                       predicted_classes, shading, standardised, target_names, top_k,
                                        valid_settings)
 from workbench.gui.palette import TRAIN_COLOUR, is_dark
 from workbench.gui.views.base import NO_NETWORK_YET, EmptyNote, View
-from workbench.gui.views.bounds import bounded_classes, predicted_classes
 from workbench.gui.views.flow import FlowLayout
 from workbench.gui.views.plotkit import PlotCanvas, fmt, grid_axes, style_plot, theme_plot
 from workbench.gui.views.predictions_parts import ItemGrid, MatrixWidget, PadPanel, fill_table
