@@ -57,3 +57,13 @@ def test_a_followed_weight_is_repeated_briefly(w, words):
     with pytest.raises(HistoryError) as info:
         RunHistory.from_json(doc)
     assert words in str(info.value) and len(str(info.value)) < 150, str(info.value)[:200]
+
+
+def test_a_size_of_thousands_of_digits_is_refused_in_one_sentence():
+    """str() refuses ints of over 4,300 digits: the message gives the order of such a size."""
+    from workbench.core.limits import count_text
+    from workbench.core.network import check_architecture
+
+    assert count_text(4096) == "4,096" and count_text(10**5000) == "about 10^5000"
+    assert check_architecture([2, 10**5000, 1], ["sigmoid", "sigmoid"], "quadratic") == (
+        "Hidden layer 1 has about 10^5000 neurons; at most 4,096 are allowed there.")

@@ -7,7 +7,7 @@ legends ("hidden 1", …, "output"; weight layer l feeds neuron layer l + 1).
 
 from __future__ import annotations
 
-__all__ = ["layer_name", "layer_names", "weight_name"]
+__all__ = ["layer_name", "layer_names", "layer_subject", "weight_name"]
 
 
 def layer_name(layer: int, n_layers: int) -> str:
@@ -15,6 +15,14 @@ def layer_name(layer: int, n_layers: int) -> str:
     if layer == 0:
         return "Input"
     return "Output" if layer == n_layers - 1 else f"Hidden {layer}"
+
+
+def layer_subject(layer: int, n_layers: int) -> str:
+    """"The input layer", "Hidden layer 1", …, "The output layer": layer ``layer`` of ``n_layers``
+    (input included) as the subject of a sentence."""
+    if layer == 0:
+        return "The input layer"
+    return "The output layer" if layer == n_layers - 1 else f"Hidden layer {layer}"
 
 
 def layer_names(n_layers: int) -> list[str]:

@@ -11,7 +11,8 @@ import numpy as np
 from .activations import ACTIVATIONS
 from .costs import COSTS, pairing_error
 from .errors import ConfigError
-from .limits import clipped
+from .limits import clipped, count_text
+from .names import layer_subject
 from .safefiles import format_bytes
 
 DTYPES = ("float32", "float64")
@@ -74,11 +75,6 @@ def training_bytes(sizes, dtype: str = "float32") -> int:
     return parameter_count(sizes) * np.dtype(dtype).itemsize * TRAINING_COPIES
 
 
-def _layer_name(index: int, n_layers: int) -> str:
-    return ("The input layer" if index == 0 else "The output layer" if index == n_layers - 1
-            else f"Hidden layer {index}")
-
-
 def check_architecture(sizes, activations, cost) -> str | None:
     """Return None if the stack can be built, else one sentence saying what is wrong.
 
@@ -101,13 +97,13 @@ def check_architecture(sizes, activations, cost) -> str | None:
             shown = ("null" if size is None else str(size).lower() if isinstance(size, bool)
                      else _quoted_name(size) if isinstance(size, str) else repr(size) if isinstance(size, float)
                      else f"of type {type(size).__name__}")
-            return (f"The size of {_layer_name(index, len(sizes)).lower()} is "
+            return (f"The size of {layer_subject(index, len(sizes)).lower()} is "
                     f"{shown}; it must be a whole number of neurons.")
         if size < 1:
-            return f"{_layer_name(index, len(sizes))} has {_count(size)} neurons; every layer needs at least 1."
+            return f"{layer_subject(index, len(sizes))} has {count_text(size)} neurons; every layer needs at least 1."
         limit = MAX_UNITS if index in (0, len(sizes) - 1) else MAX_NEURONS
         if size > limit:
-            return (f"{_layer_name(index, len(sizes))} has {_count(size)} neurons; at most {limit:,} are "
+            return (f"{layer_subject(index, len(sizes))} has {count_text(size)} neurons; at most {limit:,} are "
                     f"allowed there.")
     n_parameters = parameter_count(sizes)
     if n_parameters > MAX_PARAMETERS:
@@ -134,10 +130,6 @@ def check_architecture(sizes, activations, cost) -> str | None:
 
 def _quoted_name(text: str) -> str:
     return repr(clipped(text))
-
-
-def _count(n: int) -> str:
-    return f"{n:,}" if n < 10**15 else f"about 10^{len(str(n)) - 1}"
 
 
 class Network:

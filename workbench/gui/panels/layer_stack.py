@@ -16,7 +16,8 @@ from PySide6.QtGui import QColor, QFont, QIcon, QPainter, QPixmap, QUndoCommand,
 from PySide6.QtWidgets import QApplication, QStyle
 
 from workbench.core import ACTIVATIONS, COSTS, HIDDEN_ACTIVATIONS, check_architecture
-from workbench.core.limits import INT32_MAX
+from workbench.core.limits import INT32_MAX, count_text
+from workbench.core.names import layer_subject
 from workbench.core.network import MAX_NEURONS, MAX_UNITS, MAX_WEIGHT_LAYERS
 
 LAYER, NEURONS, ACTIVATION = range(3)
@@ -48,10 +49,8 @@ def stack_problem(sizes, activations) -> str | None:
                 f"most {MAX_WEIGHT_LAYERS}.")
     for row, size in enumerate(sizes):
         if size is not None and not 0 <= size <= MAX_UNITS:
-            where = "The input layer" if row == 0 else (
-                "The output layer" if row == len(sizes) - 1 else f"Hidden layer {row}")
-            count = f"{size:,}" if abs(size) <= 10**12 else ("over" if size > 0 else "minus over") + " 10¹²"
-            return f"{where} has {count} neurons; a layer can have 0 to {MAX_UNITS:,}."
+            return (f"{layer_subject(row, len(sizes))} has {count_text(size)} neurons; a layer can have 0 to "
+                    f"{MAX_UNITS:,}.")
     return None
 
 
