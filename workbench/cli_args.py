@@ -12,7 +12,7 @@ import argparse
 import math
 
 from .core import ACTIVATIONS, BIAS_INITIALIZERS, COSTS, DTYPES, HIDDEN_ACTIVATIONS, INITIALIZERS, OPTIMIZERS
-from .core.hyperparameters import LARGEST_WHOLE, PANEL_RANGES, shown
+from .core.hyperparameters import LARGEST_WHOLE, PANEL_RANGES, is_whole_number, shown
 
 #: The largest seed (as the window's control and the data sources' seeds).
 MAX_SEED = PANEL_RANGES["seed"][1]
@@ -32,9 +32,9 @@ class _Parser(argparse.ArgumentParser):
 # -- value types ------------------------------------------------------------------------------------------
 def _shown(value) -> str:
     """A value for a message: short text as given (repr), a long one cut, a huge number by its size."""
-    if isinstance(value, int) and not isinstance(value, bool) and abs(value) < 10**15:
-        return f"{value:,}"
-    return shown(value if isinstance(value, int) and not isinstance(value, bool) else str(value))
+    if is_whole_number(value):
+        return f"{value:,}" if abs(value) < 10**15 else shown(value)
+    return shown(str(value))
 
 
 def _whole_number(text: str, what: str) -> int:

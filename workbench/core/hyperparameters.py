@@ -19,7 +19,7 @@ from .limits import INT32_MAX, SHOWN_CHARS
 from .network import BIAS_INITIALIZERS, DTYPES, INITIALIZERS
 from .optimizers import OPTIMIZERS
 
-__all__ = ["PANEL_RANGES", "is_finite_number", "RESOLUTIONS", "LARGEST_WHOLE", "hyperparameter_problem", "shown"]
+__all__ = ["PANEL_RANGES", "is_finite_number", "is_whole_number", "RESOLUTIONS", "LARGEST_WHOLE", "hyperparameter_problem", "shown"]
 
 RESOLUTIONS = ("batch", "epoch")
 #: Whole numbers above this are refused everywhere (float64 counts them exactly up to here).
@@ -78,7 +78,8 @@ def is_finite_number(value) -> bool:
         return False
 
 
-def _is_whole(value) -> bool:
+def is_whole_number(value) -> bool:
+    """An int, not a bool."""
     return isinstance(value, int) and not isinstance(value, bool)
 
 
@@ -118,7 +119,7 @@ def hyperparameter_problem(values, n_layers: int | None = None, *, panel: bool =
                     (f"from {_range_text(low, high)} (the training panel's range)." if panel else "0 or more."))
     if "batch_size" in values:
         batch = values["batch_size"]
-        if batch != "full" and not (_is_whole(batch) and 0 <= batch <= LARGEST_WHOLE):
+        if batch != "full" and not (is_whole_number(batch) and 0 <= batch <= LARGEST_WHOLE):
             return f"{name('batch_size')} must be a whole number ≥ 0 or 'full', not {shown(batch)}."
         low, high = PANEL_RANGES["batch_size"]
         if panel and batch not in ("full", 0, 1) and not low <= batch <= high:
@@ -128,7 +129,7 @@ def hyperparameter_problem(values, n_layers: int | None = None, *, panel: bool =
         if key not in values or (key == "epochs" and values[key] is None):
             continue
         value = values[key]
-        if not _is_whole(value) or not 0 <= value <= LARGEST_WHOLE:
+        if not is_whole_number(value) or not 0 <= value <= LARGEST_WHOLE:
             return f"{name(key)} must be a whole number ≥ 0, not {shown(value)}."
         low, high = PANEL_RANGES[key]
         if panel and not low <= value <= high:

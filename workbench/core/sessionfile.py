@@ -49,7 +49,7 @@ from dataclasses import dataclass, field
 from .atomic import atomic_write
 from .errors import WeightFileError
 from .history import MAX_FOLLOWED
-from .hyperparameters import LARGEST_WHOLE, hyperparameter_problem, shown
+from .hyperparameters import LARGEST_WHOLE, hyperparameter_problem, is_whole_number, shown
 from .limits import INT32_MAX
 from .network import MAX_UNITS, check_architecture, has_weight
 from .safefiles import UnreadableFile, format_bytes, read_bounded
@@ -173,10 +173,6 @@ def load_session(path: str) -> Session:
     return session_from_json(doc, path)
 
 
-def _whole(value) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool)
-
-
 def session_from_json(doc, where: str = "the session") -> Session:
     """Check a parsed session document and build a Session from it.
 
@@ -188,7 +184,7 @@ def session_from_json(doc, where: str = "the session") -> Session:
         raise SessionError(f"{where} is not a Workbench session (format is {found}, "
                            f"expected {FORMAT!r}).")
     version = doc.get("version")
-    if version != VERSION or not _whole(version):
+    if version != VERSION or not is_whole_number(version):
         raise SessionError(f"{where} has session format version {shown(version)}; this Workbench reads "
                            f"version {VERSION}.")
     name = doc.get("name", "Untitled")
@@ -211,13 +207,13 @@ def session_from_json(doc, where: str = "the session") -> Session:
     epochs = doc.get("epochs_trained", 0)
     steps = doc.get("steps_trained", 0)
     for key, value in (("epochs_trained", epochs), ("steps_trained", steps)):
-        if not _whole(value) or not 0 <= value <= LARGEST_WHOLE:
+        if not is_whole_number(value) or not 0 <= value <= LARGEST_WHOLE:
             raise SessionError(f"{where}: '{key}' must be a whole number from 0 to {LARGEST_WHOLE:,}, "
                                f"not {shown(value)}.")
 
     watch = doc.get("watch", [])
     if not isinstance(watch, list) or not all(
-            isinstance(w, list) and len(w) == 3 and all(_whole(v) and 0 <= v <= MAX_UNITS for v in w)
+            isinstance(w, list) and len(w) == 3 and all(is_whole_number(v) and 0 <= v <= MAX_UNITS for v in w)
             for w in watch):
         raise SessionError(f"{where}: 'watch' must be a list of [layer, i, j] weight indices (whole numbers ≥ 0).")
     if len(watch) > MAX_FOLLOWED:
