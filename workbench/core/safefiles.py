@@ -55,7 +55,7 @@ def file_kind(mode: int) -> str:
 
 def _refusal(path, exc: OSError, what: str) -> str:
     if exc.errno == errno.ENOENT:
-        return f"{path}: no such file."
+        return f"Cannot open {path}: no such file."
     if exc.errno == errno.EISDIR:
         return f"{path} is a folder, not a {what}."
     if exc.errno in (errno.EACCES, errno.EPERM):

@@ -172,10 +172,7 @@ def open_data_file(path, what: str):
     try:
         return open_regular(path, what)
     except UnreadableFile as exc:
-        message = str(exc)
-        if message == f"{path}: no such file.":
-            message = f"Cannot open {path}: no such file."
-        raise DataError(message) from None
+        raise DataError(str(exc)) from None
 
 
 def physical_memory() -> int | None:
