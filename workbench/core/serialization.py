@@ -153,6 +153,10 @@ def _said(exc: BaseException) -> str:
     return clipped("".join(c if c.isprintable() else "?" for c in text), 120) or type(exc).__name__
 
 
+def _corrupt(name, key: str, exc: BaseException) -> WeightFileError:
+    return WeightFileError(f"{name} is truncated or corrupt: '{key}' cannot be read ({_said(exc)}).")
+
+
 def _check_directory_size(handle, name) -> None:
     """Refuse a zip whose central directory (read whole by zipfile) is larger than a weight file's
     can be, before zipfile reads it: End Of Central Directory record, or its Zip64 form."""
@@ -231,7 +235,7 @@ def _open_member(archive, members, key, name):
     try:
         return archive.open(members[key])
     except (zipfile.BadZipFile, EOFError, ValueError, struct.error, RuntimeError, NotImplementedError) as exc:
-        raise WeightFileError(f"{name} is truncated or corrupt: '{key}' cannot be read ({_said(exc)}).") from None
+        raise _corrupt(name, key, exc) from None
 
 
 def _npy_header(stream, key, name):
@@ -257,7 +261,7 @@ def _npy_header(stream, key, name):
     except WeightFileError:
         raise
     except (zipfile.BadZipFile, EOFError, zlib.error) as exc:
-        raise WeightFileError(f"{name} is truncated or corrupt: '{key}' cannot be read ({_said(exc)}).") from None
+        raise _corrupt(name, key, exc) from None
     except (ValueError, struct.error, SyntaxError, TypeError, RecursionError, MemoryError, KeyError):
         raise WeightFileError(f"{name}: '{key}' has a damaged .npy header.") from None
     return fortran_order, dtype, tuple(shape), len(prefix) + len(text)
@@ -302,7 +306,7 @@ def _read_data(stream, info, key, name, shape, dtype, fortran_order, header_byte
         if stream.read(1):
             raise WeightFileError(f"{name}: '{key}' holds more data than its shape.")
     except (zipfile.BadZipFile, EOFError, zlib.error) as exc:
-        raise WeightFileError(f"{name} is truncated or corrupt: '{key}' cannot be read ({_said(exc)}).") from None
+        raise _corrupt(name, key, exc) from None
     return array.T if fortran_order else array
 
 
