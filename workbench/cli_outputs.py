@@ -20,6 +20,7 @@ from pathlib import Path
 
 from .cli_args import UsageError
 from .core import WeightFileError
+from .core.safefiles import file_kind
 from .core.sessionfile import SessionError
 
 #: --log's name for standard output.
@@ -52,7 +53,7 @@ def _check_output(option: str, path: str, streamed: bool = False) -> None:
         if stat.S_ISDIR(info.st_mode):
             raise UsageError(f"{where} is a folder; name a file (in it, for instance)")
         if not stat.S_ISREG(info.st_mode) and not streamed:
-            raise UsageError(f"{where} is a device, a pipe or a socket, not a file; name a file")
+            raise UsageError(f"{where} is {file_kind(info.st_mode)}, not a file; name a file")
         if stat.S_ISSOCK(info.st_mode):
             raise UsageError(f"{where} is a socket, which cannot be written as a file; name a file or a pipe")
         if not os.access(target, os.W_OK):
