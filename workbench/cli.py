@@ -12,6 +12,10 @@ files, it is not a folder, a device or a pipe). A diverged run exits with 1 and 
 finite weights; an output that could not be written in the end (a disk that filled up) is said on
 stderr, the others are still written, and the run exits with 3.
 
+--save-session keeps what the --session file held: its runs (training that continues its weights
+extends its current run, other weights start a new run, as in the window; ``cli_outputs._SessionRun``),
+its views, its other training settings and its drawn points (which train then trains on).
+
 This module resolves the options (command line, then --session, then DEFAULTS), checks them, runs
 the commands and holds ``main``; ``cli_args`` holds the argument types and the parser,
 ``cli_outputs`` the checks and writers of the output files.
@@ -28,13 +32,15 @@ from pathlib import Path
 import numpy as np
 
 from .cli_args import MAX_SEED, UsageError, _build_parser, _float_list, _int_list, _shown
-from .cli_outputs import (STDOUT, _check_output, _check_outputs, _check_room, _Log, _reason, _weight_file_bytes,
-                          _written)
+from .cli_outputs import (STDOUT, _check_output, _check_outputs, _check_room, _Log, _reason, _SessionRun,
+                          _weight_file_bytes, _written)
 from .core import (HIDDEN_ACTIVATIONS, BatchChunk, ConfigError, Diverged, EpochRecord, Hyperparameters, Network,
                    WeightFileError, gradient_check, has_weight, load_weights, save_weights, train)
 from .core.history import MAX_FOLLOWED, RunHistory
 from .core.hyperparameters import hyperparameter_problem, is_finite_number, shown
+from .core.training import Stopped
 from .core.network import check_architecture, parameter_count
+from .core.runs import run_settings
 from .core.runsetup import create_network, training_arguments
 from .core.sessionfile import Session, SessionError, load_session, save_session
 from .core.names import layer_names
@@ -54,10 +60,12 @@ MAX_MATRIX_CLASSES = 50
 DEFAULTS = {"activations": "sigmoid", "output_activation": "sigmoid", "cost": "cross-entropy",
             "init": "scaled-normal", "bias_init": "normal", "seed": 0, "dtype": "float32",
             "optimizer": "sgd", "lr": 0.5, "momentum": 0.9, "batch_size": 10, "epochs": 30, "l2": 0.0,
-            "layer_lr": None, "watch": []}
+            "layer_lr": None, "watch": [], "stop_accuracy": None, "stop_cost": None, "patience": None}
+#: The stop conditions among them (written to a session only when set).
+STOP_KEYS = ("stop_accuracy", "stop_cost", "patience")
 #: The window's training-panel values (a session's "hyperparameters") that train reads.
 PANEL_KEYS = ("optimizer", "lr", "momentum", "batch_size", "epochs", "l2", "layer_lr",
-              "init", "bias_init", "seed", "dtype")
+              "init", "bias_init", "seed", "dtype", "stop_accuracy", "stop_cost", "patience")
 
 
 # -- helpers --------------------------------------------------------------------------------------------
@@ -248,15 +256,26 @@ def _cmd_train(args, out, err) -> int:
         raise UsageError(f"--validation-split must be between 0 and 1, not {args.validation_split}")
     preparing = _prepare_kernel(args.dtype)
     dataset = _load_data(spec, args.target, err)
+    points = session.points if session is not None and spec == session.data else None
+    if points is not None:                  # trained on the points drawn in the window, as it would
+        from .data import DataError
+        from .data.drawn import points_from_json
+
+        try:
+            dataset = points_from_json(points, dataset)
+        except DataError as exc:
+            raise UsageError(f"{args.session}: {exc}") from None
     net, fresh, epoch_off, step_off, history = _starting_point(args, session, given, dataset)
     if args.save:
         _check_room("--save", args.save, _weight_file_bytes(net), "the weights")
     hp = Hyperparameters(optimizer=args.optimizer, lr=args.lr, momentum=args.momentum,
-                         batch_size=args.batch_size, epochs=args.epochs, l2=args.l2, layer_lr=args.layer_lr)
+                         batch_size=args.batch_size, epochs=args.epochs, l2=args.l2, layer_lr=args.layer_lr,
+                         stop_accuracy=args.stop_accuracy, stop_cost=args.stop_cost, patience=args.patience)
     try:
         hp.validate(net.n_layers)
     except ConfigError as exc:
-        from_session = taken & {"optimizer", "momentum", "batch_size", "layer_lr"}
+        from_session = taken & {"optimizer", "momentum", "batch_size", "layer_lr", "stop_accuracy", "stop_cost",
+                                "patience"}
         raise UsageError(f"{args.session}: {exc}" if from_session else str(exc)) from None
     if "watch" in taken:       # the session's followed weights that this network lacks are dropped
         args.watch = [w for w in args.watch if has_weight(net.sizes, w)]
@@ -272,12 +291,22 @@ def _cmd_train(args, out, err) -> int:
         if preparing is not None:
             preparing.join()
         every = args.log_every
-        if every == "auto":
+        stops = (hp.stop_accuracy, hp.stop_cost, hp.patience) != (None, None, None)
+        if every == "auto" and stops:      # the conditions are checked on each summary: one an epoch
+            every = 1
+        elif every == "auto":
             n_val = len(kwargs["validation"][0]) if kwargs["validation"] is not None else 0
             every = auto_log_every(net.sizes, len(X), n_val, hp.effective_batch_size(len(X)), _engine_is_numpy())
         generator = train(net, X, Y, hp, **kwargs, chunked=True, evaluate_every=every)
     except ConfigError as exc:
         raise UsageError(str(exc)) from None
+    keeper = None
+    if args.save_session:                   # the session's runs, this one extending or added to them
+        hyperparameters = _session_hyperparameters(args, session)
+        keeper = _SessionRun(session, net, session is not None and session.network is not None, history,
+                             run_settings(net.architecture(), hyperparameters, dataset.spec), seed=args.seed,
+                             epoch_off=epoch_off, step_off=step_off, n_train=len(X),
+                             every=hyperparameters.get("checkpoint_every") or 1)
 
     log = _Log(args.log, out, err)                      # opened last: nothing is refused after it
     if args.log == STDOUT:
@@ -288,34 +317,51 @@ def _cmd_train(args, out, err) -> int:
           f"{len(X)} training items, batch size {hp.effective_batch_size(len(X))}, {hp.optimizer}, "
           f"η={hp.lr:g}{after}{summaries}", file=out, flush=True)
     try:
-        status, epochs_done, steps_done = _run(generator, hp, watch, history, epoch_off, step_off, log, out, err)
+        status, epochs_done, steps_done = _run(generator, hp, watch, history, epoch_off, step_off, log, out, err,
+                                               keeper, net)
     finally:
         log.close()
     written = log.stopped is None
     if args.save:
         written &= _written("weights", args.save, lambda: save_weights(net, args.save), out, err)
     if args.save_session:
+        epochs_trained, steps_trained = max(epoch_off, epochs_done), steps_done or step_off
+        notes = keeper.ended(net, epochs_trained, steps_trained, keeper.reason)
         written &= _written("session", args.save_session,
-                            lambda: _save_session(args, session, net, dataset.spec, history,
-                                                  max(epoch_off, epochs_done), steps_done or step_off), out, err)
+                            lambda: notes + _save_session(args, session, net, dataset.spec, history, epochs_trained,
+                                                          steps_trained, keeper.runs, points), out, err)
     return status if written or status == 130 else EXIT_UNWRITTEN
 
 
-def _save_session(args, session, net, spec, history, epochs_trained, steps_trained) -> None:
-    """Write --save-session: the resolved options as training-panel values, the weights, the history."""
-    resolution = session.hyperparameters.get("resolution") if session is not None else None
-    resolution = resolution if resolution in ("batch", "epoch") else None
-    hyperparameters = {key: getattr(args, key) for key in PANEL_KEYS}
-    if resolution:
-        hyperparameters["resolution"] = resolution
+def _session_hyperparameters(args, session) -> dict:
+    """The resolved options as training-panel values (a stop condition left off is not written),
+    with the --session file's other settings (its plot resolution, checkpoint spacing, ...)."""
+    kept = {key: value for key, value in session.hyperparameters.items()
+            if key not in PANEL_KEYS} if session is not None else {}
+    if kept.get("resolution") not in (None, "batch", "epoch"):
+        del kept["resolution"]
+    return {**kept, **{key: getattr(args, key) for key in PANEL_KEYS
+                       if getattr(args, key) is not None or key not in STOP_KEYS}}
+
+
+def _save_session(args, session, net, spec, history, epochs_trained, steps_trained, runs, points) -> list[str]:
+    """Write --save-session: the resolved options as training-panel values, the weights, the
+    history, and what else the --session file held (its runs, with this one in them, its views,
+    its drawn points when trained on their data).  Returns the sentences on what was left out."""
+    hyperparameters = _session_hyperparameters(args, session)
     if session is not None and os.path.abspath(args.save_session) == os.path.abspath(args.session):
         name = session.name       # as the window: saved elsewhere, a session takes the file's name
     else:
         name = Path(args.save_session).stem.strip() or "Untitled"
+    notes = []
+    if session is not None and session.points is not None and points is None:
+        notes.append(f"The points drawn on {session.data} in {args.session} were not saved: this run trained "
+                     f"on {spec}.")
     saved = Session(name=name, architecture=net.architecture(), hyperparameters=hyperparameters, data=spec,
-                    history=history.to_json(resolution), epochs_trained=epochs_trained,
-                    steps_trained=steps_trained, network=net, watch=list(args.watch))
-    save_session(args.save_session, saved, include_weights=True)
+                    history=history.to_json(hyperparameters.get("resolution")), epochs_trained=epochs_trained,
+                    steps_trained=steps_trained, network=net, watch=list(args.watch),
+                    views=session.views if session is not None else None, points=points, runs=runs)
+    return notes + save_session(args.save_session, saved, include_weights=True)
 
 
 def _starting_point(args, session, given, dataset):
@@ -439,8 +485,9 @@ class _WatchedMean:
         return {f"W{l}[{i},{j}]": float(v / self.count) for (l, i, j), v in zip(watch, self.sum)}
 
 
-def _run(generator, hp, watch, history, epoch_off, step_off, log: _Log, out, err):
-    """Drive the chunked training generator: progress bar, epoch lines, --log records, the run's history.
+def _run(generator, hp, watch, history, epoch_off, step_off, log: _Log, out, err, keeper=None, net=None):
+    """Drive the chunked training generator: progress bar, epoch lines, --log records, the run's history,
+    and the checkpoints of ``net`` that ``keeper`` (a ``_SessionRun``, or None) takes at epoch ends.
 
     Epochs and steps are counted after the ``epoch_off``/``step_off`` already trained. Returns
     (exit status, last epoch completed, last step done), the last two 0 where there were none.
@@ -476,6 +523,13 @@ def _run(generator, hp, watch, history, epoch_off, step_off, log: _Log, out, err
                 span = record.epoch - previous if previous is not None else 1
                 print(_epoch_line(record, total, epoch_off, span), file=out, flush=True)
                 previous = record.epoch
+                if keeper is not None:       # a chunk never spans a summary: steps_done is the epoch's end
+                    keeper.epoch_end(net, epoch_off + record.epoch, steps_done)
+            elif isinstance(record, Stopped):
+                bar.clear()
+                print(record.message(epoch_off), file=out, flush=True)
+                if keeper is not None:
+                    keeper.reason = record.message(epoch_off)
             elif isinstance(record, Diverged):
                 bar.clear()
                 history.add_marker("diverged")

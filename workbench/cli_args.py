@@ -174,6 +174,15 @@ def _build_parser() -> argparse.ArgumentParser:
     train.add_argument("--epochs", type=_whole("--epochs", 1), metavar="N", help="epochs to run (default 30)")
     train.add_argument("--l2", type=_finite("--l2"), metavar="λ", help="L2 regularisation λ (default 0)")
     train.add_argument("--layer-lr", metavar="MULTS", type=_path("--layer-lr", "multipliers"), help="per-layer learning-rate multipliers, e.g. 4,2,1")
+    train.add_argument("--stop-accuracy", type=_finite("--stop-accuracy"), metavar="PERCENT",
+                       help="stop after the epoch whose accuracy (validation accuracy with a validation set) "
+                            "reaches PERCENT (any stop condition makes --log-every auto summarise every epoch; "
+                            "conditions are checked on summaries)")
+    train.add_argument("--stop-cost", type=_finite("--stop-cost"), metavar="C",
+                       help="stop after the epoch whose training cost is at most C")
+    train.add_argument("--patience", type=_whole("--patience", 1), metavar="N",
+                       help="stop when the validation accuracy (or cost; the training figure without a "
+                            "validation set) has not improved for N epochs")
     train.add_argument("--validation-split", type=_finite("--validation-split"), metavar="F",
                        help="move this fraction of the training set into a validation split")
     train.add_argument("--watch", action="append", metavar="L,I,J",

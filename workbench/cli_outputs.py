@@ -6,7 +6,7 @@ no files, one that is a folder, a device or a pipe (only --log may be a pipe or 
 options naming the same file and a --log that would overwrite an input.  ``_Log`` writes the --log
 records (``-`` is standard output) and stops only itself when a write fails; ``_written`` says on
 stdout where a save went or on stderr why it did not, naming the user's path, never a temporary
-file's.
+file's.  ``_SessionRun`` keeps the runs that --save-session writes as the window keeps them.
 """
 
 from __future__ import annotations
@@ -16,10 +16,12 @@ import json
 import os
 import shutil
 import stat
+import time
 from pathlib import Path
 
 from .cli_args import UsageError
 from .core import WeightFileError
+from .core.runs import RunList, checkpoint_of, copy_history
 from .core.safefiles import file_kind
 from .core.sessionfile import SessionError
 
@@ -207,9 +209,10 @@ def _descriptor(stream) -> int | None:
 
 
 def _written(what: str, path: str, save, out, err) -> bool:
-    """Call ``save()``; say on stdout that ``what`` went to ``path``, or on stderr why not."""
+    """Call ``save()``; say on stdout that ``what`` went to ``path`` (then the sentences ``save``
+    returned on what it left out, if it returned a list), or on stderr why not."""
     try:
-        save()
+        notes = save()
     except (OSError, WeightFileError, SessionError) as exc:
         message = str(exc) if not isinstance(exc, OSError) else ""
         if path not in message:
@@ -217,5 +220,80 @@ def _written(what: str, path: str, save, out, err) -> bool:
         print(f"workbench: error: {message}", file=err, flush=True)
         return False
     print(f"Saved {what} to {path}", file=out)
+    for note in notes if isinstance(notes, list) else ():
+        print(note, file=out)
     return True
+
+
+#: Checkpoints taken freely in one command; after them at least CHECKPOINT_GAP_S apart (as the
+#: window's training thread: a due one sooner is skipped).
+FREE_CHECKPOINTS = 100
+CHECKPOINT_GAP_S = 0.05
+
+
+class _SessionRun:
+    """The runs --save-session writes, kept as the window keeps them (``gui.runs.RunsKeeper``).
+
+    The --session file's runs are carried over.  Training that continues the session's own weights
+    (``continued``) extends its current run (its history and settings become this command's);
+    other weights (fresh ones, --init-weights, a session without weights or without a current run)
+    start a new run, appended, whose first checkpoint is its initial weights.  Checkpoints follow
+    every ``every`` epochs (counted from the run's start) where an epoch summary falls (--log-every)
+    and at the end,
+    with the recipe of their batch order (``Checkpoint.shuffle``: ``seed``, the ``step_off`` this
+    command's ``shuffle_rng`` started at, the epochs drawn since, ``n_train``)."""
+
+    def __init__(self, session, net, continued: bool, history, settings: dict, *, seed: int, epoch_off: int,
+                 step_off: int, n_train: int, every: int = 1):
+        runs = session.runs if session is not None and session.runs is not None else None
+        self.runs = runs if runs is not None else RunList()
+        run = self.runs.current_run if continued else None
+        if run is None:
+            for other in self.runs.runs:        # the history goes to the new run: the others keep theirs
+                if other.history is history:
+                    other.history = copy_history(history)
+            run = self.runs.new_run(settings, history)
+            self.runs.add_checkpoint(run, checkpoint_of(net, epoch_off, step_off, (seed, step_off, 0, n_train)))
+        else:
+            run.history, run.settings = history, settings
+            if run.started is None:
+                run.started = time.time()
+        self.runs.current = run.id
+        run.end_reason = None
+        self.run = run
+        self.reason = None                 # the stop condition met, a sentence (set by the caller)
+        self._recipe = (int(seed), int(step_off), int(n_train))
+        self._epoch_off, self._every = int(epoch_off), max(1, int(every))
+        self._summary = (epoch_off, step_off)          # (epochs, steps) of the latest epoch end seen
+        self._taken, self._last_taken = 0, -float("inf")
+        self._started = time.perf_counter()
+
+    def _shuffle(self, epochs: int) -> tuple:
+        seed, start, n = self._recipe
+        return (seed, start, epochs - self._epoch_off, n)
+
+    def epoch_end(self, net, epochs: int, steps: int) -> None:
+        """An epoch summary: the weights are those at the end of epoch ``epochs`` (``steps`` batches)."""
+        self._summary = (epochs, steps)
+        now = time.perf_counter()
+        if epochs <= self._epoch_off or epochs % self._every or (
+                self._taken >= FREE_CHECKPOINTS and now - self._last_taken < CHECKPOINT_GAP_S):
+            return
+        self._taken, self._last_taken = self._taken + 1, now
+        self.runs.add_checkpoint(self.run, checkpoint_of(net, epochs, steps, self._shuffle(epochs)))
+
+    def ended(self, net, epochs: int, steps: int, reason: str | None) -> list[str]:
+        """The command's training is over at ``epochs``/``steps``: a last checkpoint, the run's time
+        and end reason (a stop condition met, else None).  Returns the notes of the runs' bounds."""
+        run = self.run
+        last = run.checkpoints[-1] if run.checkpoints else None
+        if last is None or (last.epochs, last.steps) != (epochs, steps):
+            shuffle = self._shuffle(epochs) if (epochs, steps) == self._summary else None
+            self.runs.add_checkpoint(run, checkpoint_of(net, epochs, steps, shuffle))
+        run.seconds += time.perf_counter() - self._started
+        run.finished = time.time()
+        run.end_reason = reason
+        self.runs.current = run.id
+        notes, self.runs.notes = list(dict.fromkeys(self.runs.notes)), []
+        return notes
 

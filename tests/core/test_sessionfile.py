@@ -67,7 +67,7 @@ def test_without_weights(tmp_path):
     path = tmp_path / "b.wbsession"
     save_session(str(path), _session(), include_weights=False)
     doc = json.loads(path.read_text())
-    assert doc["weights"] is None and doc["format"] == "workbench-session" and doc["version"] == 1
+    assert doc["weights"] is None and doc["format"] == "workbench-session" and doc["version"] == 2
     assert load_session(str(path)).network is None
 
 

@@ -1,8 +1,10 @@
 """The training settings a session stores (the window's training panel), checked without Qt.
 
 A session's "hyperparameters" object may hold: ``optimizer``, ``lr``, ``momentum``, ``batch_size``,
-``epochs``, ``l2``, ``layer_lr``, ``init``, ``bias_init``, ``seed``, ``dtype`` and ``resolution``
-(keys it leaves out keep their value; unknown keys, from a newer Workbench, are ignored).
+``epochs``, ``l2``, ``layer_lr``, ``init``, ``bias_init``, ``seed``, ``dtype``, ``resolution`` and the
+stop conditions ``stop_accuracy`` (a percentage), ``stop_cost`` and ``patience`` (epochs), each
+null when off, and ``checkpoint_every`` (epochs between two checkpoints of a run) (keys it leaves out keep their value; unknown keys, from a newer Workbench, are
+ignored).
 
 ``hyperparameter_problem(values, n_layers)`` checks every key that is present: its type (a number
 is a finite int or float, never a bool, a whole number an int), its choices and, with
@@ -34,13 +36,19 @@ PANEL_RANGES = {
     "batch_size": (2, 1_000_000),
     "epochs": (1, 1_000_000),
     "seed": (0, INT32_MAX),
+    "stop_accuracy": (0.1, 100.0),
+    "stop_cost": (0.0, 1_000_000.0),
+    "patience": (1, 100_000),
+    "checkpoint_every": (1, 100_000),
 }
 _LABELS = {
     "optimizer": "the optimiser", "lr": "the learning rate η", "momentum": "momentum α",
     "l2": "the L2 strength λ", "batch_size": "the batch size", "epochs": "the epochs to run",
     "layer_lr": "the per-layer learning-rate multipliers", "init": "the weight initialisation",
     "bias_init": "the bias initialisation", "seed": "the seed", "dtype": "the precision",
-    "resolution": "the plot resolution",
+    "resolution": "the plot resolution", "stop_accuracy": "the target accuracy in %",
+    "stop_cost": "the target cost", "patience": "the epochs without improvement before stopping",
+    "checkpoint_every": "the epochs between two checkpoints",
 }
 _CHOICES = {"optimizer": tuple(OPTIMIZERS), "init": tuple(INITIALIZERS), "bias_init": tuple(BIAS_INITIALIZERS),
             "dtype": tuple(DTYPES), "resolution": RESOLUTIONS}
@@ -125,12 +133,25 @@ def hyperparameter_problem(values, n_layers: int | None = None, *, panel: bool =
         if panel and batch not in ("full", 0, 1) and not low <= batch <= high:
             return (f"{name('batch_size')} is {shown(batch)}; the training panel takes mini-batches of "
                     f"{_range_text(low, high)} samples, 1 (online) or 'full'.")
-    for key in ("epochs", "seed"):
-        if key not in values or (key == "epochs" and values[key] is None):
+    for key in ("stop_accuracy", "stop_cost"):
+        value = values.get(key)
+        if value is None:
+            continue
+        if not is_finite_number(value):
+            return f"{name(key)} must be a finite number or null, not {shown(value)}."
+        low, high = PANEL_RANGES[key] if panel else ((1e-300, 100.0) if key == "stop_accuracy" else (0.0, math.inf))
+        if not low <= value <= high:
+            return (f"{name(key)} is {shown(value)}; it must be " +
+                    (f"from {_range_text(low, high)} (the training panel's range)." if panel else
+                     ("above 0 and at most 100." if key == "stop_accuracy" else "0 or more.")))
+    for key in ("epochs", "seed", "patience", "checkpoint_every"):
+        if key not in values or (key != "seed" and values[key] is None):
             continue
         value = values[key]
         if not is_whole_number(value) or not 0 <= value <= LARGEST_WHOLE:
             return f"{name(key)} must be a whole number ≥ 0, not {shown(value)}."
+        if key in ("patience", "checkpoint_every") and value < 1:
+            return f"{name(key)} must be a whole number of epochs ≥ 1 or null, not {shown(value)}."
         low, high = PANEL_RANGES[key]
         if panel and not low <= value <= high:
             return f"{name(key)} is {shown(value)}; the training panel takes {_range_text(low, high)}."

@@ -13,6 +13,8 @@ of at most ``MAX_ARCHITECTURE_BYTES``, .npy headers of at most ``MAX_NPY_HEADER`
 
 from __future__ import annotations
 
+import base64
+import binascii
 import csv
 import io
 import json
@@ -52,6 +54,28 @@ def weights_to_bytes(net: Network) -> bytes:
     buffer = io.BytesIO()
     np.savez(buffer, **_arrays(net))
     return buffer.getvalue()
+
+
+def weights_json(blob: bytes) -> dict:
+    """The JSON form of a weight file's bytes (``weights_to_bytes``) that sessions, runs and labs
+    store: {"encoding": "npz-base64", "data": base64 text}."""
+    return {"encoding": "npz-base64", "data": base64.b64encode(blob).decode("ascii")}
+
+
+def weights_from_json(value, where: str, error=WeightFileError) -> tuple[Network, bytes]:
+    """The network of a ``weights_json`` value and the weight file's bytes, checked as
+    ``load_weights`` checks a file; ``error`` (an exception class) with one sentence starting with
+    ``where`` when it is not one."""
+    if not isinstance(value, dict) or value.get("encoding") != "npz-base64" or not isinstance(value.get("data"), str):
+        raise error(f"{where}: 'weights' must be {{\"encoding\": \"npz-base64\", \"data\": ...}}.")
+    try:
+        blob = base64.b64decode(value["data"].encode("ascii"), validate=True)
+    except (binascii.Error, UnicodeEncodeError, ValueError):
+        raise error(f"{where}: the weights are not valid base64 text.") from None
+    try:
+        return load_weights(blob), blob
+    except WeightFileError as exc:
+        raise error(f"{where}: the stored weights are unusable: {exc}") from None
 
 
 def save_weights(net: Network, path) -> None:

@@ -4,7 +4,7 @@ A session is one UTF-8 JSON object::
 
     {
       "format": "workbench-session",
-      "version": 1,
+      "version": 2,
       "name": "XOR",                                  # shown in the title bar
       "architecture": {"sizes": [2, 2, 1], "activations": ["sigmoid", "sigmoid"],
                        "cost": "cross-entropy"},
@@ -21,8 +21,25 @@ A session is one UTF-8 JSON object::
       "views": {"front": "output-map",                # the view in front of the central tabs,
                 "open": ["diagram"],                  # the docked views shown,
                 "settings": {"output-map": {...}}},   # each view's options (its own keys)
-      "points": {...} | null                          # the data set's points when the user drew
-    }                                                 # on it (workbench.data.drawn), else null
+      "points": {...} | null,                         # the data set's points when the user drew
+                                                      # on it (workbench.data.drawn), else null
+      "runs": [{"id": 1, "name": "Run 1",             # version 2: the runs side by side
+                "settings": {"architecture": {...}, "hyperparameters": {...}, "data": "xor"},
+                "history": {...} | null,              # null for the current run: "history" above
+                "checkpoints": [{"epochs": 0, "steps": 0, "weights": {"encoding": "npz-base64", ...},
+                                 "shuffle": [seed, start steps, epochs drawn, n_train] | null}],
+                "started": 1700000000.0, "finished": ..., "seconds": 12.5,
+                "parent": [run id, checkpoint epoch] | null, "end_reason": "Stopped at ..." | null}],
+      "current_run": 1 | null                         # the run the weights above belong to
+    }
+
+Version 1 files (no "runs") still open: their history (and weights, as the last checkpoint)
+becomes the one run.  Saving writes version 2 and measures the very text it writes against what
+``load_session`` reads (``MAX_BYTES``, and ``MAX_JSON_VALUES`` as ``json_value_bound`` counts
+them): when it would not fit, the runs' checkpoints are thinned (each run's first and last kept)
+and ``save_session`` returns a sentence saying so; a session that does not fit even then is
+refused with one sentence, never written.  The runs are checked by
+``core.runs`` (``RunList.from_json``) as strictly as the rest.
 
 Weights are stored as the base64 text of the very bytes ``save_weights`` writes
 (``weights_to_bytes``), so the same reader (``load_weights``) checks them, including that the
@@ -40,23 +57,22 @@ is type-checked and bounded: at most ``MAX_FOLLOWED`` followed weights, the arch
 
 from __future__ import annotations
 
-import base64
-import binascii
 import json
 import math
+import secrets
 from dataclasses import dataclass, field
 
 from .atomic import atomic_write
-from .errors import WeightFileError
 from .history import MAX_FOLLOWED
 from .hyperparameters import LARGEST_WHOLE, hyperparameter_problem, is_whole_number, shown
 from .limits import INT32_MAX
 from .network import MAX_UNITS, check_architecture, has_weight
 from .safefiles import UnreadableFile, format_bytes, read_bounded
-from .serialization import load_weights, weights_to_bytes
+from .serialization import weights_from_json, weights_json, weights_to_bytes
 
 FORMAT = "workbench-session"
-VERSION = 1
+VERSION = 2
+READS = (1, 2)               # the versions this Workbench opens
 SUFFIX = ".wbsession"
 MAX_BYTES = 256 * 2**20      # larger files are refused unread (and never written)
 #: JSON values (numbers, strings, lists, objects) a session may hold: parsing costs up to about
@@ -88,12 +104,30 @@ class Session:
     run_history: object | None = field(default=None, compare=False, repr=False)
     #: What was left out while reading the file (one sentence each), e.g. surplus plot markers.
     notes: list = field(default_factory=list, compare=False, repr=False)
+    #: The runs (a ``workbench.core.runs.RunList``) or None; the current run's history is ``history``.
+    runs: object | None = field(default=None, compare=False, repr=False)
 
-    def to_json(self, include_weights: bool = True) -> dict:
+    def to_json(self, include_weights: bool = True, checkpoints: dict | None = None) -> dict:
+        """The session as a JSON document.  ``checkpoints``: run id → the checkpoints of that run
+        to write (default: all of them, or none without the weights); ``save_session`` chooses
+        them so that the file fits."""
         weights = None
         if include_weights and self.network is not None:
-            weights = {"encoding": "npz-base64",
-                       "data": base64.b64encode(weights_to_bytes(self.network)).decode("ascii")}
+            weights = weights_json(weights_to_bytes(self.network))
+        doc = self._fields_json(weights)
+        runs = self.runs
+        if runs is not None and len(runs):
+            separate = self.history is not None        # the current run's history is "history"
+            doc["runs"] = [_finite_json(r.to_json(
+                include_history=not (separate and r.id == runs.current),
+                checkpoints=(checkpoints or {}).get(r.id, r.checkpoints if include_weights else [])))
+                for r in runs.runs]
+            doc["current_run"] = runs.current
+        else:
+            doc["runs"], doc["current_run"] = [], None
+        return doc
+
+    def _fields_json(self, weights) -> dict:
         return {
             "format": FORMAT,
             "version": VERSION,
@@ -124,20 +158,129 @@ def _finite_json(value):
     return value
 
 
-def save_session(path: str, session: Session, include_weights: bool = True) -> None:
-    """Write ``session`` to ``path`` atomically; raises SessionError if the disk refuses."""
-    data = json.dumps(session.to_json(include_weights), indent=1, allow_nan=False).encode("utf-8")
-    if len(data) > MAX_BYTES:            # it could not be opened again
-        raise SessionError(
-            f"Cannot save {path}: the session would take {format_bytes(len(data))}, more than the "
-            f"{format_bytes(MAX_BYTES)} a session may hold; save it without its weights and save the "
-            f"weights on their own.")
+def json_value_bound(text: str) -> int:
+    """What ``load_session`` counts against ``MAX_JSON_VALUES`` in a session's text: its commas,
+    brackets and braces (about one a value; spaces, line ends and base64 text add none)."""
+    return text.count(",") + text.count("[") + text.count("{")
+
+
+def save_session(path: str, session: Session, include_weights: bool = True) -> list[str]:
+    """Write ``session`` to ``path`` atomically (``session_bytes``: thinned to fit the reader's
+    limits); returns the sentences on what was left out ([] when nothing was); raises SessionError
+    (one sentence) if it cannot fit or the disk refuses."""
+    data, notes = session_bytes(session, include_weights, path)
     try:
         atomic_write(path, lambda f: f.write(data))
     except IsADirectoryError:
         raise SessionError(f"Cannot save {path}: it is a folder.") from None
     except OSError as exc:
         raise SessionError(f"Cannot write {path}: {exc.strerror or exc}.") from None
+    return notes
+
+
+def session_bytes(session: Session, include_weights: bool = True, where: str = "the session") -> tuple[bytes, list]:
+    """(the bytes of the file, notes): the session's JSON as ``save_session`` writes it (indent 1),
+    within the limits ``load_session`` reads: at most ``MAX_BYTES`` bytes and ``MAX_JSON_VALUES``
+    (``json_value_bound`` of that very text).  When it would not fit, the runs' checkpoints are
+    thinned, the oldest runs' first, each run's first and last always kept; a note says how many
+    were kept.  Without the weights no checkpoint is written (a note says so too).  SessionError
+    when even the thinned session does not fit."""
+    from .runs import _thinned
+
+    runs = session.runs.runs if session.runs is not None else []
+    stored = sum(len(r.checkpoints) for r in runs)
+    if not include_weights or not stored:
+        text = json.dumps(session.to_json(include_weights), indent=1, allow_nan=False)
+        notes = [f"The runs' {stored:,} checkpoint{'s' * (stored != 1)} {'were' if stored != 1 else 'was'} not "
+                 f"saved: the session was saved without its weights."] if stored else []
+        _check_fits(where, len(text), json_value_bound(text), include_weights, False, len(runs) > 1)
+        return text.encode("ascii"), notes
+    # The session without checkpoints, each run's list held by a unique mark; each checkpoint's
+    # text is then spliced in as json.dumps(indent=1) writes it, so that sizes add up exactly.
+    token = secrets.token_hex(16)
+    doc = session.to_json(True, checkpoints={r.id: [] for r in runs})
+    for entry, run in zip(doc["runs"], runs):
+        entry["checkpoints"] = f"{token}-{run.id}"
+    base = json.dumps(doc, indent=1, allow_nan=False)
+    spots, items = [], {}
+    for run in runs:
+        mark = f'"{token}-{run.id}"'
+        at = base.find(mark)
+        if at < 0 or base.find(mark, at + len(mark)) >= 0:      # a random mark: never in the user's text
+            raise SessionError(f"Cannot save {where}: its runs could not be written; save it again.")
+        line = base[base.rfind("\n", 0, at) + 1:at]
+        depth = len(line) - len(line.lstrip(" "))
+        pad = "\n" + " " * (depth + 1)
+        texts = [json.dumps(_finite_json(c), indent=1, allow_nan=False).replace("\n", pad)
+                 for c in run.to_json(include_history=False)["checkpoints"]]
+        items[run.id] = (texts, [len(t) for t in texts], [json_value_bound(t) for t in texts], depth)
+        spots.append((at, len(mark), run.id))
+    chosen = {r.id: list(range(len(r.checkpoints))) for r in runs}
+    thinnable = any(len(r.checkpoints) > 2 for r in runs)
+
+    def size(run_id) -> tuple[int, int]:          # bytes and values of the run's list, in place of its mark
+        texts, lengths, values, depth = items[run_id]
+        n = len(chosen[run_id])
+        if not n:
+            return 2, 1
+        return (3 + depth + n * (depth + 2) + (n - 1) + sum(lengths[i] for i in chosen[run_id]),
+                n + sum(values[i] for i in chosen[run_id]))
+
+    sizes = {r.id: size(r.id) for r in runs}
+    marks = sum(length for _, length, _ in spots)
+    base_values = json_value_bound(base)
+
+    def total() -> tuple[int, int]:
+        return (len(base) - marks + sum(b for b, _ in sizes.values()),
+                base_values + sum(v for _, v in sizes.values()))
+
+    def fits() -> bool:
+        n_bytes, n_values = total()
+        return n_bytes <= MAX_BYTES and n_values <= MAX_JSON_VALUES
+
+    for run in runs:                               # oldest first
+        while len(chosen[run.id]) > 2 and not fits():
+            chosen[run.id] = _thinned(chosen[run.id])
+            sizes[run.id] = size(run.id)
+    if not fits():
+        _check_fits(where, *total(), True, thinnable, len(runs) > 1)
+    pieces, last = [], 0
+    for at, length, run_id in sorted(spots):
+        texts, _, _, depth = items[run_id]
+        pad = "\n" + " " * (depth + 1)
+        pieces += [base[last:at], "[" + pad + ("," + pad).join(texts[i] for i in chosen[run_id])
+                   + "\n" + " " * depth + "]" if chosen[run_id] else "[]"]
+        last = at + length
+    pieces.append(base[last:])
+    text = "".join(pieces)
+    del pieces
+    _check_fits(where, len(text), json_value_bound(text), True, thinnable, len(runs) > 1)     # what is written, measured
+    kept = sum(len(c) for c in chosen.values())
+    notes = [] if kept == stored else [
+        f"The runs' checkpoints were thinned to {kept:,} of {stored:,} (each run's first and last kept) so that "
+        f"the session stays within the {format_bytes(MAX_BYTES)} and {MAX_JSON_VALUES:,} JSON values Workbench "
+        f"reads."]
+    return text.encode("ascii"), notes
+
+
+def _check_fits(where: str, n_bytes: int, n_values: int, include_weights: bool, thinned: bool,
+                has_runs: bool) -> None:
+    """SessionError (one sentence) when a session's text of ``n_bytes`` holding ``n_values``
+    (``json_value_bound``) could not be opened again."""
+    if n_bytes <= MAX_BYTES and n_values <= MAX_JSON_VALUES:
+        return
+    even = " even with each run's checkpoints thinned to its first and last" if thinned else ""
+    if n_bytes > MAX_BYTES:
+        what = (f"would take {format_bytes(n_bytes)}{even}, more than the {format_bytes(MAX_BYTES)} a session "
+                f"may hold")
+    else:
+        what = (f"would hold {n_values:,} JSON values{even} (its plot histories), more than the "
+                f"{MAX_JSON_VALUES:,} Workbench reads")
+    advice = ["save it without its weights and save the weights on their own"] \
+        if include_weights and n_bytes > MAX_BYTES else []
+    advice += ["delete some runs"] if has_runs else []
+    advice = f"; {', or '.join(advice)}" if advice else ""
+    raise SessionError(f"Cannot save {where}: the session {what}{advice}.")
 
 
 def load_session(path: str) -> Session:
@@ -154,8 +297,7 @@ def load_session(path: str) -> Session:
     except UnicodeDecodeError:
         raise SessionError(f"{path} is not a Workbench session (it is not UTF-8 text).") from None
     del raw
-    values = text.count(",") + text.count("[") + text.count("{")    # an upper bound of the JSON values
-    if values > MAX_JSON_VALUES:
+    if json_value_bound(text) > MAX_JSON_VALUES:
         raise SessionError(f"{path} is too large to be a Workbench session: it holds more JSON values "
                            f"than the {MAX_JSON_VALUES:,} Workbench reads.")
     try:
@@ -184,9 +326,9 @@ def session_from_json(doc, where: str = "the session") -> Session:
         raise SessionError(f"{where} is not a Workbench session (format is {found}, "
                            f"expected {FORMAT!r}).")
     version = doc.get("version")
-    if version != VERSION or not is_whole_number(version):
+    if not is_whole_number(version) or version not in READS:
         raise SessionError(f"{where} has session format version {shown(version)}; this Workbench reads "
-                           f"version {VERSION}.")
+                           f"versions {READS[0]} to {READS[-1]}.")
     name = doc.get("name", "Untitled")
     if not isinstance(name, str) or not name.strip() or len(name) > MAX_NAME:
         raise SessionError(f"{where}: 'name' must be a non-empty string of at most {MAX_NAME:,} characters.")
@@ -230,17 +372,7 @@ def session_from_json(doc, where: str = "the session") -> Session:
     network = None
     weights = doc.get("weights")
     if weights is not None:
-        if not isinstance(weights, dict) or weights.get("encoding") != "npz-base64" \
-                or not isinstance(weights.get("data"), str):
-            raise SessionError(f"{where}: 'weights' must be {{\"encoding\": \"npz-base64\", \"data\": ...}}.")
-        try:
-            blob = base64.b64decode(weights["data"].encode("ascii"), validate=True)
-        except (binascii.Error, UnicodeEncodeError, ValueError):
-            raise SessionError(f"{where}: the weights are not valid base64 text.") from None
-        try:
-            network = load_weights(blob)
-        except WeightFileError as exc:
-            raise SessionError(f"{where}: the stored weights are unusable: {exc}") from None
+        network, _ = weights_from_json(weights, where, SessionError)
         stored = _checked_architecture(network.architecture(), where, "the stored weights are unusable")
         if arch is None:
             arch = stored
@@ -272,10 +404,38 @@ def session_from_json(doc, where: str = "the session") -> Session:
                                f"the network has {len(arch['sizes']) - 1}.")
         if run_history.load_note:
             notes.append(run_history.load_note)
+    runs = _runs(doc, version, where, arch, dict(hp), data, run_history, network, epochs, steps)
     return Session(name=name.strip(), architecture=arch, hyperparameters=dict(hp), data=data,
                    history=history, epochs_trained=epochs, steps_trained=steps,
                    network=network, watch=[tuple(w) for w in watch], views=views, points=points,
-                   run_history=run_history, notes=notes)
+                   run_history=run_history, notes=notes, runs=runs)
+
+
+def _runs(doc, version, where, arch, hp, data, run_history, network, epochs, steps):
+    """The session's RunList: version 2's "runs", or for version 1 the one run its history (and
+    weights, as that run's last checkpoint) make; an empty list when there is neither."""
+    from .runs import RunList, RunsError, checkpoint_of, run_settings
+
+    if version >= 2:
+        try:
+            runs = RunList.from_json(doc.get("runs", []), doc.get("current_run"), run_history)
+        except RunsError as exc:
+            raise SessionError(f"{where}: {exc}") from None
+        current = runs.current_run
+        if current is not None and network is not None and current.settings["architecture"] != arch:
+            raise SessionError(f"{where}: the current run is for a {_describe(current.settings['architecture'])} "
+                               f"network but the weights are for {_describe(arch)}.")
+        return runs
+    runs = RunList()
+    if arch is not None and None not in arch["sizes"] and (run_history is not None or network is not None):
+        from .history import RunHistory
+
+        history = run_history if run_history is not None else RunHistory(len(arch["sizes"]) - 1)
+        run = runs.new_run(run_settings(arch, hp, data), history, name="Run 1")
+        run.started = None
+        if network is not None:
+            runs.add_checkpoint(run, checkpoint_of(network, epochs, steps))
+    return runs
 
 
 def _checked_architecture(arch: dict, where: str, what: str) -> dict:

@@ -28,6 +28,11 @@ class Hyperparameters:
     batch_size: int ≥ 1 (1 = online), or "full" / 0 for the whole training set.
     layer_lr: None, or one learning-rate multiplier per weight layer (first hidden layer first).
     epochs: number of epochs to run, or None to run until stopped.
+    Stop conditions (None = off), checked after each epoch summary of epoch 1 on (``stop_reason``):
+    stop_accuracy: a percentage (0–100) the accuracy must reach (validation accuracy when a
+    validation set is measured, else training accuracy); stop_cost: a training cost to reach or go
+    below; patience: epochs without improvement of the validation accuracy (cost for regression;
+    the training figures without a validation set) after which the run ends.
     """
 
     optimizer: str = "sgd"
@@ -37,6 +42,9 @@ class Hyperparameters:
     epochs: int | None = 30
     l2: float = 0.0
     layer_lr: list[float] | None = None
+    stop_accuracy: float | None = None
+    stop_cost: float | None = None
+    patience: int | None = None
 
     def validate(self, n_layers: int | None = None) -> None:
         """Raise ConfigError naming the first field that cannot be used."""
@@ -63,6 +71,15 @@ class Hyperparameters:
             for m in self.layer_lr:
                 if not _finite_number(m) or m < 0:
                     raise ConfigError(f"Layer learning-rate multipliers must be 0 or more, not {_shown(m)}.")
+        if self.stop_accuracy is not None and (not _finite_number(self.stop_accuracy)
+                                               or not 0 < self.stop_accuracy <= 100):
+            raise ConfigError(f"The target accuracy must be a percentage above 0 and at most 100, not "
+                              f"{_shown(self.stop_accuracy)}.")
+        if self.stop_cost is not None and (not _finite_number(self.stop_cost) or self.stop_cost < 0):
+            raise ConfigError(f"The target cost must be a number ≥ 0, not {_shown(self.stop_cost)}.")
+        if self.patience is not None and (not isinstance(self.patience, (int, np.integer))
+                                          or isinstance(self.patience, bool) or self.patience < 1):
+            raise ConfigError(f"The patience must be a whole number of epochs ≥ 1, not {_shown(self.patience)}.")
 
     def effective_batch_size(self, n: int) -> int:
         if self.batch_size in ("full", 0):
@@ -212,6 +229,67 @@ _EPOCH_FIELDS = tuple(EpochRecord.__dataclass_fields__)
 
 
 @dataclass
+class Stopped:
+    """The last record of a run that met one of its stop conditions (after that epoch's summary).
+
+    epoch: the epoch of the run (from 1) whose summary met it; reason: "accuracy", "cost" or
+    "patience"; text: what happened, e.g. "accuracy 97.1 % reached the target 97 %"."""
+
+    epoch: int
+    reason: str
+    text: str
+
+    def message(self, epoch_offset: int = 0) -> str:
+        """One sentence for the status bar, the epoch counted after ``epoch_offset`` earlier ones."""
+        return f"Stopped at epoch {self.epoch + epoch_offset}: {self.text}."
+
+
+class _StopWatch:
+    """The stop conditions of ``hp`` over a run's epoch summaries (re-read at each summary)."""
+
+    def __init__(self):
+        self.best = None          # (value, epoch) of the figure patience watches
+        self.watched = None
+
+    @staticmethod
+    def _patience_figure(rec) -> tuple[str, float | None, bool]:
+        """(name, value, higher is better) of the figure patience watches for this summary."""
+        if rec.val_cost is not None:
+            if rec.val_accuracy is not None:
+                return "validation accuracy", rec.val_accuracy, True
+            return "validation cost", rec.val_cost, False
+        if rec.train_accuracy is not None:
+            return "training accuracy", rec.train_accuracy, True
+        return "training cost", rec.train_cost, False
+
+    def check(self, hp, rec) -> Stopped | None:
+        name, value, higher = self._patience_figure(rec)
+        if hp.patience is None:
+            self.best = None
+        elif value is not None and math.isfinite(value):
+            if name != self.watched:
+                self.watched, self.best = name, None
+            if self.best is None or (value > self.best[0] if higher else value < self.best[0]):
+                self.best = (value, rec.epoch)
+        if rec.epoch < 1:
+            return None
+        accuracy, which = ((rec.val_accuracy, "validation accuracy") if rec.val_accuracy is not None
+                           else (rec.train_accuracy, "accuracy"))
+        if hp.stop_accuracy is not None and accuracy is not None and math.isfinite(accuracy) \
+                and accuracy >= hp.stop_accuracy / 100 * (1 - 1e-12):   # 570/1000 meets 57 %
+            return Stopped(rec.epoch, "accuracy", f"{which} {accuracy * 100:.1f} % reached the target "
+                                                  f"{hp.stop_accuracy:g} %")
+        if hp.stop_cost is not None and math.isfinite(rec.train_cost) and rec.train_cost <= hp.stop_cost:
+            return Stopped(rec.epoch, "cost", f"the cost {rec.train_cost:.4g} reached the target {hp.stop_cost:g}")
+        if hp.patience is not None and self.best is not None and rec.epoch - self.best[1] >= hp.patience:
+            shown_best = (f"{self.best[0] * 100:.1f} %" if "accuracy" in self.watched else f"{self.best[0]:.4g}")
+            return Stopped(rec.epoch, "patience", f"the {self.watched} has not improved for {hp.patience} "
+                                                  f"epoch{'s' * (hp.patience != 1)} (best {shown_best} at "
+                                                  f"epoch {self.best[1]})")
+        return None
+
+
+@dataclass
 class Diverged:
     """The last record of a run whose cost or weights stopped being finite."""
 
@@ -263,7 +341,8 @@ def train(net: Network, X, Y, hp: Hyperparameters, rng: np.random.Generator | No
     whose gradient ∂C/∂W[layer][i, j] is reported for every batch; when it is a list, the caller
     may change its contents between yields (like ``hp``) to follow other weights from the next batch
     on. The generator ends after ``hp.epochs`` epochs (re-read each epoch), or with a Diverged record,
-    leaving the last finite weights in ``net``.
+    leaving the last finite weights in ``net``, or with a Stopped record after the summary of the
+    epoch that met a stop condition of ``hp`` (``stop_accuracy``, ``stop_cost``, ``patience``).
 
     Every batch yields a BatchRecord, or with ``chunked`` the batches trained in one call of the
     engine come as one BatchChunk (sized by ``pace``). An EpochRecord (cost and accuracy on the
@@ -332,10 +411,13 @@ def _train(net, X, Y, hp, rng, validation, classification, watch, watch_list, ev
     n = len(X)
     watch_seen = list(watch_list)
     engine = make_engine(engine_choice, net)
+    stops = _StopWatch()
     if evaluate_initial:
         with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
             initial_norms = [_norm(g) for g in full_bias_gradient(net, X, Y)]
-        yield _evaluate(net, X, Y, validation, classification, initial_norms, 0.0, 0, 0)
+        summary = _evaluate(net, X, Y, validation, classification, initial_norms, 0.0, 0, 0)
+        yield summary
+        stops.check(hp, summary)
 
     bounds = np.cumsum([0] + [b.size for b in net.biases])
     grad_sum = np.zeros(bounds[-1])             # Σ ∂C/∂b over the batches of the current epoch
@@ -409,14 +491,20 @@ def _train(net, X, Y, hp, rng, validation, classification, watch, watch_list, ev
             order = None
             if epoch % every == 0 or (hp.epochs is not None and epoch >= hp.epochs):
                 epoch_norms = [_norm(s / last_batches) for s in sums]
-                yield _evaluate(net, X, Y, validation, classification, epoch_norms, busy / epochs_timed,
-                                n, epoch)
+                summary = _evaluate(net, X, Y, validation, classification, epoch_norms, busy / epochs_timed,
+                                    n, epoch)
+                yield summary
                 busy, epochs_timed = 0.0, 0
+                stopped = stops.check(hp, summary)
+                if stopped is not None:
+                    yield stopped
+                    return
 
 
 def _settings(hp: Hyperparameters) -> tuple:
     layer_lr = tuple(hp.layer_lr) if hp.layer_lr is not None else None
-    return (hp.optimizer, hp.lr, hp.momentum, hp.batch_size, hp.epochs, hp.l2, layer_lr)
+    return (hp.optimizer, hp.lr, hp.momentum, hp.batch_size, hp.epochs, hp.l2, layer_lr,
+            hp.stop_accuracy, hp.stop_cost, hp.patience)
 
 
 class _Workspace:

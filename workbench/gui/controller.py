@@ -13,12 +13,15 @@ import time
 
 from PySide6.QtCore import QObject, Signal
 
-from workbench.core.training import BatchChunk, BatchRecord
+from workbench.core.runs import Checkpoint
+from workbench.core.training import BatchChunk, BatchRecord, Stopped
 
 from workbench.gui.experiment import Experiment
 from workbench.gui.worker import TrainingThread
 
 OUTCOME_LABELS = {"completed": "Finished", "stopped": "Stopped", "diverged": "Diverged", "failed": "Failed"}
+#: Epochs between two checkpoints when the training settings do not say (``checkpoint_every``).
+CHECKPOINT_EVERY = 1
 
 
 class TrainingController(QObject):
@@ -30,7 +33,10 @@ class TrainingController(QObject):
       epochs trained before the run, at most a few times a second;
     - ``warning(str)``: something the user should know about the run (it goes on);
     - ``finished(str, str)``: the run ended: outcome ("completed", "stopped", "diverged", "failed")
-      and the message that goes with it ("" when there is none).
+      and the message that goes with it ("" when there is none; for a completed run that met a
+      stop condition, that condition: "Stopped at epoch 12: accuracy 97.1 % reached ...").
+
+    ``runs`` (a ``gui.runs.RunsKeeper``) keeps the experiment's runs and checkpoints.
     """
 
     started = Signal(int)
@@ -54,6 +60,9 @@ class TrainingController(QObject):
         #: Why the window cannot let a run start now beyond what the experiment knows (a data set
         #: still loading would replace the data under the run), or None: set by the window.
         self.refusal = lambda: None
+        from workbench.gui.runs import RunsKeeper
+
+        self.runs = RunsKeeper(experiment, self)
 
     # ------------------------------------------------------------------ state
     def is_training(self) -> bool:
@@ -93,7 +102,13 @@ class TrainingController(QObject):
             exp.reset_history()
         X, Y, kwargs = training_arguments(exp.dataset, seed=values["seed"], steps_trained=exp.steps_trained,
                                           evaluate_initial=fresh, watch=exp.watch)
-        thread = TrainingThread(train, exp.net, X, Y, hp, kwargs, step=step, parent=self)
+        build = self.runs.starting(len(X))
+        if build is not None:         # after a rewind or an A/B start: the original's batch order,
+            fresh_rng = kwargs.get("rng")        # rebuilt by the training thread (TrainingThread.run)
+            kwargs["rng"] = lambda stopped: build(stopped) or fresh_rng
+        every = int(values.get("checkpoint_every") or CHECKPOINT_EVERY)
+        thread = TrainingThread(train, exp.net, X, Y, hp, kwargs, step=step, parent=self,
+                                checkpoint_every=(every, exp.epochs_trained))
         thread.paused_changed.connect(self._on_paused_changed)
         thread.diverged.connect(self._remember)
         thread.failed.connect(self._remember)
@@ -165,6 +180,11 @@ class TrainingController(QObject):
         epoch_off, step_off = self._offsets
         batches = [r for r in records if type(r) is BatchChunk or type(r) is BatchRecord]
         epochs = [r for r in records if type(r) is EpochRecord]
+        for r in records:
+            if type(r) is Checkpoint:
+                self.runs.checkpoint(r)
+            elif type(r) is Stopped:
+                self._message = r.message(epoch_off)
         if batches:
             exp.history.add_batches(batches, epoch_offset=epoch_off, step_offset=step_off)
             last = batches[-1]
@@ -214,6 +234,8 @@ class TrainingController(QObject):
     def _on_paused_changed(self, paused: bool) -> None:
         if self.thread is None or self.experiment.run_state == "stopping":
             return
+        if paused and not self.thread.is_paused():      # a late signal from before a quick Resume
+            return
         if paused:
             self.drain(report=True)
         self.experiment.set_run_state("paused" if paused else "running")
@@ -234,6 +256,10 @@ class TrainingController(QObject):
         exp = self.experiment
         if outcome == "diverged":
             exp.add_marker("diverged")
+        latest = self._latest
+        epoch_end = latest is not None and latest.samples_seen >= latest.n_train
+        self.runs.ended(epoch_end, latest.epoch if latest is not None else 0,
+                        message if outcome == "completed" and message else None)
         exp.run_finished()
         exp.set_run_state("idle")
         thread.deleteLater()

@@ -19,7 +19,11 @@ Signals (all emitted on the GUI thread):
 - ``document_changed``: name, path or modified flag changed;
 - ``message(str)``: a short note for the status bar;
 - ``view_requested(str)``: a view asks the window to bring the view of that name to the front;
-- ``neuron_selected(int, int)``: ``selected_neuron`` (layer, index; the input layer is 0) changed.
+- ``neuron_selected(int, int)``: ``selected_neuron`` (layer, index; the input layer is 0) changed;
+- ``runs_changed``: ``runs`` (a ``core.runs.RunList``: the runs side by side, kept by
+  ``gui.runs.RunsKeeper``) or the runs ticked for overlays (``overlaid``, run ids) changed;
+- ``settings_requested(dict)``: a rewind or an A/B run asks for these training settings in the
+  panel (also kept in ``requested_settings`` until the panel takes them).
 
 Mid-run parameters: ``parameters()`` gives the latest snapshot from the training thread;
 ``update_ratios`` holds, per weight layer, ‖ΔW‖/‖W‖ of the update that followed that snapshot
@@ -33,6 +37,7 @@ from PySide6.QtGui import QUndoCommand, QUndoStack
 
 from workbench.core import has_weight
 from workbench.core.history import MAX_FOLLOWED, RunHistory  # noqa: F401  (MAX_FOLLOWED: sessions share it)
+from workbench.core.runs import RunList
 
 SHELF_SIZE = 4            # trained networks kept for an architecture edit that is undone
 
@@ -106,6 +111,8 @@ class Experiment(QObject):
     message = Signal(str)
     view_requested = Signal(str)
     neuron_selected = Signal(int, int)
+    runs_changed = Signal()
+    settings_requested = Signal(dict)
 
     def __init__(self, undo_stack: QUndoStack | None = None, parent=None):
         super().__init__(parent)
@@ -130,6 +137,10 @@ class Experiment(QObject):
         self._shelf: dict[tuple, _Trained] = {}
         self._target_range = None          # (dataset, min, max) of its training targets
         self.problems: dict[str, str | None] = {}   # panel -> why its values cannot be used
+        self.runs = RunList()
+        self.overlaid: set[int] = set()
+        self.requested_settings: dict | None = None
+        self.runs_keeper = None            # gui.runs.RunsKeeper: set by the training controller
         self.undo_stack.cleanChanged.connect(self._on_clean_changed)
 
     def _on_clean_changed(self, _clean: bool) -> None:
@@ -257,6 +268,11 @@ class Experiment(QObject):
             self.document_changed.emit()
         self.hyperparameters_changed.emit()
 
+    def request_settings(self, values: dict) -> None:
+        """Ask for ``values`` (training settings) in the training panel (rewind, A/B)."""
+        self.requested_settings = dict(values)
+        self.settings_requested.emit(dict(values))
+
     def set_resolution(self, mode: str) -> None:
         if mode not in ("batch", "epoch"):
             raise ValueError(f"Unknown plot resolution {mode!r}; use 'batch' or 'epoch'.")
@@ -341,6 +357,21 @@ class Experiment(QObject):
         """Undoably replace the data set by an edited copy of it (points drawn on the output map):
         the network and its history stay."""
         self.undo_stack.push(_SwapDataset(self, dataset, text))
+
+    def edit_parameters(self, changes, text: str, merge_key=None) -> str | None:
+        """Undoably set single weights and biases (``gui.edits``: changes are (layer, "W", i, j,
+        value) or (layer, "b", i, 0, value)), when idle or paused (a paused run goes on from the
+        edited values); pushes with one ``merge_key`` make one undo step.  Returns why not or None."""
+        from workbench.gui.edits import ParameterEdit, change_problem
+
+        if self.run_state not in ("idle", "paused"):
+            return "Pause the run (or let it finish) before editing weights."
+        if self.net is None:
+            return "There is no network yet: press Reset Weights (Ctrl+R) to make one."
+        problem = change_problem(self.net, changes)
+        if problem is None:
+            self.undo_stack.push(ParameterEdit(self, changes, text, merge_key))
+        return problem
 
     def _swap_dataset(self, dataset):
         previous = self.dataset

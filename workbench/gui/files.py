@@ -238,6 +238,7 @@ class FileActions(QObject):
             if watch != history.watch:
                 history.set_watch(watch)
             exp.adopt_network(session.network, session.epochs_trained, session.steps_trained, history)
+            window.controller.runs.adopt(session.runs)
             exp.undo_stack.clear()
         self.apply_views(session.views)
         exp.set_document(session.name, None)
@@ -277,7 +278,15 @@ class FileActions(QObject):
                        data=exp.data_spec, history=exp.history.to_json(exp.plot_resolution),
                        epochs_trained=exp.epochs_trained, steps_trained=exp.steps_trained,
                        network=exp.net, watch=exp.watch, views=self.current_views(),
-                       points=self._drawn_points())
+                       points=self._drawn_points(), runs=self._runs())
+
+    def _runs(self):
+        """The runs to save: the current run is the one the weights (and ``history``) belong to."""
+        runs = self.experiment.runs
+        current = runs.current_run
+        if current is not None and current.history is not self.experiment.history:
+            runs.current = None
+        return runs
 
     def _drawn_points(self) -> dict | None:
         from workbench.data.drawn import is_drawn, points_to_json
@@ -302,14 +311,17 @@ class FileActions(QObject):
         name = exp.name if exp.path and os.path.abspath(path) == exp.path else Path(path).stem
         exp.set_document(name, exp.path)
         try:
-            save_session(path, self.current_session(), include_weights=settings.value("session/save_weights"))
+            notes = save_session(path, self.current_session(), include_weights=settings.value("session/save_weights"))
         except (SessionError, OSError) as exc:
             self.warn("Cannot save the session", str(exc))
             return False
         exp.set_document(name, os.path.abspath(path))
         exp.set_modified(False)
         self._remember(path, recent=True)
-        self.window.statusBar().showMessage(f"Saved {path}", 5000)
+        if notes:                       # checkpoints thinned or left out to fit the file
+            self.window.statusBar().showMessage(" ".join([f"Saved {path}.", *notes]), 15000)
+        else:
+            self.window.statusBar().showMessage(f"Saved {path}", 5000)
         return True
 
     # ------------------------------------------------------------------ recent files

@@ -34,11 +34,28 @@ class RunControl:
         self.status.clear("Weights reset")
 
     # ======================================================================= training
+    def apply_requested_settings(self, values: dict | None = None) -> None:
+        """Training settings a rewind or an A/B run asked for (``Experiment.settings_requested``)
+        into the training panel and the model."""
+        exp = self.experiment
+        values = exp.requested_settings if values is None else values
+        exp.requested_settings = None
+        if not values:
+            return
+        try:
+            self.training_panel.set_values({k: v for k, v in values.items() if k != "resolution"})
+        except ValueError as exc:
+            self.statusBar().showMessage(str(exc), 8000)
+            return
+        self._on_panel_changed()
+
     def start_training(self, step: str | None = None) -> bool:
         """Start a run (or one step of it); returns False with the reason shown."""
         if self.is_paused() and step is None:
             self.resume_training()
             return True
+        if self.experiment.requested_settings is not None and not self.is_training():
+            self.apply_requested_settings()
         self._sync_panels()
         if self.is_training() or (step is None and not self._confirm_run_length()):
             return False
@@ -96,6 +113,8 @@ class RunControl:
             self.controller.resume()
 
     def step(self, unit: str):
+        if self.experiment.requested_settings is not None and not self.is_training():
+            self.apply_requested_settings()
         self._sync_panels()
         reason = self.controller.step(unit)
         if reason:
@@ -130,8 +149,11 @@ class RunControl:
         label = OUTCOME_LABELS.get(outcome, outcome.title())
         self.status.end_run(label)
         rate = f" ({format_rate(self.status.last_rate)} on average)" if self.status.last_rate else ""
-        self.statusBar().showMessage(f"Training {label.lower()} after {self.experiment.epochs_trained} "
-                                     f"epochs{rate}.", 8000)
+        if outcome == "completed" and message:         # a stop condition was met
+            self.statusBar().showMessage(message, 15000)
+        else:
+            self.statusBar().showMessage(f"Training {label.lower()} after {self.experiment.epochs_trained} "
+                                         f"epochs{rate}.", 8000)
         self._update_actions()
         if outcome == "diverged" and message:
             QMessageBox.warning(self, "Training diverged", message)

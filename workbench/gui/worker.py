@@ -22,6 +22,14 @@ Thread safety:
   GIL) until ``drain()`` has taken them, so the GUI thread always keeps up.  The worker counts
   what it queued, ``drain()`` what it took (one writer each).
 - garbage collection: ``PythonThread`` (``threads.py``) keeps it on the GUI thread during a run.
+- checkpoints: with ``checkpoint_every=(N, offset)`` the worker copies the weights right after the
+  summary of every epoch whose number (``offset`` + the run's epoch) is a multiple of N — the
+  generator is suspended there, so they are exactly that epoch end's — into a
+  ``core.runs.Checkpoint`` (epochs and steps counted within the run) queued with the records;
+  after the first ``FREE_CHECKPOINTS`` of a run at most one every ``CHECKPOINT_GAP_S`` (tiny
+  epochs come thousands a second).
+- a callable ``train_kwargs["rng"]`` (a batch order to rebuild, ``core.runs.resume_rng``) is called
+  by the worker before training as ``rng(stopped)``; ``stopped()`` yields to the GUI, sees Stop.
 """
 
 from __future__ import annotations
@@ -56,6 +64,9 @@ MAX_BACKLOG = 1 << 16
 #: worker made as many records a second).
 YIELD_EVERY_S = 0.002
 YIELD_S = 0.00005
+#: The least time between two checkpoints the worker takes (a due one sooner is skipped).
+CHECKPOINT_GAP_S = 0.05
+FREE_CHECKPOINTS = 100
 
 _INSTANCES: "weakref.WeakSet[TrainingThread]" = weakref.WeakSet()
 
@@ -148,11 +159,13 @@ class TrainingThread(PythonThread):
     failed = Signal(str)
 
     def __init__(self, train_fn, net, X, Y, hp, train_kwargs=None, *, start_paused=False,
-                 step=None, parent=None):
+                 step=None, checkpoint_every=None, parent=None):
         """``step`` may be "batch" or "epoch": run one batch/epoch, then pause.  ``train_fn`` is
         called as ``train_fn(net, X, Y, hp, chunked=True, pace=<the worker's Pace>, **train_kwargs)``
-        (``train_kwargs`` may say otherwise)."""
+        (``train_kwargs`` may say otherwise).  ``checkpoint_every``: None, or (N, epochs trained
+        before the run): queue a Checkpoint after every N-th epoch's summary."""
         super().__init__(parent)
+        self._checkpoint_every = checkpoint_every
         self._train_fn = train_fn
         self.net = net
         self.hp = hp
@@ -351,8 +364,26 @@ class TrainingThread(PythonThread):
                 return
             drained.wait(0.05)
 
+    def _checkpoint(self, rec, steps: int, last: list) -> None:
+        """Queue a Checkpoint of the weights after epoch summary ``rec`` when one is due."""
+        every, offset = self._checkpoint_every
+        now = time.perf_counter()
+        if rec.epoch < 1 or (offset + rec.epoch) % every or (last[1] >= FREE_CHECKPOINTS
+                                                             and now - last[0] < CHECKPOINT_GAP_S):
+            return
+        from workbench.core.runs import checkpoint_of
+
+        last[0], last[1] = now, last[1] + 1
+        self._queued += 1
+        self._records.append(checkpoint_of(self.net, rec.epoch, steps))
+
+    def _replay_stopped(self) -> bool:
+        """Whether to give up rebuilding the batch order (Stop); steps aside for a busy GUI thread."""
+        _gui_idle.wait(GUI_WAIT_S) if not _gui_idle.is_set() else time.sleep(0)
+        return self._stop.is_set()
+
     def run(self) -> None:  # noqa: C901 - the hot loop is deliberately flat
-        from workbench.core import Diverged
+        from workbench.core import Diverged, EpochRecord
 
         append = self._records.append
         clock = time.perf_counter
@@ -365,11 +396,16 @@ class TrainingThread(PythonThread):
         epoch_end = False        # the latest batch ended its epoch
         n_train = self._n_train
         pace = self._pace
+        steps = 0                # batches of this run trained up to the latest batch
+        checkpoints = self._checkpoint_every is not None
+        last_checkpoint = [-math.inf, 0]      # when the latest was taken; how many were
         wall0, cpu0 = clock(), time.thread_time()
         _precise_sleeps()
         try:
             self._take_snapshot(None)
             self._wait_while_paused()
+            if callable(self._kwargs.get("rng")):
+                self._kwargs["rng"] = self._kwargs["rng"](self._replay_stopped)
             if self._stop.is_set():
                 self.outcome = "stopped"
                 return
@@ -394,6 +430,7 @@ class TrainingThread(PythonThread):
                             trained = (rec.epoch - 1) * n_train + seen
                         epoch_end = seen >= n_train
                         batches_total += batches
+                        steps = batches_total
                     else:
                         batches = 0
                     self._queued += batches or 1      # before the append: never below what drain took
@@ -420,6 +457,8 @@ class TrainingThread(PythonThread):
                             pace.once = 1
                         if not self._attention and self._step is None:
                             continue
+                    elif checkpoints and kind is EpochRecord:
+                        self._checkpoint(rec, steps, last_checkpoint)
                     elif kind is Diverged:
                         self.outcome = "diverged"
                         self._take_snapshot(None)

@@ -17,6 +17,7 @@ from PySide6.QtWidgets import (
 )
 
 from workbench.core.hyperparameters import PANEL_RANGES, hyperparameter_problem
+from workbench.gui.panels.training_stops import STOP_DEFAULTS, StopConditions
 
 OPTIMIZER_CHOICES = [("sgd", "Stochastic gradient descent"), ("momentum", "Momentum"),
                      ("nesterov", "Nesterov momentum")]
@@ -32,6 +33,7 @@ LIVE_SYMBOLS = {"lr": "η", "momentum": "α", "l2": "λ"}
 DEFAULTS = {
     "optimizer": "sgd", "lr": 0.5, "momentum": 0.9, "batch_size": 10, "epochs": 30, "l2": 0.0,
     "layer_lr": None, "init": "scaled-normal", "bias_init": "normal", "seed": 0, "dtype": "float32",
+    **STOP_DEFAULTS,
 }
 
 
@@ -145,6 +147,9 @@ class TrainingPanel(QWidget):
         self.layer_spins: list[FloatSpinBox] = []
         self.layer_labels: list[QLabel] = []
 
+        # -- stop conditions and checkpoints -----------------------------------------------------------
+        self.stops = StopConditions()
+
         # -- message + buttons ------------------------------------------------------------------------
         self.message = QLabel()
         self.message.setObjectName("trainingMessage")
@@ -159,7 +164,7 @@ class TrainingPanel(QWidget):
         column = QVBoxLayout(content)
         column.addLayout(self._buttons)
         column.addWidget(self.message)
-        for box in (opt_box, batch_box, self.layer_box, init_box):
+        for box in (opt_box, batch_box, self.stops, self.layer_box, init_box):
             column.addWidget(box)
         column.addStretch(1)
         scroll = QScrollArea()
@@ -180,6 +185,7 @@ class TrainingPanel(QWidget):
             widget.currentIndexChanged.connect(self._on_edit)
         for widget in (self.batch_size, self.epochs, self.seed):
             widget.valueChanged.connect(self._on_edit)
+        self.stops.changed.connect(self._on_edit)
         for name in LIVE_SYMBOLS:
             getattr(self, name).valueChanged.connect(lambda value, n=name: self._on_live(n, value))
 
@@ -259,6 +265,7 @@ class TrainingPanel(QWidget):
             "epochs": self.epochs.value(),
             "l2": self.l2.value(),
             "layer_lr": None if all(m == 1.0 for m in multipliers) else multipliers,
+            **{k: v for k, v in self.stops.values().items() if k != "checkpoint_every"},
         }
 
     def init_options(self) -> dict:
@@ -268,7 +275,8 @@ class TrainingPanel(QWidget):
 
     def values(self) -> dict:
         """Everything in the panel as one JSON-able dict (saved in sessions)."""
-        return {**self.hyperparameters(), **self.init_options()}
+        return {**self.hyperparameters(), **self.init_options(),
+                "checkpoint_every": self.stops.checkpoint_every.value()}
 
     def set_values(self, values: dict) -> None:
         """Set the controls from a dict like ``values()``; missing keys keep their value.
@@ -311,6 +319,7 @@ class TrainingPanel(QWidget):
                     _select(combo, values[name])
             if "seed" in values:
                 _set_whole(self.seed, values["seed"])
+            self.stops.set_values(values)
         finally:
             self._loading = False
             self._live_values = {name: getattr(self, name).value() for name in LIVE_SYMBOLS}
@@ -343,6 +352,7 @@ class TrainingPanel(QWidget):
         for widget in (self.optimizer, self.batch_mode, self.batch_size, self.epochs, self.init,
                        self.bias_init, self.seed, self.dtype, *self.layer_spins):
             widget.setEnabled(not running)
+        self.stops.set_running(running)
         self._refresh()
 
     def _refresh(self) -> None:

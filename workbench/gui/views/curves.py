@@ -23,6 +23,7 @@ from workbench.gui.palette import TRAIN_COLOUR, VALIDATION_COLOUR, is_dark, laye
 from workbench.gui.views.markers import MarkerLines
 from workbench.gui.views.plotkit import (LeaveFilter, LogAxis, PlotCanvas, PlotView, add_plot, fit_before_paint,
                                          fmt, grid_axes, set_finite, start_over_range, style_plot, theme_plot)
+from workbench.gui.views.run_overlays import RunOverlays, epoch_accuracy, epoch_cost, epoch_speed
 from workbench.gui.views.speed_plot import SPEED_AXIS, SPEED_TIP, SPEED_TITLES, SpeedCurves
 from workbench.gui.worker import gui_priority
 
@@ -50,7 +51,7 @@ class CurvesView(PlotView):
         self._build()
         self._apply_theme()
         self._sync_resolution()
-        for signal in (experiment.history_reset, experiment.history_appended):
+        for signal in (experiment.history_reset, experiment.history_appended, experiment.runs_changed):
             signal.connect(self.mark_dirty)
         experiment.resolution_changed.connect(self._on_resolution_changed)
 
@@ -133,6 +134,9 @@ class CurvesView(PlotView):
             self.accuracy_plot.addItem(item)
         self.speed = SpeedCurves(self.speed_plot, self.mark_dirty)
         self.markers = MarkerLines(self.plots, labelled=[self.cost_plot])
+        self.overlays = RunOverlays(self.experiment, [(self.cost_plot, self.cost_legend, epoch_cost),
+                                                      (self.accuracy_plot, None, epoch_accuracy),
+                                                      (self.speed_plot, None, epoch_speed)])
 
         self.crosshairs = []
         for plot in self.plots:
@@ -263,6 +267,7 @@ class CurvesView(PlotView):
             legend.addItem(self.batch_cost, self.batch_cost.name())
         legend.addItem(self.train_cost, "training")
         legend.addItem(self.val_cost, "validation")
+        self.overlays.forget()            # the cleared legend: overlaid runs are entered again
         self.batch_cost.setVisible(mode == "batch")
         self.speed_plot.setLabel("left", SPEED_AXIS[mode])
         self.smoothing_spin.blockSignals(True)
@@ -320,6 +325,8 @@ class CurvesView(PlotView):
                 self._style_curves()
             self._draw_curves(history)
             self.markers.update(history.markers)
+            self.overlays.positive = [self.log_cost.isChecked(), False, True]
+            self.overlays.update()
             fit_before_paint(self.canvas, self.plots)
 
     def _draw_curves(self, h):

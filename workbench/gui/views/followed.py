@@ -1,5 +1,6 @@
 """Followed weights: the gradient ∂C/∂w of each weight the user follows, after every batch
-(McCaffrey's "spying on one weight").  Weights are chosen in the network diagram."""
+(McCaffrey's "spying on one weight").  Weights are chosen in the network diagram.  Runs ticked in
+the Runs view that followed the same weights are drawn dashed (``run_overlays``)."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from PySide6.QtWidgets import QLabel, QVBoxLayout
 
 from workbench.gui.palette import WATCH_COLOURS
 from workbench.gui.views.markers import MarkerLines
+from workbench.gui.views.run_overlays import RunOverlays, followed_gradients
 from workbench.gui.views.plotkit import (PlotCanvas, PlotView, add_plot, fit_before_paint, grid_axes,
                                          start_over_range, style_plot, theme_plot)
 from workbench.gui.worker import gui_priority
@@ -37,6 +39,8 @@ class FollowedWeightsView(PlotView):
         self.plot.addItem(self.zero, ignoreBounds=True)
         self.curves: list[pg.PlotDataItem] = []
         self.markers = MarkerLines([self.plot], labelled=[self.plot])
+        labels = lambda: tuple(self.experiment.history.watch_labels)  # noqa: E731
+        self.overlays = RunOverlays(experiment, [(self.plot, self.legend, followed_gradients(labels))], key=labels)
         self.empty_label = QLabel(EMPTY_TEXT)
         self.empty_label.setWordWrap(True)
         self.empty_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
@@ -45,7 +49,8 @@ class FollowedWeightsView(PlotView):
         column.addWidget(self.empty_label)
         column.addWidget(self.canvas, 1)
         self._apply_theme()
-        for signal in (experiment.history_reset, experiment.history_appended, experiment.watch_changed):
+        for signal in (experiment.history_reset, experiment.history_appended, experiment.watch_changed,
+                       experiment.runs_changed):
             signal.connect(self.mark_dirty)
 
     def _apply_theme(self):
@@ -90,6 +95,7 @@ class FollowedWeightsView(PlotView):
             for k, curve in enumerate(self.curves):
                 curve.setData(x, watched[k])
             self.markers.update(h.markers)
+            self.overlays.update()              # the ticked runs' gradients of the same weights, dashed
             fit_before_paint(self.canvas, [self.plot])
 
     def export_widget(self):
