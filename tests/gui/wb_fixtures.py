@@ -16,6 +16,11 @@ def no_leaked_threads():
         thread.stop()
         thread.wait()
     assert not leaked, f"{len(leaked)} training thread(s) were left running"
+    from workbench.gui.views.gradient_check_parts import running_checks, stop_all_checks
+
+    checks = running_checks()
+    stop_all_checks()
+    assert not checks, f"{len(checks)} gradient check thread(s) were left running"
 
 
 @pytest.fixture(autouse=True)
