@@ -86,7 +86,10 @@ def test_parameters_finite():
 # ---------------------------------------------------------------------- scales and colours
 def test_output_scale_is_centred_by_activation_and_targets():
     assert maps.output_scale("sigmoid") == (0.0, 0.5, 1.0)
-    assert maps.output_scale("tanh", np.array([0.0, 1.0])) == (-1.0, 0.0, 1.0)
+    # 0/1 classes on a tanh output are told apart at 0.5 (predicted_classes rounds): the map agrees
+    assert maps.output_scale("tanh", np.array([0.0, 1.0])) == (0.0, 0.5, 1.0)
+    assert maps.output_scale("tanh", np.array([-1.0, 1.0])) == (-1.0, 0.0, 1.0)
+    assert maps.output_scale("tanh") == (-1.0, 0.0, 1.0)
     assert maps.output_scale("linear", np.array([0.0, 1.0, 1.0])) == (0.0, 0.5, 1.0)   # 0/1 targets
     assert maps.output_scale("linear", np.array([-3.0, 2.0])) == (-3.0, 0.0, 3.0)
     assert maps.output_scale("relu", np.array([0.0, 4.0])) == (-4.0, 0.0, 4.0)

@@ -348,7 +348,7 @@ def test_settings_round_trip_and_bad_values_are_ignored(view, experiment):
     load(experiment, square_set(n_classes=3), softmax_three())
     view.refresh()
     values = {"discretize": True, "show_held_out": False, "thumbnails": False, "contributions": False,
-              "class": 2, "target": -0.5}
+              "class": 2, "target": -0.5, "gradient_arrows": False}
     view.apply_settings(values)
     assert view.settings() == values
     view.apply_settings({"discretize": "yes", "class": 99, "target": float("nan"), "thumbnails": 1, "x": 3})

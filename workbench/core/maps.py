@@ -186,22 +186,19 @@ def parameters_finite(weights, biases) -> bool:
 # ---------------------------------------------------------------------- scales
 def output_scale(activation: str, targets: np.ndarray | None = None) -> tuple[float, float, float]:
     """(lo, centre, hi) of the colour scale of a single output: centred at 0.5 for a sigmoid or for
-    targets in [0, 1] (0/1 classes), at 0 for tanh and for other regression targets (then ± the
-    largest |target|, at least 1e-6)."""
+    targets in [0, 1] (0/1 classes: the class boundary, where ``predicted_classes`` rounds, also
+    for a tanh output), at 0 for tanh with other targets and for other regression targets (then ±
+    the largest |target|, at least 1e-6)."""
     if activation == "sigmoid":
         return 0.0, 0.5, 1.0
-    if activation == "tanh":
+    t = np.asarray(targets if targets is not None else [], dtype=np.float64).ravel()
+    t = t[np.isfinite(t)]
+    if t.size and t.min() >= 0.0 and t.max() <= 1.0:
+        return 0.0, 0.5, 1.0
+    if activation == "tanh" or not t.size:
         return -1.0, 0.0, 1.0
-    if targets is not None and np.size(targets):
-        t = np.asarray(targets, dtype=np.float64)
-        t = t[np.isfinite(t)]
-        if t.size:
-            lo, hi = float(t.min()), float(t.max())
-            if lo >= 0.0 and hi <= 1.0:
-                return 0.0, 0.5, 1.0
-            half = max(abs(lo), abs(hi), 1e-6)
-            return -half, 0.0, half
-    return -1.0, 0.0, 1.0
+    half = max(abs(float(t.min())), abs(float(t.max())), 1e-6)
+    return -half, 0.0, half
 
 
 def activation_scale(activation: str, values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -28,6 +28,7 @@ from workbench.gui.views.output_map_parts import (NAN_TEXT, NO_NETWORK_TEXT, Dat
                                                   cannot_draw, curve_pool, drawing_hint,
                                                   faint_pens, fit_to_canvas, legend_entry, map_parameters,
                                                   map_resolution, neuron_name, option_boxes, refill, rgb)
+from workbench.gui.views.output_map_arrows import GradientArrows
 from workbench.gui.views.plotkit import PlotCanvas, PlotView, add_plot, grid_axes, style_plot, theme_plot
 from workbench.gui.worker import gui_priority
 
@@ -66,6 +67,7 @@ class OutputMapView(PlotView):
     # ------------------------------------------------------------------ construction
     def _build(self):
         self.discretize, self.held_out, self.thumbs_box, self.contrib_box = option_boxes()
+        self.arrows = GradientArrows(self.mark_dirty, lambda: self._arrange(force=True))
         self.class_label = QLabel("C&lick adds:")
         self.class_combo = QComboBox()
         self.class_combo.setToolTip("The class a click adds; Shift-click adds the next class.")
@@ -77,17 +79,15 @@ class OutputMapView(PlotView):
         self.target_spin.setPrefix("Target ")
         self.target_spin.setValue(1.0)
         self.target_spin.setToolTip("The target of a point added by a click (Shift-click: its negative).")
-        self.back = QPushButton("Back to output")
-        self.back.setToolTip("Show the network's output again instead of one neuron's map.")
+        self.back = QPushButton("Back to output", toolTip="Show the network's output again instead of one neuron's map.")
         self.back.clicked.connect(lambda: self.show_neuron(None))
-        self.hint = QLabel()
-        self.hint.setWordWrap(True)
+        self.hint = QLabel(wordWrap=True)
         for box in (self.discretize, self.held_out, self.thumbs_box, self.contrib_box):
             box.toggled.connect(self._on_data)
         self.class_combo.currentIndexChanged.connect(self._update_hint)
         self.hint.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)  # never widens the view
         bar, draw_bar = FlowLayout(), QHBoxLayout()          # options; drawing points
-        for w in (self.discretize, self.held_out, self.thumbs_box, self.contrib_box):
+        for w in (self.discretize, self.held_out, self.thumbs_box, self.contrib_box, self.arrows.box):
             bar.addWidget(w)
         bar.addStretch(1)
         bar.addWidget(self.export_button())
@@ -247,6 +247,7 @@ class OutputMapView(PlotView):
         self.class_combo.setVisible(drawable and classification)
         self.target_spin.setVisible(drawable and plane and not classification)
         self.thumbs_box.setVisible(plane)
+        self.arrows.allow(plane)
         self.contrib_box.setVisible(self._mode == "line")
         self.discretize.setVisible(plane)
         self.held_out.setVisible(shown)
@@ -336,6 +337,7 @@ class OutputMapView(PlotView):
         self.banner.setText(banner or "")
         if note is not None or banner is not None:
             self.back.hide()
+            self.arrows.hide()
 
     def draw(self):
         with gui_priority():
@@ -368,6 +370,8 @@ class OutputMapView(PlotView):
             self._acts = self._evaluator.run(weights, biases, self._names)
             if self._mode == "plane":
                 self._draw_plane(ds)
+                self.arrows.draw(self.plot, self.legend, weights, biases, self._names, self._grid.bounds,
+                                 ds.is_classification, self._fg, self.enlarged is None)
             else:
                 self._draw_line(ds, weights)
 
@@ -471,13 +475,15 @@ class OutputMapView(PlotView):
     def settings(self) -> dict:
         return {"discretize": self.discretize.isChecked(), "show_held_out": self.held_out.isChecked(),
                 "thumbnails": self.thumbs_box.isChecked(), "contributions": self.contrib_box.isChecked(),
-                "class": max(0, self.class_combo.currentIndex()), "target": self.target_spin.value()}
+                "class": max(0, self.class_combo.currentIndex()), "target": self.target_spin.value(),
+                "gradient_arrows": self.arrows.box.isChecked()}
 
     def apply_settings(self, values: dict) -> None:
         if not isinstance(values, dict):
             return
         for key, box in (("discretize", self.discretize), ("show_held_out", self.held_out),
-                         ("thumbnails", self.thumbs_box), ("contributions", self.contrib_box)):
+                         ("thumbnails", self.thumbs_box), ("contributions", self.contrib_box),
+                         ("gradient_arrows", self.arrows.box)):
             if isinstance(values.get(key), bool):
                 box.setChecked(values[key])
         k = values.get("class")
