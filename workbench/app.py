@@ -7,6 +7,8 @@ Scripted use (documentation screenshots, checking the window without clicking)::
 
 opens the session, trains 50 epochs, brings a view to the front, saves the session (with its
 weights) and a screenshot of the main window, and exits with 0 (1, with the reason, on failure).
+``--lab NAME`` opens a lab (``resources/labs/NAME.wbsession``, as the Labs menu does) in place of a
+session, and the same options work with it; ``--list-labs`` prints the labs by group.
 A scripted run never waits on a message box: a session the window refuses, data that does not
 load or any box that shows is reported on stderr and the run exits with 1.
 ``--list-views`` prints the views' names.
@@ -51,7 +53,10 @@ def _positive(text: str) -> int:
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="workbench", description="Design feed-forward networks, train them and watch them learn.")
-    parser.add_argument("--session", metavar="FILE", help="open this session (.wbsession) at start-up")
+    opening = parser.add_mutually_exclusive_group()
+    opening.add_argument("--session", metavar="FILE", help="open this session (.wbsession) at start-up")
+    opening.add_argument("--lab", metavar="NAME", type=_lab_name,
+                         help="open this lab at start-up, as the Labs menu does (see --list-labs)")
     parser.add_argument("--train-epochs", metavar="N", type=_positive,
                         help="train N epochs right after start-up")
     parser.add_argument("--screenshot", metavar="OUT.png",
@@ -61,6 +66,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--view", metavar="NAME", type=_view_name,
                         help="bring this view to the front (see --list-views)")
     parser.add_argument("--list-views", action="store_true", help="print the names of the views and exit")
+    parser.add_argument("--list-labs", action="store_true", help="print the labs' names and titles by group and exit")
     parser.add_argument("--save-session", metavar="OUT", help="after the scripted run, save the session "
                         "(weights included) to OUT")
     return parser
@@ -74,6 +80,32 @@ def _view_name(text: str) -> str:
     return text
 
 
+def _lab_name(text: str) -> str:
+    from workbench.core.labs import lab_names
+
+    names = lab_names()
+    if text not in names:
+        raise argparse.ArgumentTypeError(f"no lab called {text!r}; choose from {', '.join(names) or 'none'}")
+    return text
+
+
+def list_labs() -> int:
+    """``--list-labs``: every lab by group (alphabetical), in the group's order, with its title; a
+    lab file that cannot be read is named on stderr."""
+    from workbench.core.labs import lab_index
+
+    labs, problems = lab_index()
+    group = None
+    for lab in labs:
+        if lab.group != group:
+            group = lab.group
+            print(group)
+        print(f"  {lab.name:<28} {lab.title}")
+    for problem in problems:
+        print(f"workbench: {problem}", file=sys.stderr)
+    return EXIT_OK
+
+
 def main(argv: list[str] | None = None) -> int:
     os.environ.setdefault("PYQTGRAPH_QT_LIB", "PySide6")
     args = build_parser().parse_args(sys.argv[1:] if argv is None else argv)
@@ -83,6 +115,8 @@ def main(argv: list[str] | None = None) -> int:
         for view in VIEWS:
             print(f"{view.name:<12} {view.title}")
         return EXIT_OK
+    if args.list_labs:
+        return list_labs()
     from workbench.core.engines import ENGINES, ENV_VAR, configured_engine
 
     if configured_engine() not in ENGINES:     # every run would fail: say so once, before any window
@@ -132,19 +166,21 @@ def main(argv: list[str] | None = None) -> int:
     data_failures: list[str] = []     # a scripted run reports why the data did not load
     window.data_panel.load_failed.connect(data_failures.append)
     runner = _Script(app, window, args, data_failures) if (args.train_epochs or scripted) else None
+    opener = ((lambda: window.files.open_session(args.session)) if args.session else
+              (lambda: window.labs.open_lab(args.lab, ask=False)) if args.lab else None)
     if scripted:                       # no modal message boxes in scripted runs: report on stderr
         problems: list[str] = []
         window.files.report_problem = problems.append
         app.installEventFilter(runner.box_guard)
-        if args.session and not window.files.open_session(args.session):
-            for problem in problems or [f"cannot open {args.session}."]:
+        if opener is not None and not opener():
+            for problem in problems or [f"cannot open {args.session or args.lab}."]:
                 print(f"workbench: {problem}", file=sys.stderr)
             window.shutdown()
             window.set_modified(False)
             window.close()
             return EXIT_ERROR
         window.files.report_problem = runner.fail_soon
-    elif args.session and not window.files.open_session(args.session):
+    elif opener is not None and not opener():
         runner = None                  # the box says why; nothing of the session is trained
     if args.view:
         window.raise_view(args.view)
@@ -292,7 +328,8 @@ class _Script:
             from workbench.gui.session import SessionError, save_session
 
             try:
-                save_session(self.args.save_session, window.files.current_session(), include_weights=True)
+                for note in save_session(self.args.save_session, window.files.current_session(), include_weights=True):
+                    print(f"workbench: {note}", file=sys.stderr)
             except (SessionError, OSError) as exc:
                 print(f"workbench: cannot save the session: {exc}", file=sys.stderr)
                 self.code = EXIT_ERROR

@@ -87,8 +87,9 @@ def test_views_are_listed_and_a_bad_view_is_refused(tmp_path):
     result = _run(tmp_path, "--list-views")
     assert result.returncode == 0
     assert [line.split()[0] for line in result.stdout.splitlines()] == [
-        "curves", "output-map", "predictions", "first-layer", "gradient-bars", "distributions", "followed",
-        "diagram"]
+        "curves", "output-map", "predictions", "first-layer", "input-gradients", "gradient-bars",
+        "gradient-check", "distributions", "followed", "universality", "worked-step", "diagram", "lab-notes",
+        "runs"]
     result = _run(tmp_path, "--view", "nonsense", "--screenshot", str(tmp_path / "x.png"))
     assert result.returncode == 2 and "no view called 'nonsense'" in result.stderr
 

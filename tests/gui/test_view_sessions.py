@@ -34,7 +34,7 @@ def test_views_options_front_view_and_docks_come_back(qtbot, window, tmp_path):
     path = tmp_path / "views.wbsession"
     assert window.files.save_to(str(path))
     stored = json.loads(path.read_text())["views"]
-    assert stored["front"] == "predictions" and stored["open"] == []
+    assert stored["front"] == "predictions" and stored["open"] == ["lab-notes"]   # a tab beside Training
     assert stored["settings"]["output-map"]["discretize"] is True
 
     other = _reopen(qtbot, path)

@@ -3,8 +3,8 @@
 ``ACTIONS`` rows: (name, text, slot, shortcuts, icon, tip, checkable).  ``slot`` names a method of
 the window, or of one of its parts with a dotted path ("files.open_dialog"); arguments after a
 colon are passed as one string ("step:batch").  ``MENUS`` and ``TOOLBAR`` list action names;
-"-" is a separator, "@recent" the Open Recent submenu, "@export" the Export submenu and "@views"
-the views' toggles.
+"-" is a separator, "@recent" the Open Recent submenu, "@export" the Export submenu, "@views"
+the views' toggles and "@labs" the labs (filled by the window's ``labs``, ``gui/labs.py``).
 """
 
 from __future__ import annotations
@@ -59,6 +59,7 @@ MENUS = [
     ("&Training", ["train", "pause", "stop", "-", "step_batch", "step_epoch", "-", "reset", "-",
                    "evaluate_test"]),
     ("&View", ["@views", "-", "view_toolbar", "-", "reset_layout"]),
+    ("&Labs", ["@labs"]),
     ("&Help", ["about"]),
 ]
 EXPORT_MENU = ["export_weights_json", "export_weights_csv", "-", "export_plots_png", "export_view_csv",
@@ -95,22 +96,29 @@ def build_actions(window) -> dict[str, QAction]:
             call = _resolve(window, slot)
             action.triggered.connect(lambda _checked=False, call=call: call())
         actions[name] = action
+    # Undo and Redo are the window's own actions, not QUndoStack.createUndoAction's: those follow
+    # canUndoChanged on their own and came back on during a run; these are enabled only by the
+    # window's _update_actions, and their slot asks the window again before acting.
     stack = window.undo_stack
-    for name, make, shortcuts in (("undo", stack.createUndoAction, ["Ctrl+Z"]),
-                                  ("redo", stack.createRedoAction, ["Ctrl+Shift+Z", "Ctrl+Y"])):
-        action = make(window, "&" + name.title())
+    for name, shortcuts, text_changed in (("undo", ["Ctrl+Z"], stack.undoTextChanged),
+                                          ("redo", ["Ctrl+Shift+Z", "Ctrl+Y"], stack.redoTextChanged)):
+        action = QAction(icon(name), "&" + name.title(), window)
         # Explicit, distinct sequences: on X11 the standard Redo key is Ctrl+Shift+Z too, and
         # binding it twice made Qt report an ambiguous shortcut and do nothing.
         action.setShortcuts([QKeySequence(s) for s in shortcuts])
-        action.setIcon(icon(name))
         action.setProperty("wb_icon", name)
         action.setObjectName(f"action_{name}")
+        action.setEnabled(False)
+        action.triggered.connect(lambda _checked=False, name=name: window.undo_or_redo(name))
+        title = name.title()
+        text_changed.connect(lambda text, action=action, title=title:
+                             action.setText(f"&{title} {text}" if text else f"&{title}"))
         actions[name] = action
     return actions
 
 
 def build_menus(window, actions, view_toggles, recent_menu_filler) -> dict:
-    """The menu bar from ``MENUS``; returns the submenus by name ("recent", "export", "views")."""
+    """The menu bar from ``MENUS``; returns the submenus by name ("recent", "export", "labs")."""
     bar = window.menuBar()
     submenus = {}
     for title, names in MENUS:
@@ -128,6 +136,9 @@ def build_menus(window, actions, view_toggles, recent_menu_filler) -> dict:
             elif name == "@views":
                 for toggle in view_toggles:
                     menu.addAction(toggle)
+            elif name == "@labs":
+                submenus["labs"] = menu
+                window.labs.fill_menu(menu)
             else:
                 menu.addAction(actions[name])
     return submenus

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from PySide6.QtCore import QPoint, Qt
 from PySide6.QtGui import QAction
-from PySide6.QtWidgets import QApplication, QDockWidget, QTabBar, QTabWidget, QToolBar
+from PySide6.QtWidgets import QApplication, QDockWidget, QMenu, QTabBar, QTabWidget, QToolBar, QToolButton
 
 from workbench.gui import settings
 from workbench.gui.actions import ICON_ONLY, TOOLBAR
@@ -54,6 +54,23 @@ class WindowLayout:
             else:
                 self._dock(name, view.title, view, view.area)
         self.diagram_dock = self.docks.get("diagram")
+        self._build_tab_list()
+
+    def _build_tab_list(self):
+        """A "Views" button at the end of the tab bar listing every central view: more views than
+        the bar can show side by side stay one click away (the bar scrolls to the one chosen)."""
+        button = QToolButton(self.centre)
+        button.setText("All views")
+        button.setToolTip("Choose a view (the tabs scroll when they do not all fit)")
+        button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
+        button.setAutoRaise(True)
+        menu = QMenu(button)
+        for name, view in self.views.items():
+            if view.area == "centre":
+                menu.addAction(self.actions[f"view_{name}"])
+        button.setMenu(menu)
+        self.centre.setCornerWidget(button, Qt.Corner.TopRightCorner)
+        self.tab_list_button = button
 
     def _dock(self, name: str, title: str, widget, area: str) -> QDockWidget:
         dock = QDockWidget(title, self)
@@ -113,6 +130,10 @@ class WindowLayout:
                 self.addDockWidget(Area.BottomDockWidgetArea, diagram)
             else:
                 self.splitDockWidget(self.training_dock, diagram, Qt.Orientation.Vertical)
+        notes = self.docks.get("lab-notes")       # a tab beside the training panel until a lab opens
+        if notes is not None and not notes.isFloating():
+            self.tabifyDockWidget(self.training_dock, notes)
+            self.training_dock.raise_()
         side = (420, 380) if wide else (300, 290)
         self.resizeDocks([self.data_dock, self.training_dock], list(side), Qt.Orientation.Horizontal)
         if tall:

@@ -24,6 +24,7 @@ from workbench.gui.experiment import Experiment
 from workbench.gui.files import FileActions
 from workbench.gui.frame_clock import FrameClock
 from workbench.gui.icons import app_icon, icon
+from workbench.gui.labs import LabMenu
 from workbench.gui.layout import WindowLayout
 from workbench.gui.run_control import RunControl
 from workbench.gui.status import TrainingStatus
@@ -38,6 +39,13 @@ def configure_pyqtgraph(palette: QPalette | None = None) -> None:
     # in Qt's raster engine as one stroked path (and painting holds the GIL).
     pg.setConfigOptions(background=palette.color(QPalette.ColorRole.Base),
                         foreground=palette.color(QPalette.ColorRole.Text), segmentedLineMode="on")
+
+
+def _is_edit(stack, index: int) -> bool:
+    """Whether command ``index`` of the undo stack is a weight edit (``gui.edits.ParameterEdit``)."""
+    from workbench.gui.edits import ParameterEdit
+
+    return 0 <= index < stack.count() and isinstance(stack.command(index), ParameterEdit)
 
 
 class MainWindow(RunControl, WindowLayout, QMainWindow):
@@ -69,6 +77,7 @@ class MainWindow(RunControl, WindowLayout, QMainWindow):
         self.controller = TrainingController(self.experiment, self)
         self.clock = FrameClock(self, source=self.controller.drain, busy=self.controller.is_training)
         self.files = FileActions(self)
+        self.labs = LabMenu(self)        # the Labs menu and the open lab
         self.designer = NetworkDesigner(self.undo_stack)
         self.data_panel = DataPanel()
         self.training_panel = TrainingPanel()
@@ -122,6 +131,7 @@ class MainWindow(RunControl, WindowLayout, QMainWindow):
         exp.data_changed.connect(lambda: self.data_panel.show_edited(exp.dataset))
         exp.message.connect(self._show_message)
         exp.view_requested.connect(self.raise_view)
+        exp.settings_requested.connect(self.apply_requested_settings)
         ctl.started.connect(self._on_run_started)
         ctl.progress.connect(self.status.update)
         ctl.warning.connect(self._on_run_warning)
@@ -129,6 +139,24 @@ class MainWindow(RunControl, WindowLayout, QMainWindow):
         self.undo_stack.indexChanged.connect(self._on_undo_index)
 
     def _on_undo_index(self, _index: int):
+        self._update_actions()
+
+    def _may(self, name: str) -> bool:
+        """Whether Undo ("undo") or Redo ("redo") may act now.  An edit undone mid-run would change
+        the network under the training thread; while paused, a weight edit (ParameterEdit) can be
+        undone and redone: the run trains on from it."""
+        stack = self.undo_stack
+        if not (stack.canUndo() if name == "undo" else stack.canRedo()):
+            return False
+        if not self.is_training():
+            return True
+        index = stack.index() - 1 if name == "undo" else stack.index()
+        return self.experiment.run_state == "paused" and _is_edit(stack, index)
+
+    def undo_or_redo(self, name: str) -> None:
+        """Edit → Undo / Redo, checked again when it is triggered (a shortcut can race a run's start)."""
+        if self._may(name):
+            (self.undo_stack.undo if name == "undo" else self.undo_stack.redo)()
         self._update_actions()
 
     def _on_watch_changed(self):
@@ -294,10 +322,10 @@ class MainWindow(RunControl, WindowLayout, QMainWindow):
         acts["evaluate_test"].setToolTip(
             "Cost and accuracy of the network on the test split, with its confusion matrix" if has_test
             else "The data set has no test split (choose a test share in the Data panel)")
-        # An edit undone mid-run would change the architecture under the training thread.
-        acts["undo"].setEnabled(not training and self.undo_stack.canUndo())
-        acts["redo"].setEnabled(not training and self.undo_stack.canRedo())
+        acts["undo"].setEnabled(self._may("undo"))
+        acts["redo"].setEnabled(self._may("redo"))
         self.recent_menu.setEnabled(not training)
+        self.labs.set_enabled(not training)
         self.designer.set_editable(not training)
         self.data_panel.setEnabled(not training)
         self.training_panel.set_running(training)
@@ -352,8 +380,11 @@ class MainWindow(RunControl, WindowLayout, QMainWindow):
 
     def shutdown(self):
         """Stop any run and wait for its thread (used on close)."""
+        from workbench.gui.views.gradient_check_parts import stop_all_checks
+
         self.controller.stop(wait=True)
         self.data_panel.cancel_loading(wait=True)
+        stop_all_checks()
 
     def changeEvent(self, event):  # noqa: N802 - Qt override
         """Follow a light/dark theme switch: recolour the icons and the plot background."""

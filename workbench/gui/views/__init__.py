@@ -7,18 +7,30 @@ from workbench.gui.views.distributions import DistributionsView
 from workbench.gui.views.first_layer import FirstLayerView
 from workbench.gui.views.followed import FollowedWeightsView
 from workbench.gui.views.gradient_bars import GradientBarsView
+from workbench.gui.views.gradient_check import GradientCheckView
+from workbench.gui.views.input_gradients import InputGradientsView
+from workbench.gui.views.lab_notes import LabNotesView
 from workbench.gui.views.output_map import OutputMapView
 from workbench.gui.views.predictions import PredictionsView
+from workbench.gui.views.runs import RunsView
+from workbench.gui.views.universality import UniversalityView
+from workbench.gui.views.worked_step import WorkedStepView
 
 VIEWS = [
     CurvesView,
     OutputMapView,
     PredictionsView,
     FirstLayerView,
+    InputGradientsView,
     GradientBarsView,
+    GradientCheckView,
     DistributionsView,
     FollowedWeightsView,
+    UniversalityView,
+    WorkedStepView,
     DiagramView,
+    LabNotesView,
+    RunsView,
 ]
 
 
