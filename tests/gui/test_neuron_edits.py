@@ -232,3 +232,41 @@ def test_undo_stays_off_while_a_run_goes_even_when_a_command_is_pushed(qtbot, mo
     assert done == [] and exp.run_state == "running"
     ctl.stop(wait=True)
     qtbot.waitUntil(lambda: w.actions["undo"].isEnabled(), timeout=5000)
+
+
+def test_ctrl_z_in_the_field_after_an_edit_undoes_the_edit(qtbot):
+    from PySide6.QtCore import Qt
+    from PySide6.QtTest import QTest
+
+    w = open_window(qtbot)
+    view, exp = w.views["diagram"], w.experiment
+    w.reset_weights()
+    exp.select_neuron(1, 0)
+    view.refresh()
+    field = view.editor.bias_field
+    old = float(exp.net.biases[0][0])
+    w.activateWindow()
+    field.setFocus()
+    qtbot.waitUntil(field.hasFocus, timeout=2000)
+    field.selectAll()
+    QTest.keyClicks(field, "0.75")
+    QTest.keyClick(field, Qt.Key.Key_Return)
+    assert float(exp.net.biases[0][0]) == 0.75
+    QTest.keyClick(field, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
+    assert float(exp.net.biases[0][0]) == old               # Edit → Undo, not the field's own undo
+
+
+def test_set_with_only_the_weight_typed_leaves_the_rounded_bias_alone(qtbot):
+    w = open_window(qtbot)
+    view, exp = w.views["diagram"], w.experiment
+    w.reset_weights()
+    exp.net.biases[0][0] = -200.0012345                   # shown rounded: -200.001
+    exact = float(exp.net.biases[0][0])
+    exp.select_neuron(1, 0)
+    view.refresh()
+    editor = view.editor
+    assert editor.bias_field.text() == "-200.001"
+    editor.weight_field.setText("0.25")
+    editor.set_button.click()
+    assert float(exp.net.biases[0][0]) == exact
+    assert exp.undo_stack.undoText().startswith("Edit weight") and "bias" not in exp.undo_stack.undoText()

@@ -95,7 +95,7 @@ def test_changed_settings_on_a_runs_end_start_a_new_run(qtbot, window):
     _train(qtbot, w, 2)
     assert len(exp.runs) == 2
     second = exp.runs.current_run
-    assert second.name == "Run 1 → lr = 0.5" and second.parent == (first.id, 5)
+    assert second.name == "Run 1 → learning rate η 0.5" and second.parent == (first.id, 5)
     assert first.settings["hyperparameters"]["lr"] == 2.0 and first.epochs == 5
     assert second.settings["hyperparameters"]["lr"] == 0.5 and second.epochs == 7
     assert (second.checkpoints[0].epochs, second.checkpoints[-1].epochs) == (5, 7)

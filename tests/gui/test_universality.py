@@ -268,3 +268,21 @@ def test_a_pair_handle_sits_on_the_sum_even_when_its_pair_is_unbalanced(view, ex
     assert moved.weighted_sum(np.array([x]))[0] == pytest.approx(0.75, abs=1e-3)
     assert moved.v[4] == pytest.approx(0.6, abs=1e-3) and moved.v[5] == -moved.v[4]
     assert moved.v[1] == -0.1        # other pairs untouched
+
+
+
+def test_a_drag_back_into_view_keeps_the_view_so_the_next_handle_stays_put(view, experiment):
+    """A drag that takes the output above the plot grows the view; dragging it back does not shrink
+    it again under the mouse (the next handle would no longer be where it was drawn)."""
+    handle = view._handles[("h", 1)]
+    drag(view, handle, (handle.pos().x(), 1.6))
+    view.refresh()
+    view.grab()                                            # a paint: pyqtgraph ranges lazily
+    grown = [list(r) for r in view.box.viewRange()]
+    assert grown[1][1] > 1.5
+    handle = view._handles[("h", 1)]
+    drag(view, handle, (handle.pos().x(), 0.5))
+    view.refresh()
+    view.grab()
+    assert experiment.undo_stack.count() == 2
+    assert [list(r) for r in view.box.viewRange()] == grown

@@ -29,8 +29,22 @@ from PySide6.QtCore import QObject
 from PySide6.QtGui import QUndoCommand
 
 from workbench.core.runs import (NOT_TRAINING, Checkpoint, RunsError, ab_value, changed_settings, checkpoint_of, copy_history, resume_rng,
-                                 run_settings, setting_items, shuffle_recipe)
+                                 run_settings, setting_phrases, shuffle_recipe)
 
+
+def _data_spec(exp) -> str | None:
+    """The spec of the data loaded now as the data layer writes it ("not:outputs=1" for a session's
+    "not"), so that runs on the same data record the same text."""
+    spec = getattr(exp.dataset, "spec", None)
+    return spec if isinstance(spec, str) and spec else exp.data_spec
+
+
+def _same_data(spec: str | None, exp) -> bool:
+    """Whether ``spec`` (a run's data) describes the data loaded now, defaults filled in."""
+    from workbench.data import same_data
+
+    return spec in (exp.data_spec, _data_spec(exp)) or same_data(spec, exp.data_spec) \
+        or same_data(spec, _data_spec(exp))
 
 class _Tip:
     """Where a run ends: its network (weakly), the steps behind it and the batch-order recipe to
@@ -196,17 +210,19 @@ class RunsKeeper(QObject):
         exp = self.experiment
         runs = exp.runs
         seed = int(exp.hyperparameters.get("seed", 0))
-        settings = run_settings(exp.architecture, exp.hyperparameters, exp.data_spec)
+        settings = run_settings(exp.architecture, exp.hyperparameters, _data_spec(exp))
         run = self._tip_run()
         shuffle = None
         if run is not None:
+            if run.settings["data"] != settings["data"] and _same_data(run.settings["data"], exp):
+                run.settings["data"] = settings["data"]     # the same data, written out in full
             shuffle = self.tips[run.id].shuffle
             changed = changed_settings(run.settings["hyperparameters"], settings["hyperparameters"])
             if changed:
                 if "seed" in changed:
                     shuffle = None          # another seed: another batch order
                 parent = run
-                name = f"{run.name} → " + ", ".join(f"{k} = {setting_items(settings).get(k, '')}" for k in changed)
+                name = f"{run.name} → " + ", ".join(setting_phrases(settings, changed))
                 run = self._new_run(settings, n_train, seed, shuffle, name=name[:200],
                                     parent=(parent.id, exp.epochs_trained))
             else:
@@ -289,7 +305,7 @@ class RunsKeeper(QObject):
         if run.settings["architecture"] != exp.architecture:
             return (f"“{run.name}” is a {'-'.join(map(str, run.settings['architecture']['sizes']))} network; "
                     f"set the designer to its architecture first.")
-        if run.settings["data"] != exp.data_spec:
+        if not _same_data(run.settings["data"], exp):
             return f"“{run.name}” trained on other data ({run.settings['data']}); load that data set first."
         return None
 
@@ -347,8 +363,7 @@ class RunsKeeper(QObject):
             history.truncate(first.steps)
         hp = {**run.settings["hyperparameters"], key: value}
         settings = {**run.settings, "hyperparameters": hp}
-        shown = "off" if value is None else ", ".join(f"{v:g}" for v in value) if isinstance(value, list) else value
-        new = Run(id=exp.runs.new_id(), name=f"{run.name} B: {key} = {shown}"[:200], settings=settings,
+        new = Run(id=exp.runs.new_id(), name=f"{run.name} B: {setting_phrases(settings, [key])[0]}"[:200], settings=settings,
                   history=history, checkpoints=[first], parent=(run.id, first.epochs))
         exp.undo_stack.push(_NewRun(self, new, (net, first.epochs, first.steps, history),
                                     _Tip(net, first.steps, first.shuffle), f"A/B run of {run.name}"))

@@ -10,7 +10,8 @@ typing in them.
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QEvent, Qt, Signal
+from PySide6.QtGui import QKeySequence
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QLineEdit, QPushButton, QVBoxLayout, QWidget
 
 from workbench.core.names import layer_name, weight_name
@@ -21,6 +22,18 @@ NO_NEURON = "Select a neuron after the input to edit its bias and incoming weigh
 
 def _plain(x: float) -> str:
     return f"{x:.6g}"
+
+
+class _ValueField(QLineEdit):
+    """A value field whose Ctrl+Z / Ctrl+Shift+Z reach Edit → Undo / Redo once what was typed has been
+    applied (Enter or Set); while the user is typing they undo the typing, as in any text field."""
+
+    def event(self, event):  # noqa: D401 - Qt override
+        if event.type() == QEvent.Type.ShortcutOverride and not self.isModified() and (
+                event.matches(QKeySequence.StandardKey.Undo) or event.matches(QKeySequence.StandardKey.Redo)):
+            event.ignore()
+            return True
+        return super().event(event)
 
 
 class NeuronEditor(QWidget):
@@ -34,9 +47,9 @@ class NeuronEditor(QWidget):
         self._values: tuple[float, float] | None = None  # (bias, weight) shown
         self._reason: str | None = NO_NEURON
         self._edited = None             # values shown after an edit's note was set ("pending" until drawn)
-        self.bias_field = QLineEdit()
+        self.bias_field = _ValueField()
         self.bias_field.setAccessibleName("Bias of the selected neuron")
-        self.weight_field = QLineEdit()
+        self.weight_field = _ValueField()
         self.weight_field.setAccessibleName("Incoming weight of the selected neuron")
         for field in (self.bias_field, self.weight_field):
             field.setMaximumWidth(110)
@@ -132,8 +145,9 @@ class NeuronEditor(QWidget):
                 field.setFocus()
                 return
             is_bias = field is self.bias_field
-            if value == self._values[0 if is_bias else 1]:
-                continue
+            current = self._values[0 if is_bias else 1]
+            if value == current or field.text().strip() == _plain(current):
+                continue                # untouched: its text is the shown value, rounded to 6 digits
             if is_bias:
                 changes.append((layer - 1, "b", index, 0, value))
                 names.append(f"bias of {layer_name(layer, len(self._sizes)).lower()} neuron {index + 1}")

@@ -37,6 +37,16 @@ COST_SAMPLES = 20_000
 TITLE = "Hidden neurons σ(wx + b), the network's output and the goal"
 
 
+
+def _fit_if_outside(box) -> None:
+    """Range ``box`` to its contents again only where they now reach outside what it shows, so the
+    handles of the next drag stay where they were."""
+    shown = box.viewRange()
+    bounds = box.childrenBounds()
+    outside = any(b is not None and (b[0] < lo or b[1] > hi) for b, (lo, hi) in zip(bounds, shown))
+    if outside:
+        box.enableAutoRange()
+
 class UniversalityView(PlotView):
     name = "universality"
     title = "Universality"
@@ -221,6 +231,8 @@ class UniversalityView(PlotView):
     def draw(self) -> None:
         with gui_priority():
             self._draw()
+            if self._drag is None and not self.box.autoRangeEnabled()[1]:
+                _fit_if_outside(self.box)      # trained or replaced weights may leave the view
 
     def _draw(self) -> None:
         exp = self.experiment
@@ -396,8 +408,8 @@ class UniversalityView(PlotView):
         after = self._params
         self._drag = None
         self._serial += 1
-        self.box.enableAutoRange()
-        self.plane.vb.enableAutoRange()
+        for box in (self.box, self.plane.vb):
+            _fit_if_outside(box)
         problem = self.experiment.edit_parameters(handle_changes(before, after, key), handle_name(key),
                                                   merge_key=("universality", key, self._serial))
         if problem:

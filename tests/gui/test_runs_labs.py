@@ -1,0 +1,23 @@
+"""Runs of a lab: a lab names its data by a short spec ("not") that the data layer writes out in
+full ("not:outputs=1"); runs on that data are still runs on the same data."""
+
+from tests.gui.test_runs import _train
+from tests.gui.wb_fixtures import isolated_settings, no_leaked_threads, window  # noqa: F401
+
+
+def test_a_labs_first_run_can_be_rewound_after_another_run(qtbot, window):
+    w, exp = window, window.experiment
+    assert w.labs.open_lab("demofox-2", ask=False)
+    qtbot.waitUntil(lambda: not w.data_panel.is_busy() and exp.dataset is not None
+                    and exp.dataset.spec.startswith("not"), timeout=10_000)
+    assert exp.dataset.spec != "not"
+    w.training_panel.set_values({"checkpoint_every": 1})
+    _train(qtbot, w, 2)
+    w.training_panel.set_values({"lr": 0.25})
+    w.reset_weights()
+    _train(qtbot, w, 2)
+    first = exp.runs.runs[0]
+    assert len(exp.runs) == 2 and len({r.settings["data"] for r in exp.runs.runs}) == 1
+    last = first.checkpoints[-1]
+    assert w.experiment.runs_keeper.rewind(first.id, last.epochs, last.steps) is None
+    assert exp.epochs_trained == last.epochs
