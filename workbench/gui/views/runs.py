@@ -31,6 +31,12 @@ def _number(v: float, percent: bool = False) -> str:
     return f"{v * 100:.1f} %" if percent else f"{v:.4g}"
 
 
+
+def _run_time(seconds: float) -> str:
+    """A run's training time: tenths below 10 s (a small run takes a fraction of a second), then as
+    the status bar writes durations."""
+    return f"{seconds:.1f} s" if 0 <= seconds < 9.95 else format_duration(seconds)
+
 class RunsView(View):
     name = "runs"
     title = "Runs"
@@ -90,7 +96,7 @@ class RunsView(View):
             text = ", ".join(setting_phrases(run.settings, differs)) or "–"
             rows.append((run, [run.name, text, f"{run.epochs:,}", _number(s["best_cost"]), _number(s["final_cost"]),
                                _number(s["best_accuracy"], True), _number(s["final_accuracy"], True),
-                               _number(s["final_val_accuracy"], True), format_duration(run.seconds),
+                               _number(s["final_val_accuracy"], True), _run_time(run.seconds),
                                run.end_reason or ""]))
         return rows
 
