@@ -21,3 +21,21 @@ def test_a_labs_first_run_can_be_rewound_after_another_run(qtbot, window):
     last = first.checkpoints[-1]
     assert w.experiment.runs_keeper.rewind(first.id, last.epochs, last.steps) is None
     assert exp.epochs_trained == last.epochs
+
+
+def test_the_rewind_dialog_says_momentum_starts_afresh(qtbot, window):
+    from tests.gui.test_runs import _setup
+    from workbench.gui.views.runs_parts import RewindDialog
+
+    w, exp = window, window.experiment
+    _setup(w)
+    _train(qtbot, w, 2)
+    plain = RewindDialog(exp.runs.runs[0], w)
+    assert not hasattr(plain, "momentum_note")
+    w.training_panel.set_values({"optimizer": "momentum", "momentum": 0.5})
+    w.reset_weights()
+    _train(qtbot, w, 2)
+    dialog = RewindDialog(exp.runs.runs[-1], w)
+    assert "momentum afresh" in dialog.momentum_note.text()
+    for d in (plain, dialog):
+        d.deleteLater()

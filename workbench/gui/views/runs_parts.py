@@ -64,6 +64,14 @@ class RewindDialog(QDialog):
         self.list.itemDoubleClicked.connect(lambda _item: self.accept())
         layout.addWidget(self.list)
         layout.addWidget(QLabel("The run's later history stays in the table as its own run."))
+        optimizer = run.settings.get("hyperparameters", {}).get("optimizer")
+        if optimizer in ("momentum", "nesterov"):
+            note = QLabel(f"This run uses {optimizer}: a checkpoint keeps the weights, not the momentum, "
+                          "so the continued run starts its momentum afresh and follows the original "
+                          "closely but not bit for bit (with plain SGD it is the same run exactly).")
+            note.setWordWrap(True)
+            layout.addWidget(note)
+            self.momentum_note = note
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
         buttons.accepted.connect(self.accept)
         buttons.rejected.connect(self.reject)
