@@ -107,3 +107,18 @@ def test_fresh_weights_start_a_new_run_after_the_sessions_runs(tmp_path):
     new = after.runs.current_run
     assert new.checkpoints[0].epochs == 0 and new.checkpoints[-1].epochs == new.epochs == 2
     assert new.settings["hyperparameters"]["epochs"] == 2 and new.checkpoints[0].shuffle == (0, 0, 0, 5)
+
+
+def test_a_batch_order_too_long_to_replay_is_left_out_and_the_session_reopens(tmp_path, monkeypatch):
+    """Past ``MAX_SHUFFLE_ITEMS`` a checkpoint keeps no recipe (as in the window): the reader refuses
+    a recipe that long, so writing one would make a session that does not open again."""
+    import workbench.core.runs as core_runs
+
+    monkeypatch.setattr(core_runs, "MAX_SHUFFLE_ITEMS", 10)     # XOR with a drawn point: 5 items
+    path = tmp_path / "s.wbsession"
+    _three_runs(path)
+    assert run("train", "--session", path, "--epochs", 3, "--save-session", path, "--log-every", 1)[0] == 0
+    current = load_session(str(path)).runs.current_run
+    recipes = [c.shuffle for c in current.checkpoints]
+    assert any(r is not None for r in recipes) and any(r is None for r in recipes)
+    assert all(r is None or r[2] * r[3] <= 10 for r in recipes)

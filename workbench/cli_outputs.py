@@ -21,7 +21,7 @@ from pathlib import Path
 
 from .cli_args import UsageError
 from .core import WeightFileError
-from .core.runs import RunList, checkpoint_of, copy_history
+from .core.runs import RunList, checkpoint_of, copy_history, shuffle_recipe
 from .core.safefiles import file_kind
 from .core.sessionfile import SessionError
 
@@ -253,7 +253,7 @@ class _SessionRun:
                 if other.history is history:
                     other.history = copy_history(history)
             run = self.runs.new_run(settings, history)
-            self.runs.add_checkpoint(run, checkpoint_of(net, epoch_off, step_off, (seed, step_off, 0, n_train)))
+            self.runs.add_checkpoint(run, checkpoint_of(net, epoch_off, step_off, shuffle_recipe(seed, step_off, 0, n_train)))
         else:
             run.history, run.settings = history, settings
             if run.started is None:
@@ -268,9 +268,9 @@ class _SessionRun:
         self._taken, self._last_taken = 0, -float("inf")
         self._started = time.perf_counter()
 
-    def _shuffle(self, epochs: int) -> tuple:
+    def _shuffle(self, epochs: int) -> tuple | None:
         seed, start, n = self._recipe
-        return (seed, start, epochs - self._epoch_off, n)
+        return shuffle_recipe(seed, start, epochs - self._epoch_off, n)
 
     def epoch_end(self, net, epochs: int, steps: int) -> None:
         """An epoch summary: the weights are those at the end of epoch ``epochs`` (``steps`` batches)."""

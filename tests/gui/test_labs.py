@@ -167,3 +167,19 @@ def test_every_lab_opens_and_trains_two_epochs(qtbot, tmp_path, monkeypatch, mes
         trained.append(name)
     assert not messages
     assert len(trained) >= 5
+
+
+def test_the_notes_measure_again_after_a_weight_edit(qtbot, window):
+    """Before any training the notes measure ‖δˡ‖ on the current weights; an edit in place (the
+    diagram's, undoable) changes them, so the table does too."""
+    assert window.labs.open_lab("exploding-gradient", ask=False)
+    qtbot.waitUntil(lambda: not window.data_panel.is_busy() and window.experiment.dataset is not None,
+                    timeout=10_000)
+    view = window.views["lab-notes"]
+    view.refresh()
+    before = view._measured()[0]
+    assert before is not None
+    exp = window.experiment
+    assert exp.edit_parameters([(3, "b", 0, 0, float(exp.net.biases[3][0]) + 3.0)], "Edit bias") is None
+    after = view._measured()[0]
+    assert after is not None and after != before

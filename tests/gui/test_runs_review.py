@@ -195,3 +195,32 @@ def test_overlays_name_the_run_in_both_legends_and_draw_layers_in_their_colours(
     view.table_widget.item(0, 0).setCheckState(Qt.CheckState.Unchecked)
     curves.refresh()
     assert first.name not in [label.text for _s, label in curves.accuracy_legend.items]
+
+
+def test_undoing_a_delete_keeps_the_run_limit_and_redo_restores_what_it_took(qtbot, window, monkeypatch):
+    import workbench.core.runs as core_runs
+
+    monkeypatch.setattr(core_runs, "MAX_RUNS", 2)
+    w, exp = window, window.experiment
+    _setup(w)
+    _train(qtbot, w, 1)
+    w.reset_weights()
+    _train(qtbot, w, 1)
+    first, second = [r.id for r in exp.runs.runs]
+    assert exp.runs_keeper.delete(first) is None
+    w.reset_weights()
+    _train(qtbot, w, 1)                          # a third run fills the place again
+    assert len(exp.runs) == 2
+    delete = next(exp.undo_stack.command(i) for i in range(exp.undo_stack.count())
+                  if exp.undo_stack.command(i).text().startswith("Delete"))
+    delete.undo()                                # the deleted run comes back within the limit
+    assert len(exp.runs) == 2 and first in [r.id for r in exp.runs.runs]
+    delete.redo()                                # and what it pushed out comes back with the redo
+    assert len(exp.runs) == 2 and first not in [r.id for r in exp.runs.runs]
+
+
+def test_a_stored_patience_beyond_the_spin_box_is_shown_at_its_end(window):
+    panel = window.training_panel
+    panel.stops.set_values({"patience": 10**12, "checkpoint_every": 10**15})
+    assert panel.stops.fields["patience"].value() == panel.stops.fields["patience"].maximum()
+    assert panel.stops.checkpoint_every.value() == panel.stops.checkpoint_every.maximum()

@@ -34,10 +34,6 @@ def numerical_gradients(net: Network, X, Y, eps: float = 1e-4):
     """
     X = np.asarray(X, dtype=net.dtype)
     Y = np.asarray(Y, dtype=net.dtype)
-
-    def cost():
-        return net.evaluate(X, Y, classification=False)[0]
-
     grads = []
     for params in (net.weights, net.biases):
         layer_grads = []
@@ -45,13 +41,7 @@ def numerical_gradients(net: Network, X, Y, eps: float = 1e-4):
             g = np.zeros_like(p, dtype=np.float64)
             flat, gflat = p.reshape(-1), g.reshape(-1)
             for k in range(flat.size):
-                keep = flat[k]
-                values = []
-                for offset in (-2 * eps, -eps, eps, 2 * eps):
-                    flat[k] = keep + offset
-                    values.append(cost())
-                flat[k] = keep
-                gflat[k] = (values[0] - 8 * values[1] + 8 * values[2] - values[3]) / (12 * eps)
+                gflat[k] = _stencil(net, flat, k, X, Y, eps)
             layer_grads.append(g)
         grads.append(layer_grads)
     return grads[0], grads[1]
@@ -282,7 +272,8 @@ def check_steps(net: Network, X, Y, *, sample: int | None = DEFAULT_SAMPLE, eps:
             flat = array.reshape(-1)
             numeric = np.empty(len(index))
             for n, k in enumerate(index):
-                numeric[n] = _stencil(tail, flat, int(k), a_in, Y, eps)
+                with np.errstate(all="ignore"):
+                    numeric[n] = _stencil(tail, flat, int(k), a_in, Y, eps)
                 done += 1
                 yield done, total
             exact = np.asarray(grads[l], dtype=np.float64).reshape(-1)[index]
@@ -299,16 +290,16 @@ def check_steps(net: Network, X, Y, *, sample: int | None = DEFAULT_SAMPLE, eps:
     yield CheckResult(layers, eps, len(X), cost, done, sum(x.total for x in layers), np.concatenate(errors))
 
 
-def _stencil(tail: Network, flat: np.ndarray, k: int, a_in, Y, eps: float) -> float:
-    """(C(θ−2ε) − 8C(θ−ε) + 8C(θ+ε) − C(θ+2ε)) / 12ε for parameter ``flat[k]`` of ``tail``."""
+def _stencil(net: Network, flat: np.ndarray, k: int, X, Y, eps: float) -> float:
+    """(C(θ−2ε) − 8C(θ−ε) + 8C(θ+ε) − C(θ+2ε)) / 12ε for parameter ``flat[k]`` (a flat view of one
+    of ``net``'s arrays) on inputs ``X`` (m, n_in) and targets ``Y`` (m, n_out); restores it."""
     keep = flat[k]
     values = []
-    with np.errstate(all="ignore"):
-        for offset in (-2 * eps, -eps, eps, 2 * eps):
-            flat[k] = keep + offset
-            values.append(tail.evaluate(a_in, Y, classification=False)[0])
-        flat[k] = keep
-        return (values[0] - 8 * values[1] + 8 * values[2] - values[3]) / (12 * eps)
+    for offset in (-2 * eps, -eps, eps, 2 * eps):
+        flat[k] = keep + offset
+        values.append(net.evaluate(X, Y, classification=False)[0])
+    flat[k] = keep
+    return (values[0] - 8 * values[1] + 8 * values[2] - values[3]) / (12 * eps)
 
 
 def run_check(net: Network, X, Y, **kwargs) -> CheckResult:

@@ -22,7 +22,6 @@ hidden layer, input side first) with ``source`` (where they are printed).
 
 from __future__ import annotations
 
-import json
 import math
 import re
 from dataclasses import dataclass, field
@@ -30,7 +29,7 @@ from pathlib import Path
 
 from .limits import INT32_MAX, MAX_LABEL_CHARS, clipped
 from .safefiles import UnreadableFile, read_bounded
-from .sessionfile import MAX_JSON_VALUES, SUFFIX, Session, SessionError, session_from_json
+from .sessionfile import SUFFIX, JsonTextError, Session, SessionError, parse_json_text, session_from_json
 
 __all__ = ["LABS_DIR", "Lab", "LabError", "MAX_LAB_BYTES", "lab_names", "lab_index", "lab_path",
            "load_lab", "lab_from_json"]
@@ -97,21 +96,11 @@ def load_lab(name: str, folder: Path | None = None) -> Lab:
         raise LabError(str(exc)) from None
     where = f"The lab {name!r}"
     try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        raise LabError(f"{where} is damaged: its file is not UTF-8 text.") from None
-    del raw
-    if text.count(",") + text.count("[") + text.count("{") > MAX_JSON_VALUES:
-        raise LabError(f"{where} is damaged: it holds more JSON values than Workbench reads.")
-    try:
-        doc = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise LabError(f"{where} is damaged: invalid JSON at line {exc.lineno}, column {exc.colno} "
-                       f"({exc.msg}).") from None
-    except RecursionError:
-        raise LabError(f"{where} is damaged: its JSON is nested too deeply.") from None
-    except ValueError:
-        raise LabError(f"{where} is damaged: it holds a number of thousands of digits.") from None
+        doc = parse_json_text(raw)
+    except JsonTextError as exc:
+        phrase = "its file is not UTF-8 text" if exc.kind == "utf-8" else \
+            "it holds more JSON values than Workbench reads" if exc.kind == "values" else exc.phrase
+        raise LabError(f"{where} is damaged: {phrase}.") from None
     lab = lab_from_json(name, doc)
     lab.path = path
     return lab

@@ -293,26 +293,49 @@ def load_session(path: str) -> Session:
     except UnreadableFile as exc:
         raise SessionError(str(exc)) from None
     try:
+        doc = parse_json_text(raw)
+    except JsonTextError as exc:
+        raise SessionError({
+            "utf-8": f"{path} is not a Workbench session (it is not UTF-8 text).",
+            "values": f"{path} is too large to be a Workbench session: it holds more JSON values "
+                      f"than the {MAX_JSON_VALUES:,} Workbench reads.",
+            "json": f"{path} is corrupt: {exc.phrase}.",
+            "depth": f"{path} is not a Workbench session: {exc.phrase}.",
+            "digits": f"{path} is not a Workbench session: {exc.phrase}.",
+            "memory": f"Cannot open {path}: {exc.phrase}.",
+        }[exc.kind]) from None
+    return session_from_json(doc, path)
+
+
+class JsonTextError(ValueError):
+    """Why ``parse_json_text`` could not read a file's bytes: ``kind`` ("utf-8", "values", "json",
+    "depth", "digits" or "memory") and a ``phrase`` that completes the reader's sentence."""
+
+    def __init__(self, kind: str, phrase: str):
+        super().__init__(phrase)
+        self.kind, self.phrase = kind, phrase
+
+
+def parse_json_text(raw: bytes):
+    """The JSON document in ``raw`` (UTF-8, a byte order mark allowed), read within
+    ``MAX_JSON_VALUES``; ``JsonTextError`` otherwise.  Sessions and labs read their files with it."""
+    try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError:
-        raise SessionError(f"{path} is not a Workbench session (it is not UTF-8 text).") from None
+        raise JsonTextError("utf-8", "it is not UTF-8 text") from None
     del raw
     if json_value_bound(text) > MAX_JSON_VALUES:
-        raise SessionError(f"{path} is too large to be a Workbench session: it holds more JSON values "
-                           f"than the {MAX_JSON_VALUES:,} Workbench reads.")
+        raise JsonTextError("values", f"it holds more JSON values than the {MAX_JSON_VALUES:,} Workbench reads")
     try:
-        doc = json.loads(text)
+        return json.loads(text)
     except json.JSONDecodeError as exc:
-        raise SessionError(f"{path} is corrupt: invalid JSON at line {exc.lineno}, column {exc.colno} "
-                           f"({exc.msg}).") from None
+        raise JsonTextError("json", f"invalid JSON at line {exc.lineno}, column {exc.colno} ({exc.msg})") from None
     except RecursionError:
-        raise SessionError(f"{path} is not a Workbench session: its JSON is nested too deeply.") from None
+        raise JsonTextError("depth", "its JSON is nested too deeply") from None
     except ValueError:        # an integer of more digits than Python converts (4,300)
-        raise SessionError(f"{path} is not a Workbench session: it holds a number of thousands of "
-                           f"digits.") from None
+        raise JsonTextError("digits", "it holds a number of thousands of digits") from None
     except MemoryError:
-        raise SessionError(f"Cannot open {path}: there is not enough memory to read it.") from None
-    return session_from_json(doc, path)
+        raise JsonTextError("memory", "there is not enough memory to read it") from None
 
 
 def session_from_json(doc, where: str = "the session") -> Session:

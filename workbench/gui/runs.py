@@ -118,12 +118,14 @@ class _NewRun(QUndoCommand):
 class _DeleteRun(QUndoCommand):
     def __init__(self, keeper: "RunsKeeper", run_id: int, text: str):
         super().__init__(text)
-        self._keeper, self._id, self._taken = keeper, run_id, None
+        self._keeper, self._id, self._taken, self._bounds = keeper, run_id, None, None
 
     def redo(self):
         exp = self._keeper.experiment
         self._current = exp.runs.current
         self._taken = exp.runs.remove(self._id)
+        if self._bounds is not None:           # what bringing the run back took goes back too
+            exp.runs.put_back(self._bounds)
         exp.overlaid.discard(self._id)
         self._keeper.changed()
 
@@ -131,7 +133,7 @@ class _DeleteRun(QUndoCommand):
         exp = self._keeper.experiment
         if self._taken is not None:
             index, run = self._taken
-            exp.runs.runs.insert(index, run)
+            self._bounds = exp.runs.add(run, index)     # the run limit holds: a newer run may have filled it
             exp.runs.current = self._current
         self._keeper.changed()
 
@@ -352,7 +354,10 @@ class RunsKeeper(QObject):
         if not run.checkpoints:
             return f"“{run.name}” kept no initial weights to start from."
         first = run.checkpoints[0]
-        net = first.network()
+        try:
+            net = first.network()
+        except (RunsError, ValueError) as exc:
+            return f"The initial weights cannot be used: {exc}"
         from workbench.core.history import RunHistory
         from workbench.core.runs import Run
 

@@ -17,7 +17,7 @@ from PySide6.QtWidgets import (
 )
 
 from workbench.core.hyperparameters import PANEL_RANGES, hyperparameter_problem
-from workbench.gui.panels.training_stops import STOP_DEFAULTS, StopConditions
+from workbench.gui.panels.training_stops import STOP_DEFAULTS, StopConditions, set_clamped
 
 OPTIMIZER_CHOICES = [("sgd", "Stochastic gradient descent"), ("momentum", "Momentum"),
                      ("nesterov", "Nesterov momentum")]
@@ -58,11 +58,6 @@ def _combo(choices) -> QComboBox:
     for key, label in choices:
         combo.addItem(label, key)
     return combo
-
-
-def _set_whole(spin: QSpinBox, value: int) -> None:
-    """Set ``spin`` to ``value`` or the nearest end of its range (a QSpinBox holds only int32)."""
-    spin.setValue(min(max(int(value), spin.minimum()), spin.maximum()))
 
 
 def _select(combo: QComboBox, key) -> None:
@@ -304,9 +299,9 @@ class TrainingPanel(QWidget):
                     _select(self.batch_mode, "online")
                 else:
                     _select(self.batch_mode, "mini")
-                    _set_whole(self.batch_size, batch)
+                    set_clamped(self.batch_size, batch)
             if "epochs" in values and values["epochs"] is not None:
-                _set_whole(self.epochs, values["epochs"])
+                set_clamped(self.epochs, values["epochs"])
             if values.get("layer_lr") is not None:
                 for spin, m in zip(self.layer_spins, values["layer_lr"]):
                     spin.setValue(float(m))
@@ -318,7 +313,7 @@ class TrainingPanel(QWidget):
                 if name in values:
                     _select(combo, values[name])
             if "seed" in values:
-                _set_whole(self.seed, values["seed"])
+                set_clamped(self.seed, values["seed"])
             self.stops.set_values(values)
         finally:
             self._loading = False

@@ -18,6 +18,13 @@ STOP_DEFAULTS = {"stop_accuracy": None, "stop_cost": None, "patience": None, "ch
 _START = {"stop_accuracy": 97.0, "stop_cost": 0.01, "patience": 10}
 
 
+
+def set_clamped(spin, value) -> None:
+    """Set ``spin`` (a QSpinBox or QDoubleSpinBox) to ``value`` or the nearest end of its range: a
+    run read from a session may hold a patience of 10¹², and a QSpinBox holds only int32."""
+    kind = int if isinstance(spin, QSpinBox) else float
+    spin.setValue(min(max(kind(value), spin.minimum()), spin.maximum()))
+
 class StopConditions(QGroupBox):
     changed = Signal()
 
@@ -84,9 +91,9 @@ class StopConditions(QGroupBox):
                 if key in values:
                     tick.setChecked(values[key] is not None)
                     if values[key] is not None:
-                        self.fields[key].setValue(values[key])
+                        set_clamped(self.fields[key], values[key])
             if values.get("checkpoint_every") is not None:
-                self.checkpoint_every.setValue(int(values["checkpoint_every"]))
+                set_clamped(self.checkpoint_every, values["checkpoint_every"])
         finally:
             self._loading = False
             self._refresh()

@@ -77,8 +77,6 @@ class CheckThread(PythonThread):
         self._args = (net, X, Y)
         self._kwargs = kwargs
         self._cancel = threading.Event()
-        self.outcome = "running"           # then "completed", "failed" or "cancelled"
-        self.seconds = 0.0
         _INSTANCES.add(self)
         self.finished.connect(self._forget)
 
@@ -96,20 +94,14 @@ class CheckThread(PythonThread):
         _LIVE.discard(self)
 
     def run(self) -> None:
-        started = time.perf_counter()
         try:
             self._run()
         except ConfigError as exc:
-            self.outcome = "failed"
             self.failed.emit(str(exc))
         except MemoryError:
-            self.outcome = "failed"
             self.failed.emit("There is not enough memory for this check; use fewer data items.")
         except Exception as exc:   # a bug must still end the check with a sentence
-            self.outcome = "failed"
             self.failed.emit(f"The gradient check failed ({type(exc).__name__}: {exc}).")
-        finally:
-            self.seconds = time.perf_counter() - started
 
     def _run(self) -> None:
         steps = check_steps(*self._args, **self._kwargs)
@@ -117,11 +109,9 @@ class CheckThread(PythonThread):
         try:
             for step in steps:
                 if self._cancel.is_set():
-                    self.outcome = "cancelled"
                     self.cancelled.emit()
                     return
                 if isinstance(step, CheckResult):
-                    self.outcome = "completed"
                     self.completed.emit(step)
                     return
                 now = time.perf_counter()
@@ -278,7 +268,7 @@ class CheckPlots(PlotCanvas):
             return
         analytic = np.concatenate([np.concatenate([c.w_analytic, c.b_analytic]) for c in result.layers])
         numeric = np.concatenate([np.concatenate([c.w_numeric, c.b_numeric]) for c in result.layers])
-        errors = np.concatenate([np.concatenate([c.w_error, c.b_error]) for c in result.layers])
+        errors = result.errors                  # in the same order: each layer's W, then its b
         keep = np.isfinite(analytic) & np.isfinite(numeric)
         self.point_verdicts = [verdict(e) for e in errors[keep]]
         brushes = {name: pg.mkBrush(verdict_colour(name, self._dark)) for name in VERDICTS}

@@ -15,6 +15,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (QAbstractItemView, QFrame, QHeaderView, QLabel, QScrollArea, QTableWidget,
                                QTableWidgetItem, QVBoxLayout, QWidget)
 
+from workbench.core.layer_maths import parameter_fingerprint
 from workbench.core.labs import first_record_speeds, initial_speeds, speed_rows
 from workbench.gui.views.base import EmptyNote, View
 
@@ -92,8 +93,9 @@ class LabNotesView(View):
         outer.addWidget(self.scroll, 1)
         self.scroll.setWidget(self.body)
         exp = experiment
-        for signal in (exp.history_reset, exp.history_appended, exp.network_changed, exp.data_changed,
-                       exp.hyperparameters_changed, exp.architecture_changed, exp.run_state_changed):
+        for signal in (exp.history_reset, exp.history_appended, exp.network_changed, exp.parameters_changed,
+                       exp.data_changed, exp.hyperparameters_changed, exp.architecture_changed,
+                       exp.run_state_changed):
             signal.connect(self.mark_dirty)
         self.content.hide()
 
@@ -116,7 +118,7 @@ class LabNotesView(View):
             return None, "train to measure: the run's first record holds them"
         net = exp.net
         hp = exp.hyperparameters
-        key = (id(net), exp.epochs_trained, id(ds)) if net is not None else \
+        key = (id(net), parameter_fingerprint(net.weights, net.biases), id(ds)) if net is not None else \
             ("fresh", tuple(exp.architecture["sizes"]), tuple(exp.architecture["activations"]),
              exp.architecture["cost"], hp.get("init"), hp.get("bias_init"), hp.get("seed"), hp.get("dtype"), id(ds))
         if self._cache is not None and self._cache[0] == key:
