@@ -338,8 +338,6 @@ def _session_hyperparameters(args, session) -> dict:
     with the --session file's other settings (its plot resolution, checkpoint spacing, ...)."""
     kept = {key: value for key, value in session.hyperparameters.items()
             if key not in PANEL_KEYS} if session is not None else {}
-    if kept.get("resolution") not in (None, "batch", "epoch"):
-        del kept["resolution"]
     return {**kept, **{key: getattr(args, key) for key in PANEL_KEYS
                        if getattr(args, key) is not None or key not in STOP_KEYS}}
 
@@ -448,7 +446,7 @@ SUMMARY_RATIO = 20
 def auto_log_every(sizes, n_train: int, n_validation: int, batch_size: int, numpy_engine: bool = False) -> int:
     """--log-every auto: 1 when an epoch's estimated training time is at least SUMMARY_RATIO times
     a summary's, else the smallest N of 1, 2, 5, 10, 20, … for which N epochs' is."""
-    parameters = sum(a * b + b for a, b in zip(sizes[:-1], sizes[1:]))
+    parameters = parameter_count(sizes)
     batches = -(-n_train // batch_size)
     epoch = (batches * (NUMPY_BATCH_SECONDS if numpy_engine else BATCH_SECONDS)
              + n_train * parameters * SAMPLE_SECONDS)

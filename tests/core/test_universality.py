@@ -108,10 +108,11 @@ def test_sample_cost_is_bounded_and_matches_evaluate():
 
 
 def test_the_committed_lab_is_what_the_code_writes_and_loads():
+    from workbench.core.lab_files import lab_documents, lab_text
     from workbench.core.labs import LABS_DIR, load_lab
 
     committed = LABS_DIR / "universality.wbsession"
-    assert committed.read_bytes() == u.lab_bytes(), "run python -m workbench.core.universality"
+    assert committed.read_bytes() == lab_text(lab_documents()["universality"]), "run python -m workbench.core.lab_files"
     lab = load_lab("universality")
     assert lab.group == "Nielsen, chapter 4" and "average deviation" in lab.text
     session = lab.session

@@ -31,7 +31,6 @@ def _same(a, b):
 def _setup(w, **values):
     w.training_panel.set_values({"optimizer": "sgd", "lr": 2.0, "batch_size": 1, "dtype": "float64", "seed": 4,
                                  "checkpoint_every": 2, **values})
-    w.experiment.settings_requested.connect(w.apply_requested_settings)   # the window's wiring
 
 
 def test_rewind_continues_bit_for_bit_and_keeps_the_original(qtbot, window):

@@ -13,22 +13,19 @@ update (full batch); examples 1 and 4 have a single item.
 
 ``EXAMPLES`` maps 1…4 to an ``Example``; ``example_network(n)`` builds its start network (float64);
 ``lab_document(n)`` is the lab file's JSON (``resources/labs/demofox-N.wbsession``) and
-``write_labs(folder)`` writes all four (they are generated, never edited by hand).
+``core.lab_files`` writes all four (they are generated, never edited by hand).
 """
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import numpy as np
 
-from .atomic import atomic_write
 from .network import Network
 from .serialization import weights_json, weights_to_bytes
 
-__all__ = ["Example", "EXAMPLES", "GROUP", "SOURCE", "example_network", "lab_document", "lab_text", "write_labs"]
+__all__ = ["Example", "EXAMPLES", "GROUP", "SOURCE", "example_network", "lab_document"]
 
 GROUP = "Demofox, backpropagation by hand"
 SOURCE = ("A. Wolfe, How to Train Neural Networks With Backpropagation, blog.demofox.org, 2017; "
@@ -133,17 +130,15 @@ def example_network(n: int) -> Network:
     return Network(weights, biases, ["sigmoid"] * len(weights), "quadratic", dtype="float64")
 
 
-def lab_text(n: int) -> str:
-    return EXAMPLES[n].text
-
-
 def lab_document(n: int) -> dict:
     """The JSON document of ``resources/labs/demofox-N.wbsession`` (a session with a "lab" key)."""
+    from .lab_files import LAB_VERSION
+
     ex = EXAMPLES[n]
     net = example_network(n)
     return {
         "format": "workbench-session",
-        "version": 1,
+        "version": LAB_VERSION,
         "name": f"Demofox {ex.title[0].lower()}{ex.title[1:]}",
         "architecture": net.architecture(),
         "hyperparameters": {"optimizer": "sgd", "lr": ex.lr, "momentum": 0.0, "batch_size": ex.batch,
@@ -162,13 +157,3 @@ def lab_document(n: int) -> dict:
         "lab": {"title": ex.title, "group": GROUP, "order": n, "text": ex.text, "reference": dict(ex.reference)},
     }
 
-
-def write_labs(folder) -> list[Path]:
-    """Write the four lab files into ``folder`` (atomically); returns their paths."""
-    paths = []
-    for n in EXAMPLES:
-        path = Path(folder) / f"demofox-{n}.wbsession"
-        data = (json.dumps(lab_document(n), indent=1, ensure_ascii=False) + "\n").encode("utf-8")
-        atomic_write(str(path), lambda f, data=data: f.write(data))
-        paths.append(path)
-    return paths

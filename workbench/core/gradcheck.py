@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from .errors import ConfigError
-from .network import Network
+from .network import Network, weight_count
 
 
 def relative_error(a: np.ndarray, b: np.ndarray, floor: float = 1e-5) -> np.ndarray:
@@ -97,7 +97,7 @@ def verdict(error: float) -> str:
 
 def max_items(sizes) -> int:
     """The most data items a check of a network of these layer sizes may use (``MAX_EVAL_WORK``)."""
-    work = sum(int(a) * int(b) for a, b in zip(sizes[:-1], sizes[1:]))
+    work = weight_count(sizes)
     return int(max(1, min(MAX_ITEMS, MAX_EVAL_WORK // max(1, work))))
 
 

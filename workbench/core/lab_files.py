@@ -1,6 +1,7 @@
 """The lab files of resources/labs that reproduce the classic experiments, written by code (no Qt).
 
-``lab_documents()`` returns {name: document} for every lab this module makes; ``write_labs(folder)``
+``lab_documents()`` returns {name: document} for every lab (those below, and the ones whose documents
+``core.demofox`` and ``core.universality`` build); ``write_labs(folder)``
 writes them (atomically, as JSON with one space of indent and a final newline); the test suite
 checks that the committed files are exactly what this code writes, so a lab is never edited by hand.
 Run ``python -m workbench.core.lab_files`` to rewrite them after a change here.
@@ -62,7 +63,8 @@ EXPLODING_INPUT = 1.0
 
 def _doc(name: str, title: str, group: str, order: int, text: str, *, sizes, activations, cost,
          data: str, hp: dict, views: dict, watch=(), network: Network | None = None,
-         points: dict | None = None, reference: dict | None = None) -> dict:
+         points: dict | None = None, reference: dict | None = None) -> tuple[str, dict]:
+    """(``name``, the lab's session document with its "lab" object)."""
     hyper = {"optimizer": "sgd", "lr": 0.1, "momentum": 0.0, "batch_size": 10, "epochs": 30, "l2": 0.0,
              "layer_lr": None, "init": "scaled-normal", "bias_init": "normal", "seed": 0,
              "dtype": "float32", "resolution": "batch"}
@@ -73,7 +75,7 @@ def _doc(name: str, title: str, group: str, order: int, text: str, *, sizes, act
     lab = {"title": title, "group": group, "order": order, "text": text}
     if reference:
         lab["reference"] = reference
-    return {"format": FORMAT, "version": LAB_VERSION, "name": title,
+    return name, {"format": FORMAT, "version": LAB_VERSION, "name": title,
             "architecture": {"sizes": list(sizes), "activations": list(activations), "cost": cost},
             "hyperparameters": hyper, "data": data, "history": None, "epochs_trained": 0,
             "steps_trained": 0, "watch": [list(w) for w in watch], "weights": weights,
@@ -92,7 +94,7 @@ NIELSEN_HP = {"optimizer": "sgd", "lr": 0.1, "momentum": 0.0, "batch_size": "ful
 MNIST_1000 = "mnist:train=1000,validation=0,test=0"
 
 
-def _vanishing(hidden: int) -> dict:
+def _vanishing(hidden: int) -> tuple[str, dict]:
     speeds = NIELSEN_SPEEDS[hidden]
     shown = ", ".join(f"{s:g}" for s in speeds)
     text = (f"A sigmoid network with {hidden} hidden layers of 30 neurons learns MNIST digits from 1,000 "
@@ -109,7 +111,7 @@ def _vanishing(hidden: int) -> dict:
                 reference={"initial_speeds": speeds, "spread": SPEED_SPREAD, "source": NIELSEN_SOURCE})
 
 
-def _remedy_relu() -> dict:
+def _remedy_relu() -> tuple[str, dict]:
     text = ("The four-hidden-layer network of the vanishing-gradient lab with ReLU hidden neurons "
             "(He initialisation) and everything else as before. What to look for: the hidden layers "
             "start at learning speeds of the same order instead of a factor of about 4 apart a layer, "
@@ -128,7 +130,7 @@ def _remedy_relu() -> dict:
 LAYER_LR = [450.0, 120.0, 25.0, 5.0, 1.0]
 
 
-def _remedy_layer_lr() -> dict:
+def _remedy_layer_lr() -> tuple[str, dict]:
     text = ("The four-hidden-layer sigmoid network of the vanishing-gradient lab with a learning rate "
             "per layer: η times 450, 120, 25, 5 and 1 from the first hidden layer to the output, the "
             "inverse of how much more slowly each layer learns at the start. There is no L2 term: the "
@@ -164,7 +166,7 @@ def exploding_speeds(neurons: int = 4, weight: float = EXPLODING_WEIGHT, target:
     return [out * (weight / 4) ** (neurons - 1 - j) for j in range(neurons)]
 
 
-def _exploding() -> dict:
+def _exploding() -> tuple[str, dict]:
     speeds = exploding_speeds()
     text = ("Nielsen's chain of four sigmoid neurons, one per layer: every weight is 100 and every bias "
             "is chosen so that each weighted input is 0 for the one training input x = 1 (target 0). "
@@ -182,10 +184,7 @@ def _exploding() -> dict:
                 sizes=net.sizes, activations=["sigmoid"] * 4, cost="cross-entropy", data="not",
                 hp={"optimizer": "sgd", "lr": 0.00001, "momentum": 0.0, "batch_size": "full", "epochs": 50,
                     "dtype": "float64", "resolution": "epoch"},
-                views={"front": "curves", "open": ["diagram", "lab-notes"],
-                       "settings": {"curves": {"smoothing_batch": 0.0, "smoothing_epoch": 0.0,
-                                               "show_raw": True, "log_cost": True}}},
-                network=net, points=points,
+                views=_speed_views(), network=net, points=points,
                 reference={"initial_speeds": speeds, "source": "Nielsen, chapter 5 (\"The exploding "
                            "gradient problem\"): |∂C/∂b| = w·σ′(0) = 25 times the next layer's"})
 
@@ -206,7 +205,7 @@ def mccaffrey_network() -> Network:
     return Network(weights, biases, ["tanh", "tanh", "tanh", "softmax"], "log-likelihood", dtype="float32")
 
 
-def _mccaffrey() -> dict:
+def _mccaffrey() -> tuple[str, dict]:
     text = ("James McCaffrey's deep network demo: 4 inputs, three tanh hidden layers of 10 and a softmax "
             "over 3 classes, trained online (one item a step) with η = 0.001 and momentum 0.01 on "
             "data labelled by a random teacher network, from small weights and biases drawn "
@@ -229,7 +228,7 @@ def _mccaffrey() -> dict:
 
 
 def _playground(name: str, title: str, order: int, data: str, text: str, outputs: int = 1,
-                seed: int = 0) -> dict:
+                seed: int = 0) -> tuple[str, dict]:
     return _doc(name, title, PLAYGROUND, order, text, sizes=[2, 4, 2, outputs], activations=["tanh"] * 3,
                 cost="quadratic", data=data,
                 hp={"optimizer": "sgd", "lr": 0.03, "momentum": 0.0, "batch_size": 10, "epochs": 500,
@@ -243,7 +242,7 @@ PLAYGROUND_NOTE = ("Playground's default network: inputs x and y, hidden layers 
                    "regularisation, 500 points of which half train. ")
 
 
-def _playground_labs() -> list[dict]:
+def _playground_labs() -> list[tuple[str, dict]]:
     return [
         _playground("playground-circle", "Playground: circle", 10, "circle:points=500,outputs=1,validation=0.5",
                     PLAYGROUND_NOTE + "What to look for: the output map turns from a tilted plane into a "
@@ -263,28 +262,14 @@ def _playground_labs() -> list[dict]:
 
 
 def lab_documents() -> dict[str, dict]:
-    """Every lab this module makes: {file stem: session document with its "lab" object}."""
-    docs = [_vanishing(2), _vanishing(3), _vanishing(4), _remedy_relu(), _remedy_layer_lr(), _exploding(),
-            _mccaffrey(), *_playground_labs()]
-    return {_name(d): d for d in docs}
+    """Every lab of resources/labs: {file stem: session document with its "lab" object}, this
+    module's and those of ``core.demofox`` and ``core.universality``."""
+    from . import demofox, universality
 
-
-def _name(doc: dict) -> str:
-    return _NAMES[doc["lab"]["title"]]
-
-
-_NAMES = {
-    "Vanishing gradient: 2 hidden layers": "vanishing-gradient-2",
-    "Vanishing gradient: 3 hidden layers": "vanishing-gradient-3",
-    "Vanishing gradient: 4 hidden layers": "vanishing-gradient-4",
-    "Remedy: ReLU hidden layers": "vanishing-gradient-relu",
-    "Remedy: a learning rate per layer": "vanishing-gradient-layer-lr",
-    "Exploding gradient: Nielsen's chain": "exploding-gradient",
-    "McCaffrey's deep network demo": "mccaffrey",
-    "Playground: circle": "playground-circle",
-    "Playground: spiral": "playground-spiral",
-    "Playground: XOR": "playground-xor",
-}
+    return dict([_vanishing(2), _vanishing(3), _vanishing(4), _remedy_relu(), _remedy_layer_lr(), _exploding(),
+                 _mccaffrey(), *_playground_labs(),
+                 *((f"demofox-{n}", demofox.lab_document(n)) for n in demofox.EXAMPLES),
+                 (universality.LAB_NAME, universality.lab_document())])
 
 
 def lab_text(doc: dict) -> bytes:

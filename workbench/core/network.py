@@ -65,9 +65,15 @@ MAX_PARAMETERS = 100_000_000
 TRAINING_COPIES = 5
 
 
+def weight_count(sizes) -> int:
+    """Weights (biases not counted) of a network with layer ``sizes`` (input first): about the
+    multiply-adds of one item's forward pass."""
+    return sum(int(a) * int(b) for a, b in zip(sizes[:-1], sizes[1:]))
+
+
 def parameter_count(sizes) -> int:
     """Weights and biases of a network with layer ``sizes`` (input first)."""
-    return sum(int(a) * int(b) + int(b) for a, b in zip(sizes[:-1], sizes[1:]))
+    return weight_count(sizes) + sum(int(b) for b in sizes[1:])
 
 
 def training_bytes(sizes, dtype: str = "float32") -> int:

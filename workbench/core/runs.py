@@ -116,6 +116,14 @@ def run_settings(architecture: dict, hyperparameters: dict, data: str | None) ->
             "hyperparameters": dict(hyperparameters), "data": data}
 
 
+def setting_text(value) -> str:
+    """A setting's value as the runs table and dialogs write it: "off" for None, floats short,
+    lists (layer multipliers) comma-separated."""
+    if isinstance(value, (list, tuple)):
+        return ", ".join(setting_text(v) for v in value)
+    return "off" if value is None else (f"{value:g}" if isinstance(value, float) else str(value))
+
+
 def setting_items(settings: dict) -> dict:
     """Every setting as a short text, by name: "data", "layers", "activations", "cost" and each
     training setting (stop conditions and the seed among them)."""
@@ -127,7 +135,7 @@ def setting_items(settings: dict) -> dict:
     for key, value in sorted((settings.get("hyperparameters") or {}).items()):
         if key == "resolution":
             continue
-        items[key] = "off" if value is None else (f"{value:g}" if isinstance(value, float) else str(value))
+        items[key] = setting_text(value)
     return items
 
 
@@ -152,8 +160,6 @@ def setting_phrases(settings: dict, keys) -> list[str]:
     for key in keys:
         value = items.get(key, "–")
         unit = _UNITS.get(key, "") if value not in ("off", "–") else ""
-        if key == "layer_lr" and value != "off":
-            value = ", ".join(f"{v:g}" for v in (settings.get("hyperparameters") or {}).get(key) or [])
         out.append(f"{setting_label(key)} {value}{unit}")
     return out
 
@@ -467,7 +473,7 @@ class RunList:
             run.checkpoints = [c for c in run.checkpoints if (c.epochs, c.steps) < key]
         run.checkpoints.append(checkpoint)
         if len(run.checkpoints) > MAX_CHECKPOINTS:
-            run.checkpoints = _thinned(run.checkpoints)
+            run.checkpoints = thinned_checkpoints(run.checkpoints)
         self._bound_bytes()
 
     def total_bytes(self) -> int:
@@ -480,7 +486,7 @@ class RunList:
         before = self.total_bytes()
         for run in self.runs:              # oldest first
             while len(run.checkpoints) > 2 and self.total_bytes() > self.max_bytes:
-                run.checkpoints = _thinned(run.checkpoints)
+                run.checkpoints = thinned_checkpoints(run.checkpoints)
             if self.total_bytes() <= self.max_bytes:
                 break
         for run in self.runs:
@@ -499,22 +505,13 @@ class RunList:
                           f"{format_bytes(self.max_bytes)} (they took {format_bytes(before)}).")
 
     # ------------------------------------------------------------------ JSON
-    def to_json(self, current_history_separate: bool = True, max_bytes: int | None = None) -> list:
+    def to_json(self, current_history_separate: bool = True, checkpoints: dict | None = None) -> list:
         """The runs as a JSON list.  ``current_history_separate``: the current run's history is
-        written as null (the session's "history" holds it).  ``max_bytes``: thin checkpoints (the
-        oldest runs' first; the first and last of each run kept) until their bytes fit, then keep
-        only each run's first; 0 writes none."""
-        chosen = {r.id: list(r.checkpoints) if max_bytes is None or max_bytes > 0 else [] for r in self.runs}
-        if max_bytes is not None and max_bytes > 0:
-            size = lambda: sum(len(c.weights) for cs in chosen.values() for c in cs) * 4 // 3  # noqa: E731
-            for run in self.runs:
-                while len(chosen[run.id]) > 2 and size() > max_bytes:
-                    chosen[run.id] = _thinned(chosen[run.id])
-            for run in self.runs:
-                if size() > max_bytes:
-                    chosen[run.id] = chosen[run.id][:1]
+        written as null (the session's "history" holds it).  ``checkpoints``: run id → the
+        checkpoints of that run to write (a run left out writes all of its own)."""
+        chosen = checkpoints or {}
         return [r.to_json(include_history=not (current_history_separate and r.id == self.current),
-                          checkpoints=chosen[r.id]) for r in self.runs]
+                          checkpoints=chosen.get(r.id, r.checkpoints)) for r in self.runs]
 
     @classmethod
     def from_json(cls, runs, current, history: RunHistory | None = None) -> "RunList":
@@ -545,7 +542,7 @@ class RunList:
         return out
 
 
-def _thinned(checkpoints: list) -> list:
+def thinned_checkpoints(checkpoints: list) -> list:
     """Every other checkpoint, the first and the last always kept."""
     if len(checkpoints) <= 2:
         return list(checkpoints)

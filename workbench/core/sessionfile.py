@@ -117,11 +117,10 @@ class Session:
         doc = self._fields_json(weights)
         runs = self.runs
         if runs is not None and len(runs):
-            separate = self.history is not None        # the current run's history is "history"
-            doc["runs"] = [_finite_json(r.to_json(
-                include_history=not (separate and r.id == runs.current),
-                checkpoints=(checkpoints or {}).get(r.id, r.checkpoints if include_weights else [])))
-                for r in runs.runs]
+            chosen = {r.id: (checkpoints or {}).get(r.id, r.checkpoints if include_weights else [])
+                      for r in runs.runs}
+            doc["runs"] = [_finite_json(run) for run in runs.to_json(
+                current_history_separate=self.history is not None, checkpoints=chosen)]
             doc["current_run"] = runs.current
         else:
             doc["runs"], doc["current_run"] = [], None
@@ -185,7 +184,7 @@ def session_bytes(session: Session, include_weights: bool = True, where: str = "
     thinned, the oldest runs' first, each run's first and last always kept; a note says how many
     were kept.  Without the weights no checkpoint is written (a note says so too).  SessionError
     when even the thinned session does not fit."""
-    from .runs import _thinned
+    from .runs import thinned_checkpoints
 
     runs = session.runs.runs if session.runs is not None else []
     stored = sum(len(r.checkpoints) for r in runs)
@@ -240,7 +239,7 @@ def session_bytes(session: Session, include_weights: bool = True, where: str = "
 
     for run in runs:                               # oldest first
         while len(chosen[run.id]) > 2 and not fits():
-            chosen[run.id] = _thinned(chosen[run.id])
+            chosen[run.id] = thinned_checkpoints(chosen[run.id])
             sizes[run.id] = size(run.id)
     if not fits():
         _check_fits(where, *total(), True, thinnable, len(runs) > 1)

@@ -66,7 +66,7 @@ class OneHidden:
 
     def hidden(self, x: np.ndarray) -> np.ndarray:
         """σ(wᵢx + bᵢ) of each hidden neuron on the grid: (h, n)."""
-        return sigmoid(np.outer(self.w, x) + self.b[:, None])
+        return ACTIVATIONS["sigmoid"](np.outer(self.w, x) + self.b[:, None])
 
     def weighted_sum(self, x: np.ndarray, hidden: np.ndarray | None = None) -> np.ndarray:
         """Σᵢ vᵢσ(wᵢx + bᵢ) + c: (n,)."""
@@ -81,11 +81,6 @@ class OneHidden:
     def steps(self) -> np.ndarray:
         """Step point of each hidden neuron (h,); NaN where w = 0 (a flat neuron has none)."""
         return step_points(self.w, self.b)
-
-
-def sigmoid(z: np.ndarray) -> np.ndarray:
-    """1/(1 + e^−z) without overflow, elementwise."""
-    return 0.5 + 0.5 * np.tanh(0.5 * np.asarray(z, dtype=np.float64))
 
 
 def output_activation(name: str, z: np.ndarray) -> np.ndarray:
@@ -119,11 +114,6 @@ def pair_heights(v) -> np.ndarray:
     """Height of each of Nielsen's pairs (neurons 2k, 2k+1): v₂ₖ, (⌈h/2⌉,); an unpaired last
     neuron's height is its own v."""
     return np.asarray(v, dtype=np.float64)[0::2].copy()
-
-
-def pair_of(i: int) -> int:
-    """The pair hidden neuron i belongs to."""
-    return i // 2
 
 
 def pairs_to_parameters(steps, heights, h: int, w: float = STEEP_W):
@@ -270,12 +260,13 @@ def lab_document() -> dict:
     """The lab file resources/labs/universality.wbsession as a JSON document (see core.labs)."""
 
     from .serialization import weights_json, weights_to_bytes
-    from .sessionfile import FORMAT, VERSION
+    from .lab_files import LAB_VERSION
+    from .sessionfile import FORMAT
 
     net = lab_network()
     title = "Universality: hand-tuned steps"
     return {
-        "format": FORMAT, "version": VERSION, "name": title,
+        "format": FORMAT, "version": LAB_VERSION, "name": title,
         "architecture": net.architecture(),
         "hyperparameters": {"optimizer": "sgd", "lr": 0.05, "momentum": 0.0, "batch_size": 10, "epochs": 30,
                             "l2": 0.0, "layer_lr": None, "init": "scaled-normal", "bias_init": "normal",
@@ -288,22 +279,3 @@ def lab_document() -> dict:
         "lab": {"title": title, "group": "Nielsen, chapter 4", "order": 10, "text": LAB_TEXT},
     }
 
-
-def lab_bytes() -> bytes:
-    """The lab file's bytes: strict JSON, one space of indent, a final newline (as core.lab_files)."""
-    import json
-
-    return (json.dumps(lab_document(), indent=1, ensure_ascii=False, allow_nan=False) + "\n").encode("utf-8")
-
-
-if __name__ == "__main__":      # python -m workbench.core.universality [FOLDER]: (re)write the lab file
-    import sys
-    from pathlib import Path
-
-    from .atomic import atomic_write
-    from .labs import LABS_DIR
-
-    target = Path(sys.argv[1] if len(sys.argv) > 1 else LABS_DIR) / f"{LAB_NAME}.wbsession"
-    data = lab_bytes()
-    atomic_write(str(target), lambda f: f.write(data))
-    print(target)

@@ -54,8 +54,6 @@ class RunControl:
         if self.is_paused() and step is None:
             self.resume_training()
             return True
-        if self.experiment.requested_settings is not None and not self.is_training():
-            self.apply_requested_settings()
         self._sync_panels()
         if self.is_training() or (step is None and not self._confirm_run_length()):
             return False
@@ -113,8 +111,6 @@ class RunControl:
             self.controller.resume()
 
     def step(self, unit: str):
-        if self.experiment.requested_settings is not None and not self.is_training():
-            self.apply_requested_settings()
         self._sync_panels()
         reason = self.controller.step(unit)
         if reason:

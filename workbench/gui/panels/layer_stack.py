@@ -19,6 +19,7 @@ from workbench.core import ACTIVATIONS, COSTS, HIDDEN_ACTIVATIONS, check_archite
 from workbench.core.limits import INT32_MAX, count_text
 from workbench.core.names import layer_subject
 from workbench.core.network import MAX_NEURONS, MAX_UNITS, MAX_WEIGHT_LAYERS
+from workbench.core.network import parameter_count as network_parameter_count
 
 LAYER, NEURONS, ACTIVATION = range(3)
 HEADERS = ("Layer", "Neurons", "Activation")
@@ -138,7 +139,7 @@ def parameter_count(sizes: list[int | None]) -> int | None:
     """Number of weights and biases of a stack, or None while a size is unknown."""
     if any(size is None for size in sizes):
         return None
-    return sum(a * b + b for a, b in zip(sizes[:-1], sizes[1:]))
+    return network_parameter_count(sizes)
 
 
 class LayerStackModel(QAbstractTableModel):

@@ -121,14 +121,12 @@ class NeuronEditor(QWidget):
 
     def _update_enabled(self) -> None:
         usable = self._reason is None
-        for widget in (self.bias_field, self.weight_field, self.set_button):
-            widget.setEnabled(usable)
-            widget.setToolTip("" if usable else self._reason)
+        for field in (self.bias_field, self.weight_field):
+            field.setEnabled(usable)
+            field.setToolTip("" if usable else self._reason)
+        self.set_button.setEnabled(usable)
         self.set_button.setToolTip("Set the bias and the weight typed here (Edit → Undo puts them back)"
                                    if usable else self._reason)
-
-    def reason(self) -> str | None:
-        return self._reason
 
     # ------------------------------------------------------------------ edits
     def _apply(self, fields) -> None:

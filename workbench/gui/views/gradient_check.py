@@ -58,6 +58,7 @@ class GradientCheckView(View):
         self.seconds = 0.0
         self.checked_what = ""          # which weights and items the result is about
         self._key = None                # (fingerprint, dataset) the result was computed for
+        self._stale = None              # is_stale()'s answer until the inputs change (None: ask again)
         self._thread: CheckThread | None = None
         self._watched = None            # the window whose hiding stops a check (_watch_window)
         self._started = 0.0
@@ -132,7 +133,7 @@ class GradientCheckView(View):
         self.eps_edit.returnPressed.connect(self.run)
         for signal in (experiment.data_changed, experiment.network_changed, experiment.parameters_changed,
                        experiment.architecture_changed, experiment.run_state_changed):
-            signal.connect(self.mark_dirty)
+            signal.connect(self._on_inputs_changed)
         self._apply_theme()
 
     # ------------------------------------------------------------------ what would be checked
@@ -174,11 +175,18 @@ class GradientCheckView(View):
         return parameter_fingerprint(weights, biases), id(ds), tuple(net.activations), net.cost
 
     def is_stale(self) -> bool:
-        """The network, its weights or the data changed since the shown result was computed."""
+        """The network, its weights or the data changed since the shown result was computed (the
+        weights are hashed again only after a signal says something changed, not every frame)."""
         if self.result is None:
             return False
-        inputs, _ = self._inputs()
-        return inputs is None or self._current_key(inputs) != self._key
+        if self._stale is None:
+            inputs, _ = self._inputs()
+            self._stale = inputs is None or self._current_key(inputs) != self._key
+        return self._stale
+
+    def _on_inputs_changed(self, *_args) -> None:
+        self._stale = None
+        self.mark_dirty()
 
     # ------------------------------------------------------------------ run and cancel
     def run(self) -> bool:
@@ -201,6 +209,7 @@ class GradientCheckView(View):
         X = np.array(ds.train.X[rows], dtype=np.float64)
         Y = np.array(ds.train.Y[rows], dtype=np.float64)
         self._key = self._current_key(inputs)
+        self._stale = None
         source = ("the latest snapshot of the running network" if exp.run_state == "running" else
                   "the paused network's weights" if exp.is_training() else "the current weights")
         items = f"all {n_items} training items" if n_items == len(ds.train) else \
@@ -244,6 +253,7 @@ class GradientCheckView(View):
 
     def _on_completed(self, result) -> None:
         self.result, self.state = result, "completed"
+        self._stale = None
         self.seconds = time.perf_counter() - self._started
         self.progress = (result.checked, result.checked)
         self._shown_result = False

@@ -71,9 +71,9 @@ class InputGradientsView(View):
         self._poll.setInterval(POLL_MS)
         self._poll.timeout.connect(self._collect_flip)
         self._build()
-        experiment.data_changed.connect(self._on_new_data)
+        experiment.data_changed.connect(self._on_new_inputs)
         for signal in (experiment.network_changed, experiment.parameters_changed):
-            signal.connect(self._on_new_parameters)
+            signal.connect(self._on_new_inputs)
         experiment.architecture_changed.connect(self.mark_dirty)
 
     # ------------------------------------------------------------------ construction
@@ -123,11 +123,8 @@ class InputGradientsView(View):
         super().changeEvent(event)
 
     # ------------------------------------------------------------------ slots: only state and mark dirty
-    def _on_new_parameters(self, *_args) -> None:
-        self._serial += 1
-        self.mark_dirty()
-
-    def _on_new_data(self) -> None:
+    def _on_new_inputs(self, *_args) -> None:
+        """New weights or new data: what is shown must be computed again."""
         self._serial += 1
         self.mark_dirty()
 

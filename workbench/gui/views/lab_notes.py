@@ -16,6 +16,7 @@ from PySide6.QtWidgets import (QAbstractItemView, QFrame, QHeaderView, QLabel, Q
                                QTableWidgetItem, QVBoxLayout, QWidget)
 
 from workbench.core.layer_maths import parameter_fingerprint
+from workbench.core.network import weight_count
 from workbench.core.labs import first_record_speeds, initial_speeds, speed_rows
 from workbench.gui.views.base import EmptyNote, View
 
@@ -124,7 +125,7 @@ class LabNotesView(View):
         if self._cache is not None and self._cache[0] == key:
             return self._cache[1], self._cache[2]
         sizes = exp.architecture["sizes"]
-        work = len(ds.train.X) * sum(a * b for a, b in zip(sizes[:-1], sizes[1:]))
+        work = len(ds.train.X) * weight_count(sizes)
         if work > MAX_WORK:
             return None, "train to measure: the run's first record holds them"
         try:

@@ -15,6 +15,7 @@ from PySide6.QtWidgets import QCheckBox
 
 from workbench.core import ConfigError, Network
 from workbench.core import input_gradients as ig
+from workbench.core.network import weight_count
 from workbench.gui.views.output_map_parts import MAP_WORK, legend_entry
 
 GRID = 16
@@ -24,7 +25,7 @@ MIN_GRID = 4
 def arrow_grid(sizes) -> int:
     """Arrows per side for a network of these layer sizes: ``GRID``, fewer (down to ``MIN_GRID``)
     where a forward and backward pass at every arrow would cost more than the map's ``MAP_WORK``."""
-    work = 3 * max(1, sum(int(a) * int(b) for a, b in zip(sizes[:-1], sizes[1:])))
+    work = 3 * max(1, weight_count(sizes))
     return int(min(GRID, max(MIN_GRID, (MAP_WORK / work) ** 0.5)))
 ARROWS_TIP = ("Arrows of the input gradient ∇ₓ of the network's output (several classes: of the most likely "
               "class's output) on a grid of up to 16 × 16: they point the way a point would move to raise it. "

@@ -11,6 +11,7 @@ from PySide6.QtGui import QColor, QFont, QTransform
 from PySide6.QtWidgets import QCheckBox, QGraphicsItem, QGraphicsRectItem, QGraphicsSimpleTextItem
 
 from workbench.core import maps
+from workbench.core.network import weight_count
 from workbench.core.names import layer_name
 from workbench.data.dataset import Split
 from workbench.data.drawn import MAX_POINTS
@@ -30,7 +31,7 @@ MIN_RESOLUTION = 16
 def map_resolution(sizes) -> int:
     """Grid points per side for a network of these layer sizes: ``maps.RESOLUTION`` unless that
     would cost more than ``MAP_WORK`` multiply-adds, never under ``MIN_RESOLUTION``."""
-    work = max(1, sum(int(a) * int(b) for a, b in zip(sizes[:-1], sizes[1:])))
+    work = max(1, weight_count(sizes))
     return int(min(maps.RESOLUTION, max(MIN_RESOLUTION, (MAP_WORK / work) ** 0.5)))
 
 

@@ -8,7 +8,7 @@ import numpy as np
 from PySide6.QtWidgets import (QComboBox, QDialog, QDialogButtonBox, QFormLayout, QLabel, QLineEdit, QListWidget,
                                QListWidgetItem, QVBoxLayout)
 
-from workbench.core.runs import AB_KEYS, ab_value
+from workbench.core.runs import AB_KEYS, ab_value, setting_text
 
 #: What the A/B dialog calls each setting it can change.
 AB_LABELS = {"lr": "Learning rate η", "momentum": "Momentum α", "batch_size": "Batch size (or full)",
@@ -16,12 +16,6 @@ AB_LABELS = {"lr": "Learning rate η", "momentum": "Momentum α", "batch_size": 
              "optimizer": "Optimizer (sgd, momentum, nesterov)", "epochs": "Epochs",
              "stop_accuracy": "Stop at accuracy % (or off)", "stop_cost": "Stop at cost (or off)",
              "patience": "Patience in epochs (or off)"}
-
-
-def setting_text(value) -> str:
-    if isinstance(value, (list, tuple)):
-        return ", ".join(setting_text(v) for v in value)
-    return "off" if value is None else (f"{value:g}" if isinstance(value, float) else str(value))
 
 
 def checkpoint_text(c, history) -> str:
