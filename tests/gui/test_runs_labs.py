@@ -39,3 +39,23 @@ def test_the_rewind_dialog_says_momentum_starts_afresh(qtbot, window):
     assert "momentum afresh" in dialog.momentum_note.text()
     for d in (plain, dialog):
         d.deleteLater()
+
+
+def test_a_redraw_keeps_the_items_of_cells_that_did_not_change(qtbot, window):
+    """The table is redrawn while a run goes; unchanged cells keep their items (a name being
+    edited keeps its editor), changed ones get new text."""
+    from tests.gui.test_runs import _setup
+
+    w, exp = window, window.experiment
+    _setup(w)
+    _train(qtbot, w, 1)
+    w.reset_weights()
+    _train(qtbot, w, 1)
+    view = w.views["runs"]
+    view.refresh()
+    t = view.table_widget
+    first_name, second_epochs = t.item(0, 1), t.item(1, 3)
+    _train(qtbot, w, 1)                               # the second run grows; the first does not
+    view.refresh()
+    assert t.item(0, 1) is first_name
+    assert t.item(1, 3) is not second_epochs and t.item(1, 3).text() == "2"

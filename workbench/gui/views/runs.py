@@ -32,6 +32,20 @@ def _number(v: float, percent: bool = False) -> str:
 
 
 
+def _put(table, row: int, column: int, item) -> None:
+    """``item`` into the table unless the cell already shows the same: a redraw 25 times a second
+    while a run goes then leaves the other rows' items (and a name being edited) alone."""
+    old = table.item(row, column)
+    if old is not None and all(old.data(role) == item.data(role) for role in _ROLES) \
+            and old.flags() == item.flags() and old.font() == item.font():
+        return
+    table.setItem(row, column, item)
+
+
+_ROLES = (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.CheckStateRole, Qt.ItemDataRole.UserRole,
+          Qt.ItemDataRole.ToolTipRole)
+
+
 def _run_time(seconds: float) -> str:
     """A run's training time: tenths below 10 s (a small run takes a fraction of a second), then as
     the status bar writes durations."""
@@ -117,7 +131,7 @@ class RunsView(View):
                 tick.setFlags(Qt.ItemFlag.ItemIsUserCheckable | Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable)
                 tick.setCheckState(Qt.CheckState.Checked if run.id in exp.overlaid else Qt.CheckState.Unchecked)
                 tick.setData(Qt.ItemDataRole.UserRole, run.id)
-                t.setItem(r, 0, tick)
+                _put(t, r, 0, tick)
                 for c, text in enumerate(cells, start=1):
                     item = QTableWidgetItem(text)
                     flags = Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
@@ -129,7 +143,7 @@ class RunsView(View):
                             item.setFont(font)
                             item.setToolTip("The run the current weights belong to")
                     item.setFlags(flags)
-                    t.setItem(r, c, item)
+                    _put(t, r, c, item)
             self._shown_ids = [run.id for run, _ in rows]
             if selected in self._shown_ids:
                 t.selectRow(self._shown_ids.index(selected))
