@@ -5,6 +5,7 @@
     python -m workbench evaluate --weights net.npz --data mnist
     python -m workbench gradcheck --layers 4,5,3 --activations tanh --output-activation softmax --cost log-likelihood
     python -m workbench data teacher:items=2000 --export teacher.csv
+    python -m workbench export --weights net.npz --format onnx --out net.onnx   (workbench.cli_export)
 
 Bad arguments print one line and exit with status 2, before any data is loaded or any file
 written where they can be known then (every output is checked first: its folder exists and takes
@@ -38,7 +39,7 @@ from .core import (HIDDEN_ACTIVATIONS, BatchChunk, ConfigError, Diverged, EpochR
                    WeightFileError, gradient_check, has_weight, load_weights, save_weights, train)
 from .core.history import MAX_FOLLOWED, RunHistory
 from .core.hyperparameters import hyperparameter_problem, is_finite_number, shown
-from .core.training import Stopped
+from .core.training import Stopped, WatchedMean
 from .core.network import check_architecture, parameter_count
 from .core.runs import run_settings
 from .core.runsetup import create_network, training_arguments
@@ -234,6 +235,12 @@ def _cmd_train(args, out, err) -> int:
     _check_outputs({"--save": args.save, "--save-session": args.save_session, "--log": args.log},
                    {"--session": args.session, "--init-weights": args.init_weights})
     _check_engine()
+    if args.tensorboard:
+        from .exports.tensorboard import root_problem
+
+        problem = root_problem(args.tensorboard)
+        if problem:
+            raise UsageError(f"--tensorboard: {problem}")
     session = _read_session(args.session) if args.session else None
     if args.layer_lr is not None:
         args.layer_lr = _float_list(args.layer_lr, "--layer-lr")
@@ -308,7 +315,13 @@ def _cmd_train(args, out, err) -> int:
                              epoch_off=epoch_off, step_off=step_off, n_train=len(X),
                              every=hyperparameters.get("checkpoint_every") or 1)
 
-    log = _Log(args.log, out, err)                      # opened last: nothing is refused after it
+    board = _open_tensorboard(args, net, hp, dataset) if args.tensorboard else None
+    try:
+        log = _Log(args.log, out, err)                  # opened last: nothing is refused after it
+    except BaseException:
+        if board is not None:
+            board.discard()
+        raise
     if args.log == STDOUT:
         out = err                                       # standard output carries only the records
     after = f", continuing after {epoch_off} epochs ({step_off} batches)" if step_off or epoch_off else ""
@@ -316,11 +329,17 @@ def _cmd_train(args, out, err) -> int:
     print(f"Training {net.sizes} ({', '.join(net.activations)}; {net.cost}) on {dataset.name}: "
           f"{len(X)} training items, batch size {hp.effective_batch_size(len(X))}, {hp.optimizer}, "
           f"η={hp.lr:g}{after}{summaries}", file=out, flush=True)
+    if board is not None:
+        print(f"TensorBoard logs: {board.folder} (view with: tensorboard --logdir {args.tensorboard})",
+              file=out, flush=True)
+        generator = board.follow(generator, net, hp, epoch_off=epoch_off, step_off=step_off, watch=watch)
     try:
         status, epochs_done, steps_done = _run(generator, hp, watch, history, epoch_off, step_off, log, out, err,
                                                keeper, net)
     finally:
         log.close()
+        if board is not None:
+            board.close()
     written = log.stopped is None
     if args.save:
         written &= _written("weights", args.save, lambda: save_weights(net, args.save), out, err)
@@ -331,6 +350,19 @@ def _cmd_train(args, out, err) -> int:
                             lambda: notes + _save_session(args, session, net, dataset.spec, history, epochs_trained,
                                                           steps_trained, keeper.runs, points), out, err)
     return status if written or status == 130 else EXIT_UNWRITTEN
+
+
+def _open_tensorboard(args, net, hp, dataset):
+    """The run's TensorBoard log in a new folder under --tensorboard, or a UsageError saying why not."""
+    from .exports import ExportError
+    from .exports.tensorboard import open_log
+
+    settings = run_settings(net.architecture(), {**hp.as_dict(), "seed": args.seed, "dtype": args.dtype,
+                                                 "init": args.init}, dataset.spec)
+    try:
+        return open_log(args.tensorboard, settings, dataset.name, classification=dataset.task == "classification")
+    except ExportError as exc:
+        raise UsageError(f"--tensorboard: {exc}") from None
 
 
 def _session_hyperparameters(args, session) -> dict:
@@ -460,29 +492,6 @@ def auto_log_every(sizes, n_train: int, n_validation: int, batch_size: int, nump
         decade *= 10
 
 
-class _WatchedMean:
-    """The mean of the followed weights' gradients over the batches of the latest epoch seen."""
-
-    def __init__(self):
-        self.epoch, self.sum, self.count = None, None, 0
-
-    def add(self, chunk: BatchChunk) -> None:
-        """Take a chunk's (k, W) watched gradients; its epochs ascend, so the latest is a suffix."""
-        last = chunk.epoch[-1]
-        start = int(np.searchsorted(chunk.epoch, last))
-        rows = chunk.watched[start:]
-        if start or last != self.epoch:
-            self.epoch, self.sum, self.count = last, rows.sum(axis=0), len(rows)
-        else:
-            self.sum = self.sum + rows.sum(axis=0)
-            self.count += len(rows)
-
-    def labelled(self, watch) -> dict | None:
-        if not self.count:
-            return None
-        return {f"W{l}[{i},{j}]": float(v / self.count) for (l, i, j), v in zip(watch, self.sum)}
-
-
 def _run(generator, hp, watch, history, epoch_off, step_off, log: _Log, out, err, keeper=None, net=None):
     """Drive the chunked training generator: progress bar, epoch lines, --log records, the run's history,
     and the checkpoints of ``net`` that ``keeper`` (a ``_SessionRun``, or None) takes at epoch ends.
@@ -492,7 +501,7 @@ def _run(generator, hp, watch, history, epoch_off, step_off, log: _Log, out, err
     """
     bar = ProgressBar(err)
     status, epochs_done, steps_done = 0, 0, 0
-    watched = _WatchedMean()
+    watched = WatchedMean()
     total = epoch_off + hp.epochs
     previous = None                          # the epoch of the last summary
     try:
@@ -698,7 +707,14 @@ def _cmd_data(args, out, err) -> int:
     return 0
 
 
-COMMANDS = {"train": _cmd_train, "evaluate": _cmd_evaluate, "gradcheck": _cmd_gradcheck, "data": _cmd_data}
+def _cmd_export(args, out, err) -> int:
+    from .cli_export import cmd_export
+
+    return cmd_export(args, out, err)
+
+
+COMMANDS = {"train": _cmd_train, "evaluate": _cmd_evaluate, "gradcheck": _cmd_gradcheck, "data": _cmd_data,
+            "export": _cmd_export}
 
 
 def main(argv=None, out=None, err=None) -> int:

@@ -1,5 +1,5 @@
 """The command line's arguments: argparse value types that refuse a bad value in one sentence
-naming its option, and the parser of the four commands (train, evaluate, gradcheck, data).
+naming its option, and the parser of the five commands (train, evaluate, gradcheck, data, export).
 
 Every option that a session file may also give defaults to None here; ``workbench.cli`` resolves
 it (the command line first, then the --session file, then its DEFAULTS) and checks the values
@@ -196,6 +196,10 @@ def _build_parser() -> argparse.ArgumentParser:
                             "'-': to standard output, which then carries only the records (the other lines "
                             "go to standard error)")
     train.add_argument("--log-every", type=_log_every, default="auto", metavar="N", help=LOG_EVERY_HELP)
+    train.add_argument("--tensorboard", metavar="DIR", type=_path("--tensorboard", "a folder name"),
+                       help="write TensorBoard logs (scalars, histograms, hparams) into a new run folder "
+                            "DIR/<time>-<data> at every summary; view with: tensorboard --logdir DIR "
+                            "(needs tensorboardX: pip install 'workbench[tensorboard]')")
 
     evaluate = sub.add_parser("evaluate", help="cost, accuracy and confusion matrix of saved weights")
     evaluate.add_argument("--weights", required=True, metavar="FILE.npz", type=_path("--weights"))
@@ -218,5 +222,18 @@ def _build_parser() -> argparse.ArgumentParser:
     data.add_argument("--target", metavar="COLS", type=_path("--target", "column names"))
     data.add_argument("--export", metavar="FILE.csv", type=_path("--export"), help="write the data set to CSV")
     data.add_argument("--split", choices=["train", "validation", "test"], help="export only this split")
+
+    from .exports import FORMATS
+
+    export = sub.add_parser("export", help="export saved weights as ONNX, a PyTorch hand-over folder, JSON or CSV")
+    source = export.add_mutually_exclusive_group(required=True)
+    source.add_argument("--weights", metavar="FILE.npz", type=_path("--weights"), help="the weights to export")
+    source.add_argument("--session", metavar="FILE", type=_path("--session"),
+                        help="export the weights of this session file; for pytorch also its training settings")
+    export.add_argument("--format", required=True, choices=list(FORMATS),
+                        help="onnx (needs: pip install 'workbench[onnx]'), pytorch (a folder), json or csv")
+    export.add_argument("--out", required=True, metavar="PATH", type=_path("--out"),
+                        help="the file to write (for pytorch: a new or empty folder)")
+    export.add_argument("--force", action="store_true", help="replace an existing file (or fill a non-empty folder)")
     return parser
 

@@ -21,7 +21,7 @@ from pathlib import Path
 
 from .safefiles import file_kind
 
-__all__ = ["atomic_write", "remove_stale_temporaries", "SaveError", "STALE_SECONDS"]
+__all__ = ["atomic_write", "remove_stale_temporaries", "save_error", "sync_folder", "SaveError", "STALE_SECONDS"]
 
 _UMASK_LOCK = threading.Lock()
 
@@ -45,7 +45,7 @@ class SaveError(OSError):
 _SAVE_ERRORS: dict[type, type] = {}
 
 
-def _save_error(kind: type, code: int | None, cause: str, path) -> SaveError:
+def save_error(kind: type, code: int | None, cause: str, path) -> SaveError:
     """A SaveError that is also a ``kind`` (FileNotFoundError, PermissionError, …)."""
     if kind not in _SAVE_ERRORS:
         try:
@@ -94,12 +94,12 @@ def _target(path: Path) -> tuple[Path, os.stat_result | None]:
         info = None
     except OSError as exc:
         if exc.errno == errno.ELOOP:
-            raise _save_error(OSError, errno.ELOOP, "it is a loop of symbolic links", path) from None
-        raise _save_error(type(exc), exc.errno, exc.strerror or str(exc), path) from None
+            raise save_error(OSError, errno.ELOOP, "it is a loop of symbolic links", path) from None
+        raise save_error(type(exc), exc.errno, exc.strerror or str(exc), path) from None
     if info is not None and stat.S_ISDIR(info.st_mode):
-        raise _save_error(IsADirectoryError, errno.EISDIR, "it is a folder", path)
+        raise save_error(IsADirectoryError, errno.EISDIR, "it is a folder", path)
     if info is not None and not stat.S_ISREG(info.st_mode):
-        raise _save_error(OSError, errno.EINVAL, f"it is {file_kind(info.st_mode)}; only regular files are "
+        raise save_error(OSError, errno.EINVAL, f"it is {file_kind(info.st_mode)}; only regular files are "
                           "replaced", path)
     # a link (or a dangling one: the save creates the file it names, as open() would) is written
     # through, so the link stays a link
@@ -190,7 +190,7 @@ def atomic_write(path, write, mode="wb"):
     try:
         fd, tmp = tempfile.mkstemp(prefix=prefix, suffix=".tmp", dir=folder)
     except OSError as exc:
-        raise _save_error(type(exc), exc.errno, _cause(exc, folder, at_create=True), path) from None
+        raise save_error(type(exc), exc.errno, _cause(exc, folder, at_create=True), path) from None
     try:
         _copy_metadata(fd, tmp, permissions, existing)
         with os.fdopen(fd, mode, **({} if "b" in mode else {"encoding": "utf-8", "newline": ""})) as f:
@@ -207,9 +207,9 @@ def atomic_write(path, write, mode="wb"):
         except OSError:
             pass
         if isinstance(exc, OSError) and not isinstance(exc, SaveError):
-            raise _save_error(type(exc), exc.errno, _cause(exc, folder, at_create=False), path) from None
+            raise save_error(type(exc), exc.errno, _cause(exc, folder, at_create=False), path) from None
         raise
-    _sync_folder(folder)
+    sync_folder(folder)
 
 
 def _copy_metadata(fd: int, tmp: str, permissions: int, existing: os.stat_result | None) -> None:
@@ -229,7 +229,7 @@ def _copy_metadata(fd: int, tmp: str, permissions: int, existing: os.stat_result
         pass    # a file system without Unix permissions (FAT, some network shares): keep its default
 
 
-def _sync_folder(folder: Path) -> None:
+def sync_folder(folder: Path) -> None:
     """Make the rename itself durable (POSIX; best effort, nothing to do elsewhere)."""
     if os.name != "posix":
         return

@@ -197,9 +197,43 @@ class Pace:
     once: int | None = None
 
 
+class WatchedMean:
+    """The mean of the followed weights' gradients ∂C/∂W[l][i, j] over the batches of the latest epoch
+    seen, from the (k, W) ``watched`` arrays of BatchChunks (the CLI's log and TensorBoard report it)."""
+
+    def __init__(self):
+        self.epoch, self.sum, self.count = None, None, 0
+
+    def add(self, chunk: BatchChunk) -> None:
+        """Take a chunk's (k, W) watched gradients; its epochs ascend, so the latest is a suffix."""
+        last = chunk.epoch[-1]
+        start = int(np.searchsorted(chunk.epoch, last))
+        rows = chunk.watched[start:]
+        if start or last != self.epoch or self.sum.shape != rows.shape[1:]:   # a new epoch, or other weights
+            self.epoch, self.sum, self.count = last, rows.sum(axis=0), len(rows)
+        else:
+            self.sum = self.sum + rows.sum(axis=0)
+            self.count += len(rows)
+
+    def values(self) -> list[float]:
+        """The means, one per followed weight ([] before any batch)."""
+        return [float(v / self.count) for v in self.sum] if self.count else []
+
+    def labelled(self, watch) -> dict | None:
+        """{"W<l>[<i>,<j>]": mean} for the (layer, i, j) weights of ``watch``, or None before any batch."""
+        if not self.count:
+            return None
+        return {f"W{l}[{i},{j}]": v for (l, i, j), v in zip(watch, self.values())}
+
+
 @dataclass(slots=True)
 class EpochRecord:
-    """Summary of one epoch; epoch 0 describes the initial weights."""
+    """Summary of one epoch; epoch 0 describes the initial weights.
+
+    bias_gradients: ∂C/∂bˡ per weight layer, one (sizes[l+1],) float64 array each, whose lengths are
+    ``delta_norms``: the mean over the epoch's batches (the whole training set's gradient for epoch 0);
+    None where the producer did not keep it. Not part of ``as_dict`` or comparisons.
+    """
 
     epoch: int
     train_cost: float
@@ -210,6 +244,7 @@ class EpochRecord:
     weight_norms: list[float]
     seconds: float
     samples_per_second: float
+    bias_gradients: list | None = field(default=None, compare=False, repr=False)
 
     def as_dict(self) -> dict:
         """The fields as plain JSON values: NaN and infinities, also inside the lists, become None
@@ -225,7 +260,7 @@ class EpochRecord:
         return entry
 
 
-_EPOCH_FIELDS = tuple(EpochRecord.__dataclass_fields__)
+_EPOCH_FIELDS = tuple(name for name in EpochRecord.__dataclass_fields__ if name != "bias_gradients")
 
 
 @dataclass
@@ -381,9 +416,13 @@ def _checked_watch(net: Network, watch) -> list[tuple[int, int, int]]:
     return checked
 
 
-def _evaluate(net, X, Y, validation, classification, delta_norms, seconds, samples, epoch):
+def _evaluate(net, X, Y, validation, classification, gradients, seconds, samples, epoch):
+    """The EpochRecord of ``net`` now; ``gradients``: the epoch's ∂C/∂bˡ, one array per layer."""
     with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
-        return _measure(net, X, Y, validation, classification, delta_norms, seconds, samples, epoch)
+        summary = _measure(net, X, Y, validation, classification, [_norm(g) for g in gradients], seconds,
+                           samples, epoch)
+    summary.bias_gradients = gradients
+    return summary
 
 
 def _measure(net, X, Y, validation, classification, delta_norms, seconds, samples, epoch):
@@ -414,8 +453,8 @@ def _train(net, X, Y, hp, rng, validation, classification, watch, watch_list, ev
     stops = _StopWatch()
     if evaluate_initial:
         with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
-            initial_norms = [_norm(g) for g in full_bias_gradient(net, X, Y)]
-        summary = _evaluate(net, X, Y, validation, classification, initial_norms, 0.0, 0, 0)
+            initial = full_bias_gradient(net, X, Y)
+        summary = _evaluate(net, X, Y, validation, classification, initial, 0.0, 0, 0)
         yield summary
         stops.check(hp, summary)
 
@@ -490,8 +529,8 @@ def _train(net, X, Y, hp, rng, validation, classification, watch, watch_list, ev
             epochs_timed += stream // n
             order = None
             if epoch % every == 0 or (hp.epochs is not None and epoch >= hp.epochs):
-                epoch_norms = [_norm(s / last_batches) for s in sums]
-                summary = _evaluate(net, X, Y, validation, classification, epoch_norms, busy / epochs_timed,
+                epoch_gradients = [s / last_batches for s in sums]
+                summary = _evaluate(net, X, Y, validation, classification, epoch_gradients, busy / epochs_timed,
                                     n, epoch)
                 yield summary
                 busy, epochs_timed = 0.0, 0

@@ -28,6 +28,11 @@ ACTIONS = [
      "Export the weights as readable JSON", False),
     ("export_weights_csv", "Weights as &CSV…", "files.export_dialog:csv", [], "export",
      "Export the weights as a CSV table (one row per parameter)", False),
+    ("export_onnx", "Network as &ONNX…", "files.export_dialog:onnx", [], "export",
+     "Export the network as an ONNX model (for onnxruntime, Netron, …; needs the onnx package)", False),
+    ("export_pytorch", "&PyTorch Hand-over Folder…", "files.export_pytorch_dialog", [], "export",
+     "Write a folder PyTorch continues from: the weights, model.py with the loss and optimizer, train.py "
+     "for one or many machines, a README", False),
     ("export_plots_png", "View as &PNG Image…", "files.export_dialog:png", [], "export-plot",
      "Save the view in front (curves, output map, predictions, …) as a PNG image", False),
     ("export_view_csv", "View's &Numbers as CSV…", "files.export_dialog:view_csv", [], "export-plot",
@@ -47,6 +52,8 @@ ACTIONS = [
      "the trained ones back", False),
     ("evaluate_test", "E&valuate on Test", "evaluate_on_test", ["Ctrl+T"], None,
      "Cost and accuracy of the network on the test split, with its confusion matrix", False),
+    ("tensorboard", "Tensor&Board Logs…", "show_tensorboard_dialog", [], None,
+     "Write a TensorBoard log (costs, accuracies, learning speeds, histograms, settings) for every run", False),
     ("view_toolbar", "&Toolbar", None, [], None, "Show or hide the toolbar", True),
     ("reset_layout", "Reset &Layout", "reset_layout", [], None, "Put every panel back in its place", False),
     ("about", "&About Workbench", "show_about", [], "about", None, False),
@@ -57,13 +64,13 @@ MENUS = [
                "save_weights", "@export", "-", "quit"]),
     ("&Edit", ["undo", "redo"]),
     ("&Training", ["train", "pause", "stop", "-", "step_batch", "step_epoch", "-", "reset", "-",
-                   "evaluate_test"]),
+                   "evaluate_test", "-", "tensorboard"]),
     ("&View", ["@views", "-", "view_toolbar", "-", "reset_layout"]),
     ("&Labs", ["@labs"]),
     ("&Help", ["about"]),
 ]
-EXPORT_MENU = ["export_weights_json", "export_weights_csv", "-", "export_plots_png", "export_view_csv",
-               "export_plots_csv"]
+EXPORT_MENU = ["export_onnx", "export_pytorch", "-", "export_weights_json", "export_weights_csv", "-",
+               "export_plots_png", "export_view_csv", "export_plots_csv"]
 TOOLBAR = [["new", "open", "save"], ["undo", "redo"],
            ["train", "pause", "stop", "step_batch", "step_epoch", "reset"]]
 ICON_ONLY = {"new", "open", "save", "undo", "redo"}

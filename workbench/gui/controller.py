@@ -60,6 +60,10 @@ class TrainingController(QObject):
         #: Why the window cannot let a run start now beyond what the experiment knows (a data set
         #: still loading would replace the data under the run), or None: set by the window.
         self.refusal = lambda: None
+        #: Where the next run writes its TensorBoard log (a folder of its own in this one), or None
+        #: for no log: asked at every start, steps included; set by the window.
+        self.tensorboard_root = lambda: None
+        self.board = None               # the current run's TensorBoardLog, or None
         from workbench.gui.runs import RunsKeeper
 
         self.runs = RunsKeeper(experiment, self)
@@ -102,13 +106,23 @@ class TrainingController(QObject):
             exp.reset_history()
         X, Y, kwargs = training_arguments(exp.dataset, seed=values["seed"], steps_trained=exp.steps_trained,
                                           evaluate_initial=fresh, watch=exp.watch)
-        build = self.runs.starting(len(X))
-        if build is not None:         # after a rewind or an A/B start: the original's batch order,
-            fresh_rng = kwargs.get("rng")        # rebuilt by the training thread (TrainingThread.run)
-            kwargs["rng"] = lambda stopped: build(stopped) or fresh_rng
-        every = int(values.get("checkpoint_every") or CHECKPOINT_EVERY)
-        thread = TrainingThread(train, exp.net, X, Y, hp, kwargs, step=step, parent=self,
-                                checkpoint_every=(every, exp.epochs_trained))
+        root = self.tensorboard_root()
+        train_fn, problem = self._logged(train, root) if root else (train, None)
+        if problem:
+            return problem
+        try:
+            build = self.runs.starting(len(X))
+            if build is not None:     # after a rewind or an A/B start: the original's batch order,
+                fresh_rng = kwargs.get("rng")    # rebuilt by the training thread (TrainingThread.run)
+                kwargs["rng"] = lambda stopped: build(stopped) or fresh_rng
+            every = int(values.get("checkpoint_every") or CHECKPOINT_EVERY)
+            thread = TrainingThread(train_fn, exp.net, X, Y, hp, kwargs, step=step, parent=self,
+                                    checkpoint_every=(every, exp.epochs_trained))
+        except BaseException:
+            if self.board is not None:      # the run does not start: no log of it either
+                self.board.discard()
+                self.board = None
+            raise
         thread.paused_changed.connect(self._on_paused_changed)
         thread.diverged.connect(self._remember)
         thread.failed.connect(self._remember)
@@ -124,6 +138,28 @@ class TrainingController(QObject):
         self.started.emit(hp.epochs)
         thread.start()
         return None
+
+    def _logged(self, train, root: str):
+        """(``train`` wrapped to write the run's TensorBoard log in a new folder under ``root``, None), or
+        (None, why the log cannot be written)."""
+        from workbench.core.runs import run_settings
+        from workbench.exports import ExportError
+        from workbench.exports.tensorboard import open_log
+
+        exp = self.experiment
+        try:
+            board = open_log(root, run_settings(exp.architecture, exp.hyperparameters, exp.data_spec),
+                             exp.name, classification=exp.dataset.task == "classification")
+        except ExportError as exc:
+            return None, f"{exc} (Training → TensorBoard Logs… turns the logs off.)"
+        self.board = board
+        epoch_off, step_off = exp.epochs_trained, exp.steps_trained
+
+        def logged_train(net, X, Y, hp, **kwargs):
+            return board.follow(train(net, X, Y, hp, **kwargs), net, hp, epoch_off=epoch_off, step_off=step_off,
+                                watch=kwargs.get("watch", ()))
+
+        return logged_train, None
 
     def pause(self) -> None:
         if self.thread is not None and self.experiment.run_state == "running":
@@ -246,6 +282,9 @@ class TrainingController(QObject):
         thread.wait()           # `finished` is emitted just before run() returns: let it return
         self.drain(report=True)
         self.thread = None
+        if self.board is not None:      # closed already, unless the run stopped before it trained
+            self.board.close()
+            self.board = None
         outcome = thread.outcome
         self.last_outcome = outcome
         message = self._message

@@ -25,6 +25,7 @@ WEIGHTS_FILTER = "Weight files (*.npz)"
 EXPORTS = {  # kind: (what, suffix, filter)
     "json": ("weights", ".json", "JSON files (*.json)"),
     "csv": ("weights", ".csv", "CSV files (*.csv)"),
+    "onnx": ("network", ".onnx", "ONNX models (*.onnx)"),
     "png": ("view", ".png", "PNG images (*.png)"),
     "history": ("history", ".csv", "CSV files (*.csv)"),
     "view_csv": ("numbers", ".csv", "CSV files (*.csv)"),
@@ -302,7 +303,10 @@ class FileActions(QObject):
         exp = self.experiment
         start = exp.path or os.path.join(self._dialog_dir(), f"{exp.name}{SUFFIX}")
         path, _ = QFileDialog.getSaveFileName(self.window, "Save session as", start, SESSION_FILTER)
-        return bool(path) and self.save_to(with_suffix(path, SUFFIX))
+        from workbench.gui.export_dialogs import suffixed
+
+        path = suffixed(self.window, path, SUFFIX) if path else None
+        return bool(path) and self.save_to(path)
 
     def save_to(self, path: str) -> bool:
         exp = self.experiment
@@ -400,28 +404,35 @@ class FileActions(QObject):
         """Ask for a file name and write the weights (npz, json, csv), the view in front (png) or
         the history (csv)."""
         from workbench.core import export_csv, export_json, save_weights
+        from workbench.exports import export_network
+        from workbench.gui.export_dialogs import onnx_installed, suffixed
 
         exp = self.experiment
         if kind == "npz":
             what, suffix, filter_ = "weights", ".npz", WEIGHTS_FILTER
         else:
             what, suffix, filter_ = EXPORTS[kind]
-        if what == "weights" and exp.net is None:
+        if what in ("weights", "network") and exp.net is None:
+            return False
+        if kind == "onnx" and not onnx_installed(self.warn):
             return False
         if kind in ("png", "view_csv"):
             from workbench.gui.views.base import export_name
 
             default = export_name(self.window.current_view(), suffix)
         else:
-            default = f"{exp.name}{suffix}" if kind == "npz" else f"{exp.name}-{what}{suffix}"
+            default = f"{exp.name}{suffix}" if kind in ("npz", "onnx") else f"{exp.name}-{what}{suffix}"
         title = "Save weights" if kind == "npz" else f"Export {what} as {suffix[1:].upper()}"
         path, _ = QFileDialog.getSaveFileName(self.window, title, os.path.join(self._dialog_dir(), default), filter_)
         if not path:
             return False
         self._remember(path)
-        path = with_suffix(path, suffix)
+        path = suffixed(self.window, path, suffix)
+        if path is None:
+            return False
         writers = {"npz": lambda p: save_weights(exp.net, p), "json": lambda p: export_json(exp.net, p),
                    "csv": lambda p: export_csv(exp.net, p), "png": self.window.export_view_png,
+                   "onnx": lambda p: export_network(exp.net, "onnx", p, force=True),  # the dialog asked
                    "history": exp.history.write_csv, "view_csv": self.window.export_view_csv}
         try:
             writers[kind](path)
@@ -430,3 +441,9 @@ class FileActions(QObject):
             return False
         self.window.statusBar().showMessage(f"Wrote {path}", 5000)
         return True
+
+    def export_pytorch_dialog(self) -> bool:
+        """File → Export → PyTorch Hand-over Folder… (``gui/export_dialogs.py``)."""
+        from workbench.gui.export_dialogs import export_pytorch_folder
+
+        return export_pytorch_folder(self)

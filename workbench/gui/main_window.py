@@ -26,6 +26,7 @@ from workbench.gui.frame_clock import FrameClock
 from workbench.gui.icons import app_icon, icon
 from workbench.gui.labs import LabMenu
 from workbench.gui.layout import WindowLayout
+from workbench.gui.tensorboard_dialog import log_root
 from workbench.gui.run_control import RunControl
 from workbench.gui.status import TrainingStatus
 
@@ -119,6 +120,7 @@ class MainWindow(RunControl, WindowLayout, QMainWindow):
         self.data_panel.load_cancelled.connect(self._forget_quiet_load)
         self.data_panel.busy_changed.connect(self._update_actions)
         ctl.refusal = self._loading_reason
+        ctl.tensorboard_root = log_root
         self.designer.changed.connect(self._on_designer_changed)
         self.designer.preset_chosen.connect(self.files.apply_preset)
         self.training_panel.changed.connect(self._on_panel_changed)
@@ -314,7 +316,7 @@ class MainWindow(RunControl, WindowLayout, QMainWindow):
         for key in ("save", "save_as"):
             acts[key].setEnabled(idle_or_paused)
         has_net = self.experiment.net is not None
-        for key in ("save_weights", "export_weights_json", "export_weights_csv"):
+        for key in ("save_weights", "export_onnx", "export_pytorch", "export_weights_json", "export_weights_csv"):
             acts[key].setEnabled(has_net and idle_or_paused)
         ds = self.experiment.dataset
         has_test = ds is not None and ds.test is not None and len(ds.test) > 0

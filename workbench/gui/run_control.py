@@ -62,7 +62,15 @@ class RunControl:
             self.training_panel.set_message(reason)
             self.statusBar().showMessage(reason, 5000)
             return False
+        if self.controller.board is not None:
+            self.statusBar().showMessage(f"TensorBoard log: {self.controller.board.folder}", 5000)
         return True
+
+    def show_tensorboard_dialog(self) -> bool:
+        """Training → TensorBoard Logs…; True when the choice was stored."""
+        from workbench.gui.tensorboard_dialog import TensorBoardDialog
+
+        return TensorBoardDialog(self).exec() == TensorBoardDialog.DialogCode.Accepted
 
     def _confirm_run_length(self) -> bool:
         """Ask before a run estimated to take longer than ``LONG_RUN_S`` (offering the settings of

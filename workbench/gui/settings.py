@@ -25,6 +25,8 @@ _DEFAULTS: dict[str, object] = {
     "files/recent": [],          # list[str], most recent first, at most MAX_RECENT
     "files/last_dir": "",        # folder of the last file dialog
     "session/save_weights": True,  # include the weights when saving a session
+    "tensorboard/enabled": False,  # write a TensorBoard log for every run (gui/tensorboard_dialog.py)
+    "tensorboard/folder": "",      # where each run's log folder goes ("" = ~/workbench-runs)
 }
 
 
