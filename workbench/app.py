@@ -1,5 +1,9 @@
 """Start the Workbench window: ``python main.py`` or the installed ``workbench`` command.
 
+``workbench FILE.wbsession`` opens that session, as ``--session FILE`` does; the desktop entry
+(packaging/linux) starts ``workbench %F``, so that opening a session in a file manager opens it here.
+Each further file opens in a window of its own (a new process, as a second launch would).
+
 Scripted use (documentation screenshots, checking the window without clicking)::
 
     python main.py --session resources/sessions/xor.wbsession --train-epochs 50 [--view NAME] \
@@ -7,6 +11,8 @@ Scripted use (documentation screenshots, checking the window without clicking)::
 
 opens the session, trains 50 epochs, brings a view to the front, saves the session (with its
 weights) and a screenshot of the main window, and exits with 0 (1, with the reason, on failure).
+``--save-weights OUT.npz`` and ``--export-onnx OUT.onnx`` save the trained weights (as File → Save
+Weights does) and export the network to ONNX (replacing OUT.onnx); each ends a scripted run too.
 ``--lab NAME`` opens a lab (``resources/labs/NAME.wbsession``, as the Labs menu does) in place of a
 session, and the same options work with it; ``--list-labs`` prints the labs by group.
 A scripted run never waits on a message box: a session the window refuses, data that does not
@@ -26,8 +32,13 @@ import os
 import signal
 import sys
 import threading
+from pathlib import Path
 
 EXIT_OK, EXIT_ERROR, EXIT_USAGE = 0, 1, 2     # 2: as argparse exits on bad arguments
+
+#: The application id: the desktop entry's and AppStream file's name (packaging/linux), the icon's
+#: name and the id Wayland compositors match windows to the entry by (``setDesktopFileName``).
+APP_ID = "io.github.workbench.Workbench"
 
 
 def _size(text: str) -> tuple[int, int]:
@@ -53,6 +64,8 @@ def _positive(text: str) -> int:
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="workbench", description="Design feed-forward networks, train them and watch them learn.")
+    parser.add_argument("files", nargs="*", metavar="FILE",
+                        help="open this session (.wbsession); each further one opens in a window of its own")
     opening = parser.add_mutually_exclusive_group()
     opening.add_argument("--session", metavar="FILE", help="open this session (.wbsession) at start-up")
     opening.add_argument("--lab", metavar="NAME", type=_lab_name,
@@ -69,7 +82,54 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--list-labs", action="store_true", help="print the labs' names and titles by group and exit")
     parser.add_argument("--save-session", metavar="OUT", help="after the scripted run, save the session "
                         "(weights included) to OUT")
+    parser.add_argument("--save-weights", metavar="OUT.npz", help="after the scripted run, save the weights to OUT.npz")
+    parser.add_argument("--export-onnx", metavar="OUT.onnx",
+                        help="after the scripted run, export the network to OUT.onnx (replacing it)")
     return parser
+
+
+def _is_scripted(args) -> bool:
+    """Whether the run ends by itself: it writes a screenshot, a session, weights or an ONNX file."""
+    return any(out is not None for out in (args.screenshot, args.save_session, args.save_weights, args.export_onnx))
+
+
+def _take_files(parser: argparse.ArgumentParser, args) -> list[str]:
+    """Move the first FILE into ``args.session``; the further FILEs, each for a window of its own."""
+    if not args.files:
+        return []
+    if args.session or args.lab:
+        parser.error(f"give the session as FILE or with {'--session' if args.session else '--lab'}, not both")
+    if len(args.files) > 1 and _is_scripted(args):
+        parser.error("a scripted run opens one session; give one FILE")
+    args.session, *others = args.files
+    return others
+
+
+def other_window_command(path: str) -> tuple[str, list[str]]:
+    """(program, arguments) that open the session ``path`` in a window of its own: the bundle's own
+    executable when frozen, otherwise this interpreter running this very ``workbench`` package (a
+    checkout's too, from whatever folder)."""
+    if getattr(sys, "frozen", False):
+        return sys.executable, ["--session", path]
+    root = str(Path(__file__).resolve().parents[1])
+    code = f"import sys; sys.path.insert(0, {root!r}); from workbench.app import main; raise SystemExit(main())"
+    return sys.executable, ["-c", code, "--session", path]
+
+
+def open_in_other_windows(paths: list[str], start=None) -> list[str]:
+    """Start one window for each of ``paths``; returns the sentences saying which could not start.
+    ``start(program, arguments) -> bool`` defaults to ``QProcess.startDetached``."""
+    if start is None:
+        from PySide6.QtCore import QProcess
+
+        start = QProcess.startDetached
+    failures = []
+    for path in paths:
+        program, arguments = other_window_command(path)
+        started = start(program, arguments)
+        if not (started[0] if isinstance(started, tuple) else started):
+            failures.append(f"cannot start a window for {path}.")
+    return failures
 
 
 def _view_name(text: str) -> str:
@@ -108,7 +168,9 @@ def list_labs() -> int:
 
 def main(argv: list[str] | None = None) -> int:
     os.environ.setdefault("PYQTGRAPH_QT_LIB", "PySide6")
-    args = build_parser().parse_args(sys.argv[1:] if argv is None else argv)
+    parser = build_parser()
+    args = parser.parse_args(sys.argv[1:] if argv is None else argv)
+    other_files = _take_files(parser, args)
     if args.list_views:
         from workbench.gui.views import VIEWS
 
@@ -130,14 +192,36 @@ def main(argv: list[str] | None = None) -> int:
             print(f"workbench: ${ENV_VAR} is 'compiled' but the compiled engine cannot be used here "
                   f"({kernel.why_unavailable()}); set it to numpy or auto.", file=sys.stderr)
             return EXIT_USAGE
+    for option in ("screenshot", "save_session", "save_weights", "export_onnx"):   # before training, too
+        path = getattr(args, option)
+        if path is not None:
+            from workbench.cli_args import UsageError
+            from workbench.cli_outputs import _check_output
+
+            try:
+                _check_output("--" + option.replace("_", "-"), path)
+            except UsageError as exc:
+                print(f"workbench: {exc}.", file=sys.stderr)
+                return EXIT_USAGE
+    if args.export_onnx is not None:           # say so before training, not after it
+        from workbench.exports import MissingPackage
+        from workbench.exports.onnx_model import require_onnx
+
+        try:
+            require_onnx()
+        except MissingPackage as exc:
+            print(f"workbench: {exc}", file=sys.stderr)
+            return EXIT_USAGE
 
     from PySide6.QtCore import QCoreApplication, QTimer
+    from PySide6.QtGui import QGuiApplication
     from PySide6.QtWidgets import QApplication
 
     from workbench.gui import settings
 
     QCoreApplication.setOrganizationName(settings.ORGANIZATION)
     QCoreApplication.setApplicationName(settings.APPLICATION)
+    QGuiApplication.setDesktopFileName(APP_ID)
     app = QApplication.instance() or QApplication(sys.argv[:1])
     signal.signal(signal.SIGINT, signal.SIG_DFL)     # Ctrl-C in the terminal quits
 
@@ -148,11 +232,13 @@ def main(argv: list[str] | None = None) -> int:
     app.setApplicationVersion(__version__)
     app.setApplicationDisplayName("Workbench")
     app.setWindowIcon(app_icon())
-    scripted = args.screenshot is not None or args.save_session is not None
+    scripted = _is_scripted(args)
     if not scripted:
         start_kernel_warmup()
     window = MainWindow(persist=not scripted)
     window.confirm_long_runs = not scripted
+    if scripted:                               # the user's TensorBoard setting is for the runs they start
+        window.controller.tensorboard_root = lambda: None
     if args.size or scripted:
         window.resize_for_screenshot(*(args.size or (1280, 800)))
     window.show()
@@ -182,6 +268,8 @@ def main(argv: list[str] | None = None) -> int:
         window.files.report_problem = runner.fail_soon
     elif opener is not None and not opener():
         runner = None                  # the box says why; nothing of the session is trained
+    for problem in open_in_other_windows(other_files):
+        print(f"workbench: {problem}", file=sys.stderr)
     if args.view:
         window.raise_view(args.view)
     if runner is None:
@@ -258,8 +346,8 @@ class _Script:
         self.data_failures = data_failures
         self.code = EXIT_OK
         self.done = False
-        #: A screenshot or a saved session ends the run; --train-epochs alone leaves the window open.
-        self.exits = args.screenshot is not None or args.save_session is not None
+        #: A screenshot or a saved file ends the run; --train-epochs alone leaves the window open.
+        self.exits = _is_scripted(args)
         self.box_guard = _box_guard(self) if self.exits else None
 
     def _fail(self, message: str):
@@ -333,6 +421,8 @@ class _Script:
             except (SessionError, OSError) as exc:
                 print(f"workbench: cannot save the session: {exc}", file=sys.stderr)
                 self.code = EXIT_ERROR
+        if (self.args.save_weights or self.args.export_onnx) and self.code == EXIT_OK:
+            self._write_network()
         if self.args.screenshot and self.code == EXIT_OK:
             if self.args.view:
                 window.raise_view(self.args.view)
@@ -345,3 +435,27 @@ class _Script:
         window.set_modified(False)
         window.close()
         self.app.exit(self.code)
+
+    def _write_network(self):
+        """--save-weights and --export-onnx: the network as it is after the scripted run."""
+        from workbench.core import save_weights
+        from workbench.exports import ExportError, export_network
+
+        net = self.window.experiment.net
+        if net is None:
+            print("workbench: there are no weights to save: the session holds none and nothing was trained "
+                  "(add --train-epochs N).", file=sys.stderr)
+            self.code = EXIT_ERROR
+            return
+        if self.args.save_weights:
+            try:
+                save_weights(net, self.args.save_weights)
+            except OSError as exc:
+                print(f"workbench: cannot save the weights: {exc}", file=sys.stderr)
+                self.code = EXIT_ERROR
+        if self.args.export_onnx:
+            try:
+                export_network(net, "onnx", self.args.export_onnx, force=True)
+            except (ExportError, OSError) as exc:
+                print(f"workbench: cannot export to ONNX: {exc}", file=sys.stderr)
+                self.code = EXIT_ERROR

@@ -107,7 +107,9 @@ def test_scripted_run_saves_the_session_with_its_weights_and_exits(tmp_path):
     assert len(doc["history"]["epochs"]["epoch"]) == 21
     result = _run(tmp_path, "--session", str(REPO / "resources" / "sessions" / "xor.wbsession"),
                   "--train-epochs", "1", "--save-session", str(tmp_path / "no" / "such" / "dir.wbsession"))
-    assert result.returncode == 1 and "cannot save the session" in result.stderr
+    assert result.returncode == 2 and result.stderr.strip().splitlines()[-1] == (   # refused before training
+        f"workbench: --save-session {tmp_path / 'no' / 'such' / 'dir.wbsession'}: the folder "
+        f"{tmp_path / 'no' / 'such'} does not exist.")
 
 
 def test_scripted_run_reports_a_damaged_history_instead_of_waiting_on_a_box(tmp_path):
