@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import argparse
 import math
+import os
+import sys
 
 from .core import ACTIVATIONS, BIAS_INITIALIZERS, COSTS, DTYPES, HIDDEN_ACTIVATIONS, INITIALIZERS, OPTIMIZERS
 from .core.hyperparameters import LARGEST_WHOLE, PANEL_RANGES, is_whole_number, shown
@@ -136,7 +138,9 @@ LOG_EVERY_HELP = (
 
 # -- the parser ---------------------------------------------------------------------------------------------
 def _build_parser() -> argparse.ArgumentParser:
-    parser = _Parser(prog="python -m workbench", description="Train and inspect feed-forward networks.")
+    # The installed (or bundled) command names itself; otherwise the module is what was run.
+    prog = "workbench-cli" if os.path.basename(sys.argv[0]) == "workbench-cli" else "python -m workbench"
+    parser = _Parser(prog=prog, description="Train and inspect feed-forward networks.")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     sub.required = True
 
