@@ -192,12 +192,12 @@ def main(argv: list[str] | None = None) -> int:
             print(f"workbench: ${ENV_VAR} is 'compiled' but the compiled engine cannot be used here "
                   f"({kernel.why_unavailable()}); set it to numpy or auto.", file=sys.stderr)
             return EXIT_USAGE
+    from workbench.cli_args import UsageError
+    from workbench.cli_outputs import _check_output
+
     for option in ("screenshot", "save_session", "save_weights", "export_onnx"):   # before training, too
         path = getattr(args, option)
         if path is not None:
-            from workbench.cli_args import UsageError
-            from workbench.cli_outputs import _check_output
-
             try:
                 _check_output("--" + option.replace("_", "-"), path)
             except UsageError as exc:

@@ -236,9 +236,9 @@ def _cmd_train(args, out, err) -> int:
                    {"--session": args.session, "--init-weights": args.init_weights})
     _check_engine()
     if args.tensorboard:
-        from .exports.tensorboard import root_problem
+        from .exports.tensorboard import root_problem, tensorboard_available
 
-        problem = root_problem(args.tensorboard)
+        problem = tensorboard_available() or root_problem(args.tensorboard)
         if problem:
             raise UsageError(f"--tensorboard: {problem}")
     session = _read_session(args.session) if args.session else None

@@ -22,9 +22,10 @@ import stat
 from pathlib import Path
 
 from .cli_args import UsageError
-from .cli_outputs import _check_output, _reason
+from .cli_outputs import _check_output, _check_parent, _reason
 from .core import WeightFileError, load_weights
 from .core.safefiles import file_kind
+from .exports.targets import folder_entries
 
 EXIT_UNWRITTEN = 3
 
@@ -39,19 +40,14 @@ def _check_folder(path: Path, force: bool) -> None:
     except OSError as exc:
         raise UsageError(f"{where}: {_reason(exc)}") from None
     if info is None:
-        folder = path.parent
-        if not folder.is_dir():
-            raise UsageError(f"{where}: the folder {folder} does not exist" if not folder.exists()
-                             else f"{where}: {folder} is not a folder")
-        if not os.access(folder, os.W_OK | os.X_OK):
-            raise UsageError(f"{where}: folders cannot be created in {folder} (no permission, or a read-only disk)")
+        _check_parent(where, path.parent, "folders")
         return
     if not stat.S_ISDIR(info.st_mode):
         raise UsageError(f"{where} is {'a file' if stat.S_ISREG(info.st_mode) else file_kind(info.st_mode)}; "
                          "the PyTorch hand-over is a folder: name a new or empty one")
     if not os.access(path, os.W_OK | os.X_OK):
         raise UsageError(f"{where}: files cannot be created in the folder (no permission, or a read-only disk)")
-    if not force and os.listdir(path):
+    if not force and folder_entries(path):
         raise UsageError(f"{where} is a folder that is not empty; add --force to write the hand-over's files "
                          "into it (other files are left alone)")
 

@@ -62,12 +62,16 @@ def _check_output(option: str, path: str, streamed: bool = False) -> None:
             raise UsageError(f"{where}: the file is read-only")
         if streamed:
             return                                 # written in place: its folder takes no new file
-    folder = target.parent
+    _check_parent(where, target.parent)
+
+
+def _check_parent(where: str, folder: Path, what: str = "files") -> None:
+    """UsageError unless ``folder`` (where ``where`` is to be made) exists and takes new ``what``."""
     if not folder.is_dir():
         raise UsageError(f"{where}: the folder {folder} does not exist" if not folder.exists()
                          else f"{where}: {folder} is not a folder")
     if not os.access(folder, os.W_OK | os.X_OK):
-        raise UsageError(f"{where}: files cannot be created in {folder} (no permission, or a read-only disk)")
+        raise UsageError(f"{where}: {what} cannot be created in {folder} (no permission, or a read-only disk)")
 
 
 def _same_file(a: str, b: str) -> bool:

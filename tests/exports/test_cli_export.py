@@ -217,3 +217,13 @@ sys.exit(main(['export', '--weights', {str(weights)!r}, '--format', 'onnx', '--o
     assert result.stderr == ("workbench: error: ONNX export needs the onnx package: pip install 'workbench[onnx]' "
                              "(or pip install onnx)\n")
     assert not (tmp_path / "n.onnx").exists()
+
+
+def test_a_folder_holding_only_an_exports_staging_folder_needs_no_force(weights, tmp_path):
+    """What the export itself counts as empty (tests/exports/test_pytorch_handover.py), the command does too."""
+    (tmp_path / "pt" / ".wb-export-0badc0de").mkdir(parents=True)
+    status, _, err = run("export", "--weights", weights, "--format", "pytorch", "--out", tmp_path / "pt")
+    assert (status, err) == (0, "")
+    (tmp_path / "pt" / "notes.txt").write_text("mine")
+    refused("export", "--weights", weights, "--format", "pytorch", "--out", tmp_path / "pt",
+            phrase="is a folder that is not empty; add --force")

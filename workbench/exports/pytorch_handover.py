@@ -42,7 +42,7 @@ import struct
 
 import numpy as np
 
-from workbench.core import Network
+from workbench.core import Hyperparameters, Network
 
 from . import Training, describe, refuse_non_finite
 from .pytorch_templates import (BINARY_CROSS_ENTROPY, LOSS_DOCS, MODEL_TEMPLATE, QUADRATIC, README_TEMPLATE,
@@ -139,7 +139,7 @@ def model_source(net: Network, training: Training | None) -> str:
     from workbench.core.names import layer_names
 
     hp = training.hyperparameters if training is not None else None
-    shown = hp if hp is not None else Training.from_settings({}, 1).hyperparameters
+    shown = hp if hp is not None else Hyperparameters()
     layers = []
     names = layer_names(net.n_layers)
     for k, (activation, name) in enumerate(zip(net.activations, names)):

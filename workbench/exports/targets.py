@@ -22,7 +22,7 @@ from workbench.core.safefiles import file_kind
 
 from . import ExportError, TargetExists
 
-__all__ = ["check_file_target", "write_file", "write_folder"]
+__all__ = ["check_file_target", "folder_entries", "write_file", "write_folder"]
 
 
 def _status(path: Path):
@@ -76,6 +76,12 @@ def _staging_left(entry: Path) -> bool:
     return True
 
 
+def folder_entries(path: Path) -> list[str]:
+    """The names in the folder ``path`` that make it "not empty": all but export staging folders
+    (those a killed export left, unused for ``STALE_SECONDS``, are removed on the way)."""
+    return [name for name in os.listdir(path) if not _staging_left(Path(path) / name)]
+
+
 def write_folder(path, files: dict[str, bytes], *, force: bool = False) -> list[str]:
     """Write ``files`` (name -> bytes) into the folder ``path``; returns the paths written.
 
@@ -113,7 +119,7 @@ def _write_folder(path: Path, files: dict[str, bytes], force: bool) -> list[str]
         sync_folder(path.parent)
         return written
     try:
-        present = [name for name in os.listdir(path) if not _staging_left(path / name)]
+        present = folder_entries(path)
     except OSError as exc:
         raise ExportError(f"Cannot look into the folder {path}: {exc.strerror or exc}.") from None
     if present and not force:

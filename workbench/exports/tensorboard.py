@@ -32,7 +32,7 @@ from pathlib import Path
 import numpy as np
 
 from workbench.core.names import layer_names
-from workbench.core.training import BatchChunk, BatchRecord, EpochRecord, WatchedMean
+from workbench.core.training import BatchChunk, BatchRecord, Diverged, EpochRecord, WatchedMean
 
 from . import ExportError, MissingPackage
 
@@ -82,11 +82,8 @@ def run_folder_name(label: str, now: float | None = None) -> str:
 
 
 def root_problem(root) -> str | None:
-    """Why no run folder can be made under ``root`` (one sentence, the package missing included), or None;
-    what ``open_log`` would refuse, checked before a run loads its data."""
-    problem = tensorboard_available()
-    if problem:
-        return problem
+    """Why no run folder can be made under ``root`` (one sentence), or None: what ``open_log`` would
+    refuse beside a missing tensorboardX (``tensorboard_available``), checked before a run loads its data."""
     root = Path(root).expanduser()
     where = f"Cannot write TensorBoard logs into {root}:"
     existing = root if root.exists() else root.parent      # the folder is made, its parent must exist
@@ -134,26 +131,16 @@ def open_log(root, settings: dict, label: str = "run", *, classification: bool =
     return TensorBoardLog(folder, settings, classification)
 
 
-def _hparam_value(value):
-    """A setting as an hparam: numbers and booleans stay, lists and None become text."""
-    if isinstance(value, bool) or isinstance(value, str):
-        return value
-    if isinstance(value, (int, float)) and math.isfinite(value):
-        return value
-    from workbench.core.runs import setting_text
-
-    return setting_text(value)
-
-
 def hparams_of(settings: dict) -> dict:
-    """The hparams TensorBoard shows for a run: data, layers, activations, cost and each training setting."""
-    arch = settings.get("architecture") or {}
-    values = {"data": str(settings.get("data")),
-              "layers": "-".join(str(s) for s in arch.get("sizes", [])),
-              "activations": "/".join(arch.get("activations", [])),
-              "cost": str(arch.get("cost"))}
-    for key, value in sorted((settings.get("hyperparameters") or {}).items()):
-        values[key] = _hparam_value(value)
+    """The hparams TensorBoard shows for a run: the runs table's settings (``setting_items``: data,
+    layers, activations, cost and each training setting), numbers kept as numbers so that TensorBoard
+    can plot them, the rest (lists, "off") as the table writes them."""
+    from workbench.core.runs import setting_items
+
+    values = setting_items(settings)
+    for key, value in (settings.get("hyperparameters") or {}).items():
+        if key in values and isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value):
+            values[key] = value
     return values
 
 
@@ -180,8 +167,6 @@ class TensorBoardLog:
         list the caller may change between records). The log is closed when the generator ends or
         is closed; its hparams session ends as a success, a failure (Diverged) or, closed early, unknown.
         """
-        from workbench.core.training import Diverged
-
         names = [name.replace(" ", "_") for name in layer_names(net.n_layers)]
         self._start_hparams()
         means = WatchedMean()
@@ -202,8 +187,7 @@ class TensorBoardLog:
                     scalar_every, histogram_every = strides(hp.epochs)
                     e, last = record.epoch, hp.epochs is not None and record.epoch >= hp.epochs
                     if last or e // scalar_every != last_scalars // scalar_every:
-                        followed = dict(zip(labels, means.values())) if labels and means.count else None
-                        self.add_epoch_scalars(record, names, epoch_off, followed)
+                        self.add_epoch_scalars(record, names, epoch_off, dict(zip(labels, means.values())))
                         last_scalars = e
                     if last or e // histogram_every != last_histograms // histogram_every:
                         self.add_histograms(record, net, names, epoch_off)
@@ -264,7 +248,8 @@ class TensorBoardLog:
             histogram(f"bias_gradient/{name}", g, epoch)
 
     def _histogram(self, tag: str, values: np.ndarray, step: int) -> None:
-        finite = values[np.isfinite(values)] if not np.isfinite(values).all() else values
+        mask = np.isfinite(values)
+        finite = values if mask.all() else values[mask]
         if finite.size:
             self._writer.add_histogram(tag, np.asarray(finite, dtype=np.float64).ravel(), step, bins=HISTOGRAM_BINS)
 

@@ -1,26 +1,11 @@
 """The window's network exports that need more than a file name: ONNX (an optional package) and
-the PyTorch hand-over folder (a folder that may hold files already); and the check that the suffix a
-save adds does not replace a file the user was not asked about."""
+the PyTorch hand-over folder (a folder that may hold files already)."""
 
 from __future__ import annotations
 
 import os
 
 from PySide6.QtWidgets import QFileDialog, QMessageBox
-
-from workbench.gui.files import with_suffix
-
-
-def suffixed(window, path: str, suffix: str) -> str | None:
-    """``path`` with ``suffix``, or None where adding it named an existing file the user keeps (the
-    file dialog asked about the name as typed, not this one)."""
-    full = with_suffix(path, suffix)
-    if full == path or not os.path.exists(full):
-        return full
-    answer = QMessageBox.question(window, "Replace the file?", f"{full} already exists. Replace it?",
-                                  QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.Cancel,
-                                  QMessageBox.StandardButton.Cancel)
-    return full if answer == QMessageBox.StandardButton.Yes else None
 
 
 def onnx_installed(warn) -> bool:

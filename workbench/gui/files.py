@@ -80,6 +80,18 @@ def with_suffix(path: str, suffix: str) -> str:
     return path if path.lower().endswith(suffix) else path + suffix
 
 
+def suffixed(window, path: str, suffix: str) -> str | None:
+    """``path`` with ``suffix``, or None where adding it named an existing file the user keeps (the
+    file dialog asked about the name as typed, not this one)."""
+    full = with_suffix(path, suffix)
+    if full == path or not os.path.exists(full):
+        return full
+    answer = QMessageBox.question(window, "Replace the file?", f"{full} already exists. Replace it?",
+                                  QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.Cancel,
+                                  QMessageBox.StandardButton.Cancel)
+    return full if answer == QMessageBox.StandardButton.Yes else None
+
+
 def describe(arch: dict) -> str:
     return f"{'-'.join(map(str, arch['sizes']))} ({', '.join(arch['activations'])}; {arch['cost']} cost)"
 
@@ -303,8 +315,6 @@ class FileActions(QObject):
         exp = self.experiment
         start = exp.path or os.path.join(self._dialog_dir(), f"{exp.name}{SUFFIX}")
         path, _ = QFileDialog.getSaveFileName(self.window, "Save session as", start, SESSION_FILTER)
-        from workbench.gui.export_dialogs import suffixed
-
         path = suffixed(self.window, path, SUFFIX) if path else None
         return bool(path) and self.save_to(path)
 
@@ -405,7 +415,7 @@ class FileActions(QObject):
         the history (csv)."""
         from workbench.core import export_csv, export_json, save_weights
         from workbench.exports import export_network
-        from workbench.gui.export_dialogs import onnx_installed, suffixed
+        from workbench.gui.export_dialogs import onnx_installed
 
         exp = self.experiment
         if kind == "npz":
